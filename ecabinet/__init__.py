@@ -1,0 +1,177 @@
+"""ecabinet: paperless cabinet meetings, written-opinion ballots and minutes."""
+
+from __future__ import annotations
+
+from flask import Flask, g, has_request_context, jsonify, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
+from ecabinet.errors import error_body, register_error_handlers
+from ecabinet.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(config: object | None = None) -> Flask:
+    app = Flask(
+        "ecabinet",
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(REPO_ROOT / "templates"),
+        static_folder=str(REPO_ROOT / "static"),
+    )
+    app.config.from_object(config or Config())
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["ECABINET_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, where cookie authentication is used
+
+    _import_models()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
+    _init_login()
+    _init_babel(app)
+    with app.app_context():
+        _tune_database(db.engine)
+
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_transaction(app)
+    return app
+
+
+def _import_models() -> None:
+    from ecabinet.audit import models as _audit  # noqa: F401
+    from ecabinet.auth import models as _auth  # noqa: F401
+    from ecabinet.live import models as _live  # noqa: F401
+    from ecabinet.meetings import models as _meetings  # noqa: F401
+
+
+def _init_login() -> None:
+    from ecabinet.auth import service as auth
+
+    login_manager.login_view = "auth_pages.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_from_cookie(session_id: str):
+        # A call that carries a bearer token is judged by the token alone.
+        if has_request_context() and request.headers.get("Authorization"):
+            return None
+        return auth.user_for_session(session_id)
+
+    @login_manager.request_loader
+    def load_from_token(req):
+        header = req.headers.get("Authorization", "")
+        scheme, _, raw = header.partition(" ")
+        if scheme.lower() != "bearer" or not raw.strip():
+            return None
+        return auth.user_for_token(raw.strip())
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import redirect, url_for
+
+        from ecabinet.errors import Unauthorized, wants_json
+
+        if wants_json(request):
+            raise Unauthorized()
+        return redirect(url_for("auth_pages.login", next=request.full_path))
+
+
+def _init_babel(app: Flask) -> None:
+    from ecabinet.i18n import compile_catalogs, select_locale
+
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = compile_catalogs(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+
+def _tune_database(engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A request that changes something takes the write lock up front, so concurrent writers queue
+        # instead of failing halfway; reads stay concurrent.
+        writing = has_request_context() and request.method in UNSAFE_METHODS
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from ecabinet.auth.api import bp as auth_api
+    from ecabinet.auth.views import bp as auth_pages
+    from ecabinet.common.api import api_v1
+    from ecabinet.common.openapi_view import bp as openapi_api
+    from ecabinet.live.api import bp as live_api
+    from ecabinet.meetings.api import bp as meetings_api
+    from ecabinet.meetings.views import bp as meetings_pages
+
+    for bp in (auth_api, meetings_api, live_api, openapi_api):
+        api_v1.register_blueprint(bp)
+    app.register_blueprint(api_v1)
+    app.register_blueprint(auth_pages)
+    app.register_blueprint(meetings_pages)
+
+    @app.before_request
+    def protect_cookie_sessions():
+        """CSRF applies where the login cookie authenticates; a bearer-token call carries no cookie risk."""
+        if request.method not in UNSAFE_METHODS or request.headers.get("Authorization"):
+            return
+        if request.path.startswith("/api/") and "_user_id" not in session:
+            return  # not cookie-authenticated: the API's own login check answers 401
+        csrf.protect()
+
+    @app.get("/healthz")
+    def healthz():
+        return jsonify({"ok": True})
+
+
+def _register_cli(app: Flask) -> None:
+    from ecabinet.audit.cli import audit_cli
+    from ecabinet.auth.cli import users_cli
+    from ecabinet.demo.cli import seed_demo
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(seed_demo)
+
+
+def _register_transaction(app: Flask) -> None:
+    """One commit point per request: success commits, any error rolls back (Indico's RH pattern)."""
+
+    @app.after_request
+    def commit_or_rollback(response):
+        if response.status_code >= 400:
+            db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # A database constraint decided a race (a second vote, a duplicate name): a conflict.
+            db.session.rollback()
+            return jsonify(error_body("conflict", "The change conflicts with another that came first")), 409
+        except OperationalError:
+            db.session.rollback()
+            return jsonify(error_body("busy", "The database is busy; try again")), 503
+        return response
+
+    @app.context_processor
+    def inject_user():
+        return {"current_user": current_user, "lang": getattr(g, "lang", "vi")}

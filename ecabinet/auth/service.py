@@ -1,0 +1,275 @@
+"""Accounts, organisations, passwords and bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ecabinet.audit import service as audit
+from ecabinet.auth.models import ROLES, ApiToken, Organization, User, UserRole
+from ecabinet.common.time import utcnow
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from ecabinet.extensions import db
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,79}$")
+MIN_PASSWORD = 8
+# Checked against when the username is unknown, so a miss costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def _new_nonce() -> str:
+    return secrets.token_hex(16)
+
+
+def _token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def authenticate(username: str, password: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise Unauthorized("Wrong username or password", code="bad_credentials")
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        raise Unauthorized("Wrong username or password", code="bad_credentials")
+    return user
+
+
+def issue_token(user: User, days: int, user_agent: str | None = None) -> str:
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=_token_digest(raw),
+            expires_at=utcnow() + timedelta(days=days),
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
+    audit.record(user, "auth.login", user, {"via": "token"})
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(raw), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or token.expires_at <= utcnow() or not token.user.active:
+        return None
+    return token.user
+
+
+def revoke_token(user: User, raw: str) -> None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is not None and token.user_id == user.id and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(user, "auth.logout", user, {"via": "token"})
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The login cookie holds `<id>:<nonce>`; a rotated nonce ends the browser session."""
+    user_id, _, nonce = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
+        return None
+    return user
+
+
+def record_page_login(user: User) -> None:
+    audit.record(user, "auth.login", user, {"via": "page"})
+
+
+# --- administration -------------------------------------------------------------------------
+
+
+def require_admin(actor: User) -> None:
+    if not actor.has_role("admin"):
+        raise Forbidden("Only an administrator may manage accounts")
+
+
+def _check_roles(roles: Iterable[str]) -> list[str]:
+    roles = list(dict.fromkeys(roles))
+    if not roles:
+        raise Invalid("A user needs at least one role", fields=["roles"])
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise Invalid(f"Unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}",
+                      code="unknown_role", fields=["roles"])
+    return roles
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"A password needs at least {MIN_PASSWORD} characters", fields=["password"])
+
+
+def _resolve_organization(value: int | str | None) -> Organization | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        org = db.session.get(Organization, value)
+        if org is None:
+            raise Invalid(f"Organisation {value} does not exist", fields=["organization"])
+        return org
+    org = db.session.scalar(select(Organization).where(Organization.name == value.strip()))
+    if org is None:
+        org = Organization(name=value.strip())
+        db.session.add(org)
+    return org
+
+
+def create_user(
+    actor: User | None,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    roles: Iterable[str],
+    title: str | None = None,
+    email: str | None = None,
+    organization: int | str | None = None,
+) -> User:
+    """`actor` is None only for the command line, which runs with the server's own authority."""
+    if actor is not None:
+        require_admin(actor)
+    if not USERNAME_RE.match(username):
+        raise Invalid("A username is 2–80 letters, digits, dots, dashes or underscores", fields=["username"])
+    if not full_name.strip():
+        raise Invalid("A full name is required", fields=["full_name"])
+    roles = _check_roles(roles)
+    _check_password(password)
+    if db.session.scalar(select(func.count()).where(func.lower(User.username) == username.lower())):
+        raise Conflict(f"The username {username!r} is taken", code="username_taken")
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        title=title,
+        email=email,
+        organization=_resolve_organization(organization),
+        password_hash=hash_password(password),
+        session_nonce=_new_nonce(),
+        role_rows=[UserRole(role=r) for r in roles],
+    )
+    db.session.add(user)
+    audit.record(actor, "user.create", user, {"username": username, "roles": roles})
+    return user
+
+
+def update_user(actor: User, user_id: int, **changes) -> User:
+    require_admin(actor)
+    user = get_user(user_id)
+    recorded = {}
+    if changes.get("full_name") is not None:
+        user.full_name = recorded["full_name"] = changes["full_name"].strip()
+    if "title" in changes:
+        user.title = recorded["title"] = changes["title"]
+    if "email" in changes:
+        user.email = recorded["email"] = changes["email"]
+    if "organization" in changes:
+        user.organization = _resolve_organization(changes["organization"])
+        recorded["organization"] = user.organization.name if user.organization else None
+    if changes.get("roles") is not None:
+        roles = _check_roles(changes["roles"])
+        if user.id == actor.id and "admin" not in roles:
+            raise Conflict("You cannot take the admin role from yourself", code="last_admin")
+        user.role_rows = [UserRole(role=r) for r in roles]
+        recorded["roles"] = roles
+    if changes.get("password"):
+        _check_password(changes["password"])
+        user.password_hash = hash_password(changes["password"])
+        _end_sessions(user)
+        recorded["password"] = "changed"
+    if changes.get("active") is not None and changes["active"] != user.active:
+        set_active(actor, user, changes["active"])
+    if recorded:
+        audit.record(actor, "user.update", user, recorded)
+    return user
+
+
+def set_active(actor: User, user: User, active: bool) -> User:
+    require_admin(actor)
+    if user.id == actor.id and not active:
+        raise Conflict("You cannot deactivate your own account", code="self_deactivation")
+    user.active = active
+    if not active:
+        _end_sessions(user)
+    audit.record(actor, "user.activate" if active else "user.deactivate", user)
+    return user
+
+
+def _end_sessions(user: User) -> None:
+    user.session_nonce = _new_nonce()
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} does not exist")
+    return user
+
+
+def list_users(actor: User) -> list[User]:
+    if not actor.has_role("admin", "secretariat"):
+        raise Forbidden("Only an administrator or the secretariat may list users")
+    return list(db.session.scalars(select(User).order_by(User.id)))
+
+
+def users_by_ids(ids: Iterable[int], field: str) -> list[User]:
+    """Users for ids given in a request body; an unknown id is invalid input, not a 404."""
+    ids = list(dict.fromkeys(ids))
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    missing = [i for i in ids if i not in users]
+    if missing:
+        raise Invalid(f"Unknown user id(s): {', '.join(map(str, missing))}", code="unknown_user",
+                      fields=[field])
+    return [users[i] for i in ids]
+
+
+def create_organization(actor: User, name: str, short_name: str | None = None) -> Organization:
+    require_admin(actor)
+    name = name.strip()
+    if db.session.scalar(select(func.count()).where(Organization.name == name)):
+        raise Conflict(f"An organisation named {name!r} exists", code="organization_exists")
+    org = Organization(name=name, short_name=short_name)
+    db.session.add(org)
+    audit.record(actor, "organization.create", org, {"name": name})
+    return org
+
+
+def list_organizations() -> list[Organization]:
+    return list(db.session.scalars(select(Organization).order_by(Organization.name)))
+
+
+def serialize_user(user: User) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "title": user.title,
+        "email": user.email,
+        "roles": user.roles,
+        "organization": user.organization.name if user.organization else None,
+        "organization_id": user.organization_id,
+        "active": user.active,
+    }
+
+
+def serialize_organization(org: Organization) -> dict:
+    return {"id": org.id, "name": org.name, "short_name": org.short_name}

@@ -1,0 +1,64 @@
+"""The /api/v1 blueprint every domain hangs its routes on, and what all of them share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Blueprint, jsonify, request
+from flask_login import current_user
+from pydantic import BaseModel
+
+from ecabinet.common.input import parse_json
+from ecabinet.errors import Invalid, Unauthorized
+
+T = TypeVar("T", bound=BaseModel)
+
+api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
+
+_PUBLIC: set[str] = set()
+
+
+def public(view: Callable) -> Callable:
+    """Mark a route that answers without a login (login itself, the OpenAPI file)."""
+    _PUBLIC.add(view.__name__)
+    return view
+
+
+@api_v1.before_request
+def _require_login() -> None:
+    endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
+    if endpoint in _PUBLIC:
+        return
+    if request.headers.get("Authorization") and not current_user.is_authenticated:
+        raise Unauthorized("The bearer token is not valid", code="bad_token")
+    if not current_user.is_authenticated:
+        raise Unauthorized()
+
+
+def actor():
+    """The logged-in user as a plain model object for the services."""
+    return current_user._get_current_object()
+
+
+def body(model: type[T]) -> T:
+    if not request.is_json:
+        raise Invalid("Send the body as application/json", code="invalid_json")
+    return parse_json(model, request.get_data(cache=True))
+
+
+def query_int(name: str, default: int | None = None, minimum: int = 0) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise Invalid(f"`{name}` must be a whole number ≥ {minimum}", fields=[name])
+    return int(raw)
+
+
+def created(payload):
+    return jsonify(payload), 201
+
+
+def no_content():
+    return "", 204

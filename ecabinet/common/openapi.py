@@ -1,0 +1,151 @@
+"""OpenAPI 3.1 for /api/v1, built from the routes that exist and the pydantic models they parse.
+
+A route describes itself with @doc; the generator walks the URL map, so a route cannot exist without
+appearing in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from flask import Flask, current_app
+from pydantic import BaseModel
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def doc(
+    summary: str,
+    *,
+    who: str = "any logged-in user",
+    body: type[BaseModel] | None = None,
+    returns: str = "JSON",
+    status: int = 200,
+    errors: tuple[int, ...] = (),
+    multipart: bool = False,
+    binary: str | None = None,
+) -> Callable:
+    def mark(view: Callable) -> Callable:
+        view._openapi = {
+            "summary": summary,
+            "who": who,
+            "body": body,
+            "returns": returns,
+            "status": status,
+            "errors": errors,
+            "multipart": multipart,
+            "binary": binary,
+        }
+        return view
+
+    return mark
+
+
+_CONVERTER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+
+
+def build(app: Flask | None = None) -> dict:
+    app = app or current_app
+    paths: dict[str, dict] = {}
+    schemas: dict[str, dict] = {"Error": ERROR_SCHEMA}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        view = app.view_functions[rule.endpoint]
+        meta = getattr(view, "_openapi", None) or {"summary": rule.endpoint, "who": "", "body": None,
+                                                   "returns": "JSON", "status": 200, "errors": (),
+                                                   "multipart": False, "binary": None}
+        path = _CONVERTER.sub(r"{\1}", rule.rule[len("/api/v1"):])
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+            for name in _CONVERTER.findall(rule.rule)
+        ]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            op: dict = {
+                "summary": meta["summary"],
+                "description": f"Who may call it: {meta['who']}." if meta["who"] else "",
+                "operationId": f"{rule.endpoint}_{method.lower()}",
+                "parameters": params,
+                "responses": _responses(meta),
+            }
+            if meta["who"] == "anyone":
+                op["security"] = []
+            if meta["body"] is not None:
+                model = meta["body"]
+                schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, sub in schemas[model.__name__].pop("$defs", {}).items():
+                    schemas[name] = sub
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+                }
+            if meta["multipart"]:
+                op["requestBody"] = {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": {"type": "string", "format": "binary"},
+                                               "title": {"type": "string"}},
+                            }
+                        }
+                    },
+                }
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ecabinet tablet API",
+            "version": "1",
+            "description": "Paperless cabinet meetings, written-opinion ballots and minutes. "
+            "Errors are {\"error\": {\"code\", \"message\"}}; times are ISO 8601 with an offset.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
+
+
+def _responses(meta: dict) -> dict:
+    if meta["binary"]:
+        ok = {"description": meta["returns"], "content": {meta["binary"]: {"schema": {"type": "string",
+                                                                                    "format": "binary"}}}}
+    elif meta["status"] == 204:
+        ok = {"description": meta["returns"]}
+    else:
+        ok = {"description": meta["returns"], "content": {"application/json": {"schema": {}}}}
+    responses = {str(meta["status"]): ok}
+    error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    defaults = (400, 401) if meta["who"] != "anyone" else (400,)
+    for status in sorted(set(defaults) | set(meta["errors"])):
+        responses[str(status)] = {"description": _ERROR_TEXT.get(status, "error"), "content": error_ref}
+    return responses
+
+
+_ERROR_TEXT = {
+    400: "invalid input",
+    401: "not logged in or bad token",
+    403: "not allowed",
+    404: "not found or not visible to the caller",
+    409: "state conflict",
+    413: "upload too large",
+    415: "not a readable PDF",
+    429: "too many attempts",
+}

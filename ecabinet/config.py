@@ -1,0 +1,66 @@
+"""All configuration, read from environment variables in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("ECABINET_INSTANCE", REPO_ROOT / "instance"))
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw else default
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/.
+
+    Keeping it in a file lets the embedded default survive restarts without logging everyone out,
+    while never shipping a fixed key in the code.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Config:
+    def __init__(self) -> None:
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'ecabinet.db'}"
+        )
+        self.ECABINET_STORAGE = os.environ.get("ECABINET_STORAGE", str(INSTANCE_DIR / "storage"))
+        self.ECABINET_MAX_UPLOAD_MB = _env_int("ECABINET_MAX_UPLOAD_MB", 50)
+        self.SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.ECABINET_TOKEN_DAYS = _env_int("ECABINET_TOKEN_DAYS", 30)
+        self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
+        self.BABEL_DEFAULT_LOCALE = "vi"
+        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("ECABINET_TIMEZONE", "Asia/Ho_Chi_Minh")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = os.environ.get("ECABINET_SECURE_COOKIES", "") == "1"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.WTF_CSRF_TIME_LIMIT = None  # a meeting day is long; the token lives with the session
+        self.JSON_SORT_KEYS = False
+
+
+class TestConfig(Config):
+    def __init__(self, database_url: str, storage: str) -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.ECABINET_STORAGE = storage
+        self.SECRET_KEY = "test-secret-key"

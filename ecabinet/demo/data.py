@@ -1,0 +1,97 @@
+"""A believable (fictional) Vietnamese cabinet for demonstrations and screenshots."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from ecabinet.auth import service as auth
+from ecabinet.auth.models import User
+from ecabinet.meetings import service as meetings
+
+DEMO_PASSWORD = "demo-2026"
+VN = timezone(timedelta(hours=7))
+
+# username, full name, title, organisation, roles
+PEOPLE = [
+    ("admin", "Quản trị hệ thống", "Quản trị viên", "Văn phòng Chính phủ", ["admin"]),
+    ("vpcp", "Lý Thu Phương", "Vụ trưởng Vụ Tổng hợp, Văn phòng Chính phủ", "Văn phòng Chính phủ",
+     ["secretariat"]),
+    ("thuky", "Cao Thị Quỳnh", "Chuyên viên, thư ký phiên họp", "Văn phòng Chính phủ", ["clerk"]),
+    ("thutuong", "Nguyễn Văn An", "Thủ tướng Chính phủ", "Chính phủ", ["member"]),
+    ("ptt.binh", "Trần Thị Bình", "Phó Thủ tướng Thường trực Chính phủ", "Chính phủ", ["member"]),
+    ("ptt.cuong", "Lê Minh Cường", "Phó Thủ tướng Chính phủ", "Chính phủ", ["member"]),
+    ("bt.vpcp", "Mai Tiến Đạt", "Bộ trưởng, Chủ nhiệm Văn phòng Chính phủ", "Văn phòng Chính phủ", ["member"]),
+    ("bt.taichinh", "Phạm Đức Dũng", "Bộ trưởng Bộ Tài chính", "Bộ Tài chính", ["member"]),
+    ("bt.tuphap", "Hoàng Thị Hạnh", "Bộ trưởng Bộ Tư pháp", "Bộ Tư pháp", ["member"]),
+    ("bt.ngoaigiao", "Vũ Quang Huy", "Bộ trưởng Bộ Ngoại giao", "Bộ Ngoại giao", ["member"]),
+    ("bt.noivu", "Đặng Thu Hương", "Bộ trưởng Bộ Nội vụ", "Bộ Nội vụ", ["member"]),
+    ("bt.congthuong", "Bùi Văn Khánh", "Bộ trưởng Bộ Công Thương", "Bộ Công Thương", ["member"]),
+    ("bt.yte", "Đỗ Thị Lan", "Bộ trưởng Bộ Y tế", "Bộ Y tế", ["member"]),
+    ("bt.giaoduc", "Ngô Thanh Long", "Bộ trưởng Bộ Giáo dục và Đào tạo", "Bộ Giáo dục và Đào tạo", ["member"]),
+    ("bt.nongnghiep", "Đinh Văn Minh", "Bộ trưởng Bộ Nông nghiệp và Môi trường",
+     "Bộ Nông nghiệp và Môi trường", ["member"]),
+    ("bt.xaydung", "Trịnh Quốc Nam", "Bộ trưởng Bộ Xây dựng", "Bộ Xây dựng", ["member"]),
+    ("bt.khcn", "Lương Hải Ninh", "Bộ trưởng Bộ Khoa học và Công nghệ", "Bộ Khoa học và Công nghệ", ["member"]),
+    ("khach.hanoi", "Tô Văn Sơn", "Chủ tịch Ủy ban nhân dân thành phố Hà Nội", "UBND thành phố Hà Nội",
+     ["observer"]),
+]
+
+
+def seed() -> list[User]:
+    users = {
+        username: auth.create_user(None, username=username, full_name=name, password=DEMO_PASSWORD,
+                                   roles=roles, title=title, organization=org)
+        for username, name, title, org, roles in PEOPLE
+    }
+    secretariat = users["vpcp"]
+    members = [u for u in users.values() if u.has_role("member")]
+    _regular_session(secretariat, users, members)
+    _thematic_session(secretariat, users, members)
+    return list(users.values())
+
+
+def _regular_session(secretariat: User, users: dict[str, User], members: list[User]) -> None:
+    meeting = meetings.create_meeting(
+        secretariat,
+        title="Phiên họp Chính phủ thường kỳ tháng 11/2026",
+        starts_at=datetime(2026, 11, 30, 8, 30, tzinfo=VN),
+        ends_at=datetime(2026, 11, 30, 17, 0, tzinfo=VN),
+        location="Phòng họp Chính phủ, Trụ sở Chính phủ, số 1 Hoàng Hoa Thám, Hà Nội",
+        chair_id=users["thutuong"].id,
+        participants=[u.id for u in members] + [users["thuky"].id, users["khach.hanoi"].id],
+    )
+    add = meetings.add_item
+    economy = add(secretariat, meeting.id, presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng", duration_minutes=60,
+                  title="Báo cáo tình hình kinh tế - xã hội tháng 11 và 11 tháng năm 2026")
+    add(secretariat, meeting.id, parent_id=economy.id, duration_minutes=20,
+        title="Tình hình giải ngân vốn đầu tư công", presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng")
+    add(secretariat, meeting.id, parent_id=economy.id, duration_minutes=20,
+        title="Tình hình thu, chi ngân sách nhà nước", presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng")
+    add(secretariat, meeting.id, duration_minutes=45,
+        title="Dự án Luật Đất đai (sửa đổi): tiếp thu, giải trình ý kiến đại biểu Quốc hội",
+        presenter="Bộ trưởng Bộ Nông nghiệp và Môi trường Đinh Văn Minh")
+    add(secretariat, meeting.id, duration_minutes=30,
+        title="Đề nghị xây dựng Nghị định quy định chi tiết một số điều của Luật Dữ liệu",
+        presenter="Bộ trưởng Bộ Khoa học và Công nghệ Lương Hải Ninh")
+    add(secretariat, meeting.id, duration_minutes=30, confidential=True,
+        title="Phương án nhân sự lãnh đạo một số tập đoàn kinh tế nhà nước (MẬT)",
+        presenter="Bộ trưởng Bộ Nội vụ Đặng Thu Hương",
+        restricted_to=[users[u].id for u in ("ptt.binh", "ptt.cuong", "bt.noivu", "thuky")])
+    add(secretariat, meeting.id, duration_minutes=15, title="Các vấn đề khác")
+    meetings.change_status(secretariat, meeting.id, "publish")
+
+
+def _thematic_session(secretariat: User, users: dict[str, User], members: list[User]) -> None:
+    meeting = meetings.create_meeting(
+        secretariat,
+        title="Phiên họp Chính phủ chuyên đề về xây dựng pháp luật tháng 12/2026",
+        kind="thematic",
+        starts_at=datetime(2026, 12, 12, 8, 0, tzinfo=VN),
+        location="Phòng họp Chính phủ, Trụ sở Chính phủ, Hà Nội",
+        chair_id=users["thutuong"].id,
+        participants=[u.id for u in members] + [users["thuky"].id],
+    )
+    meetings.add_item(secretariat, meeting.id, title="Dự án Luật sửa đổi, bổ sung một số điều của Luật Đầu tư",
+                      presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng", duration_minutes=60)
+    meetings.add_item(secretariat, meeting.id, title="Dự án Luật Thương mại điện tử",
+                      presenter="Bộ trưởng Bộ Công Thương Bùi Văn Khánh", duration_minutes=60)

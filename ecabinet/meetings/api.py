@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import Blueprint, jsonify
+from pydantic import Field
+
+from ecabinet.common.api import actor, body, created, no_content
+from ecabinet.common.input import Body, Id, LongText, Text, Time
+from ecabinet.common.openapi import doc
+from ecabinet.meetings import serialize, service
+
+bp = Blueprint("meetings", __name__)
+
+Minutes = Field(None, ge=1, le=24 * 60)
+
+
+class MeetingCreateBody(Body):
+    title: Text
+    starts_at: Time
+    ends_at: Time | None = None
+    location: str | None = Field(None, max_length=300)
+    chair_id: Id | None = None
+    participants: list[Id] = Field(default_factory=list)
+    kind: Literal["regular", "thematic", "extraordinary"] = "regular"
+    quorum_numerator: int = Field(2, ge=1, le=100)
+    quorum_denominator: int = Field(3, ge=1, le=100)
+
+
+class MeetingUpdateBody(Body):
+    title: Text | None = None
+    starts_at: Time | None = None
+    ends_at: Time | None = None
+    location: str | None = Field(None, max_length=300)
+    chair_id: Id | None = None
+    participants: list[Id] | None = None
+    kind: Literal["regular", "thematic", "extraordinary"] | None = None
+    quorum_numerator: int | None = Field(None, ge=1, le=100)
+    quorum_denominator: int | None = Field(None, ge=1, le=100)
+
+
+class ItemCreateBody(Body):
+    title: Text
+    parent_id: Id | None = None
+    presenter: str | None = Field(None, max_length=300)
+    description: LongText | None = None
+    duration_minutes: int | None = Minutes
+    confidential: bool = False
+    restricted_to: list[Id] = Field(default_factory=list)
+
+
+class ItemUpdateBody(Body):
+    title: Text | None = None
+    parent_id: Id | None = None
+    presenter: str | None = Field(None, max_length=300)
+    description: LongText | None = None
+    duration_minutes: int | None = Minutes
+    confidential: bool | None = None
+    restricted_to: list[Id] | None = None
+
+
+class OrderBody(Body):
+    order: list[Id]
+    parent_id: Id | None = Field(None, description="reorder the sub-items of this item instead")
+
+
+class CurrentBody(Body):
+    agenda_item_id: Id
+
+
+@bp.post("/meetings")
+@doc("Create a meeting (draft)", who="secretariat", body=MeetingCreateBody, status=201, returns="the meeting",
+     errors=(403,))
+def create_meeting():
+    data = body(MeetingCreateBody)
+    meeting = service.create_meeting(actor(), **data.model_dump())
+    return created(serialize.meeting(actor(), meeting, with_agenda=True))
+
+
+@bp.get("/meetings")
+@doc("Meetings the caller may see", returns="list of meetings, by start time")
+def list_meetings():
+    user = actor()
+    return jsonify([serialize.meeting(user, m) for m in service.list_meetings(user)])
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@doc("A meeting with its agenda (each item with its documents)", who="participant, secretariat",
+     returns="the meeting with `agenda`", errors=(404,))
+def get_meeting(meeting_id: int):
+    user = actor()
+    return jsonify(serialize.meeting(user, service.get_meeting(user, meeting_id), with_agenda=True))
+
+
+@bp.patch("/meetings/<int:meeting_id>")
+@doc("Change a meeting", who="secretariat", body=MeetingUpdateBody, returns="the meeting", errors=(403, 404, 409))
+def update_meeting(meeting_id: int):
+    data = body(MeetingUpdateBody)
+    meeting = service.update_meeting(actor(), meeting_id, **data.model_dump(exclude_unset=True))
+    return jsonify(serialize.meeting(actor(), meeting, with_agenda=True))
+
+
+def _transition(action: str):
+    def view(meeting_id: int):
+        return jsonify(serialize.meeting(actor(), service.change_status(actor(), meeting_id, action)))
+
+    view.__name__ = f"{action}_meeting"
+    target = {"publish": "published", "start": "in_progress", "close": "closed"}[action]
+    doc(f"{action.capitalize()} the meeting (→ {target})", who="secretariat", returns="the meeting",
+        errors=(403, 404, 409))(view)
+    bp.post(f"/meetings/<int:meeting_id>/{action}")(view)
+
+
+for _action in service.TRANSITIONS:
+    _transition(_action)
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda")
+@doc("Add an agenda item", who="secretariat", body=ItemCreateBody, status=201, returns="the item",
+     errors=(403, 404, 409))
+def add_item(meeting_id: int):
+    data = body(ItemCreateBody)
+    user = actor()
+    return created(serialize.item(user, service.add_item(user, meeting_id, **data.model_dump())))
+
+
+@bp.get("/meetings/<int:meeting_id>/agenda")
+@doc("The agenda the caller may see, in order (depth first)", who="participant, secretariat",
+     returns="list of items", errors=(404,))
+def get_agenda(meeting_id: int):
+    user = actor()
+    return jsonify(serialize.agenda(user, service.get_meeting(user, meeting_id)))
+
+
+@bp.get("/agenda/<int:item_id>")
+@doc("One agenda item", who="whoever may see it", returns="the item", errors=(404,))
+def get_item(item_id: int):
+    user = actor()
+    return jsonify(serialize.item(user, service.get_item(user, item_id)))
+
+
+@bp.patch("/agenda/<int:item_id>")
+@doc("Change an agenda item (title, presenter, nesting, confidentiality …)", who="secretariat",
+     body=ItemUpdateBody, returns="the item", errors=(403, 404, 409))
+def update_item(item_id: int):
+    data = body(ItemUpdateBody)
+    user = actor()
+    return jsonify(serialize.item(user, service.update_item(user, item_id, **data.model_dump(exclude_unset=True))))
+
+
+@bp.delete("/agenda/<int:item_id>")
+@doc("Remove an agenda item with its sub-items", who="secretariat", status=204, returns="nothing",
+     errors=(403, 404, 409))
+def delete_item(item_id: int):
+    service.delete_item(actor(), item_id)
+    return no_content()
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda/order")
+@doc("Reorder the top-level items (or one item's sub-items)", who="secretariat", body=OrderBody,
+     returns="the agenda in its new order", errors=(403, 404, 409))
+def reorder(meeting_id: int):
+    data = body(OrderBody)
+    user = actor()
+    meeting = service.reorder(user, meeting_id, data.order, data.parent_id)
+    return jsonify(serialize.agenda(user, meeting))
+
+
+@bp.post("/meetings/<int:meeting_id>/current")
+@doc("Set the item under discussion", who="secretariat, chair", body=CurrentBody, returns="the item",
+     errors=(403, 404, 409))
+def set_current(meeting_id: int):
+    data = body(CurrentBody)
+    user = actor()
+    return jsonify(serialize.item(user, service.set_current_item(user, meeting_id, data.agenda_item_id)))
+
+
+@bp.post("/meetings/<int:meeting_id>/attendance")
+@doc("Check the caller in", who="participant", returns="{present, quorum, …}", errors=(403, 404, 409))
+def check_in(meeting_id: int):
+    return jsonify(serialize.attendance(service.check_in(actor(), meeting_id)))
+
+
+@bp.get("/meetings/<int:meeting_id>/attendance")
+@doc("Who is present and whether quorum is reached", who="participant, secretariat",
+     returns="{present, quorum, …}", errors=(404,))
+def get_attendance(meeting_id: int):
+    return jsonify(serialize.attendance(service.get_meeting(actor(), meeting_id)))

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ecabinet.auth.models import User
+from ecabinet.common.time import UTCDateTime, utcnow
+from ecabinet.extensions import db
+
+MEETING_STATUSES = ("draft", "published", "in_progress", "closed")
+MEETING_KINDS = ("regular", "thematic", "extraordinary")
+
+
+class Meeting(db.Model):
+    """A session of the Government (phiên họp): its agenda, participants and live state."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint(f"status IN {MEETING_STATUSES!r}", name="known_status"),
+        CheckConstraint(f"kind IN {MEETING_KINDS!r}", name="known_kind"),
+        CheckConstraint("quorum_numerator > 0 AND quorum_denominator >= quorum_numerator", name="quorum_fraction"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str] = mapped_column(String(20), default="regular")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(300))
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    # Quorum: at least numerator/denominator of the member participants present (default two thirds,
+    # as the Government's working regulation requires).
+    quorum_numerator: Mapped[int] = mapped_column(default=2)
+    quorum_denominator: Mapped[int] = mapped_column(default=3)
+    current_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL", use_alter=True)
+    )
+    # The last live-event number handed out; bumped with the event in the same transaction.
+    last_event_seq: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Participant.id"
+    )
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting",
+        cascade="all, delete-orphan",
+        foreign_keys="AgendaItem.meeting_id",
+        order_by="AgendaItem.position",
+    )
+
+
+class Participant(db.Model):
+    """A user invited to a meeting, and whether they have checked in."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    present: Mapped[bool] = mapped_column(default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class AgendaItem(db.Model):
+    """A point on the agenda; items nest (parent_id) and are ordered among their siblings."""
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    presenter: Mapped[str | None] = mapped_column(String(300))
+    duration_minutes: Mapped[int | None]
+    confidential: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])
+    parent: Mapped[AgendaItem | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[AgendaItem]] = relationship(
+        back_populates="parent", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+    access_rows: Mapped[list[AgendaItemAccess]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def restricted_to(self) -> list[int]:
+        return sorted(a.user_id for a in self.access_rows)
+
+
+class AgendaItemAccess(db.Model):
+    """Who, beyond the secretariat and the chair, may see a confidential item."""
+
+    __tablename__ = "agenda_item_access"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)

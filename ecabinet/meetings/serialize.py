@@ -1,0 +1,87 @@
+"""Meetings and agenda items as the API shows them, shaped by what the caller may see."""
+
+from __future__ import annotations
+
+from ecabinet.auth.models import User
+from ecabinet.common.time import iso
+from ecabinet.meetings import access, service
+from ecabinet.meetings.models import AgendaItem, Meeting
+
+
+def attendance(meeting: Meeting) -> dict:
+    summary = service.attendance(meeting)
+    return {
+        "present": summary.present,
+        "quorum": summary.quorum,
+        "members": summary.members,
+        "members_present": summary.members_present,
+        "required": summary.required,
+    }
+
+
+def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
+    current = service.current_item_for(user, m)
+    summary = attendance(m)
+    out = {
+        "id": m.id,
+        "title": m.title,
+        "kind": m.kind,
+        "status": m.status,
+        "starts_at": iso(m.starts_at),
+        "ends_at": iso(m.ends_at),
+        "location": m.location,
+        "chair_id": m.chair_id,
+        "chair": {"id": m.chair.id, "full_name": m.chair.full_name} if m.chair else None,
+        "quorum_numerator": m.quorum_numerator,
+        "quorum_denominator": m.quorum_denominator,
+        "present": summary["present"],
+        "quorum": summary["quorum"],
+        "attendance": summary,
+        "current_agenda_item_id": current.id if current else None,
+        "participants": [
+            {
+                "user_id": p.user_id,
+                "full_name": p.user.full_name,
+                "title": p.user.title,
+                "organization": p.user.organization.name if p.user.organization else None,
+                "roles": p.user.roles,
+                "present": p.present,
+                "checked_in_at": iso(p.checked_in_at),
+            }
+            for p in m.participants
+        ],
+        "is_participant": access.participant_of(user, m) is not None,
+        "can_manage": access.can_manage_meeting(user, m),
+        "can_run": access.can_run_meeting(user, m),
+        "created_at": iso(m.created_at),
+        "started_at": iso(m.started_at),
+        "closed_at": iso(m.closed_at),
+    }
+    if with_agenda:
+        out["agenda"] = agenda(user, m)
+    return out
+
+
+def agenda(user: User, m: Meeting) -> list[dict]:
+    return [item(user, e.item, e.number, e.level) for e in service.visible_agenda(user, m)]
+
+
+def item(user: User, i: AgendaItem, number: str | None = None, level: int | None = None) -> dict:
+    if number is None:
+        entry = next(e for e in service.visible_agenda(user, i.meeting) if e.item.id == i.id)
+        number, level = entry.number, entry.level
+    return {
+        "id": i.id,
+        "meeting_id": i.meeting_id,
+        "parent_id": i.parent_id,
+        "position": i.position,
+        "number": number,
+        "level": level,
+        "title": i.title,
+        "description": i.description,
+        "presenter": i.presenter,
+        "duration_minutes": i.duration_minutes,
+        "confidential": i.confidential,
+        "restricted_to": i.restricted_to if i.confidential else [],
+        "documents": [],
+    }

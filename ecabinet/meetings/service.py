@@ -1,0 +1,415 @@
+"""Preparing and running meetings: details, participants, agenda, state, current item, attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ecabinet.audit import service as audit
+from ecabinet.auth import service as auth_service
+from ecabinet.auth.models import User
+from ecabinet.common.time import utcnow
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.extensions import db
+from ecabinet.live import publisher
+from ecabinet.meetings import access
+from ecabinet.meetings.models import AgendaItem, AgendaItemAccess, Meeting, Participant
+
+# state → (action, next state)
+TRANSITIONS = {
+    "publish": ("draft", "published"),
+    "start": ("published", "in_progress"),
+    "close": ("in_progress", "closed"),
+}
+
+
+# --- loading with permission ----------------------------------------------------------------
+
+
+def get_meeting(user: User, meeting_id: int) -> Meeting:
+    """The meeting if the user may see it; otherwise it does not exist for them."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or not access.can_see_meeting(user, meeting):
+        raise NotFound(f"Meeting {meeting_id} not found")
+    return meeting
+
+
+def get_item(user: User, item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or not access.can_see_item(user, item):
+        raise NotFound(f"Agenda item {item_id} not found")
+    return item
+
+
+def _managed_meeting(user: User, meeting_id: int) -> Meeting:
+    meeting = get_meeting(user, meeting_id)
+    if not access.can_manage_meeting(user, meeting):
+        raise Forbidden("Only the secretariat prepares meetings")
+    return meeting
+
+
+def _managed_item(user: User, item_id: int) -> AgendaItem:
+    item = get_item(user, item_id)
+    if not access.can_manage_meeting(user, item.meeting):
+        raise Forbidden("Only the secretariat prepares the agenda")
+    return item
+
+
+def _require_editable(meeting: Meeting) -> None:
+    if meeting.status == "closed":
+        raise Conflict("The meeting is closed", code="meeting_closed")
+
+
+def list_meetings(user: User) -> list[Meeting]:
+    query = select(Meeting).order_by(Meeting.starts_at, Meeting.id)
+    if not access.is_secretariat(user):
+        query = query.where(Meeting.status != "draft")
+        if not user.has_role("clerk"):
+            query = query.join(Participant).where(Participant.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+
+def _member_users(ids: Iterable[int], field: str) -> list[User]:
+    return auth_service.users_by_ids(ids, field)
+
+
+def _check_chair(chair_id: int | None) -> User | None:
+    if chair_id is None:
+        return None
+    (chair,) = _member_users([chair_id], "chair_id")
+    if not chair.has_role("member") or not chair.active:
+        raise Invalid("The chair must be an active cabinet member", code="invalid_chair", fields=["chair_id"])
+    return chair
+
+
+def _check_times(starts_at: datetime, ends_at: datetime | None) -> None:
+    if ends_at is not None and ends_at <= starts_at:
+        raise Invalid("The meeting must end after it starts", fields=["ends_at"])
+
+
+def _check_quorum(numerator: int, denominator: int) -> None:
+    if not 0 < numerator <= denominator:
+        raise Invalid("Quorum is a fraction between 0 and 1, e.g. 2/3", fields=["quorum_numerator"])
+
+
+def _set_participants(meeting: Meeting, user_ids: Iterable[int]) -> None:
+    wanted = {u.id: u for u in _member_users(user_ids, "participants")}
+    if meeting.chair_id is not None:
+        wanted.setdefault(meeting.chair_id, meeting.chair)
+    kept = [p for p in meeting.participants if p.user_id in wanted]
+    known = {p.user_id for p in kept}
+    meeting.participants = kept + [Participant(user=u) for uid, u in wanted.items() if uid not in known]
+
+
+def _participant_ids(meeting: Meeting) -> list[int]:
+    return sorted(p.user.id for p in meeting.participants)
+
+
+def create_meeting(
+    user: User,
+    *,
+    title: str,
+    starts_at: datetime,
+    participants: list[int],
+    location: str | None = None,
+    chair_id: int | None = None,
+    ends_at: datetime | None = None,
+    kind: str = "regular",
+    quorum_numerator: int = 2,
+    quorum_denominator: int = 3,
+) -> Meeting:
+    if not access.can_manage_meeting(user):
+        raise Forbidden("Only the secretariat creates meetings")
+    _check_times(starts_at, ends_at)
+    _check_quorum(quorum_numerator, quorum_denominator)
+    meeting = Meeting(
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        chair=_check_chair(chair_id),
+        kind=kind,
+        quorum_numerator=quorum_numerator,
+        quorum_denominator=quorum_denominator,
+    )
+    _set_participants(meeting, participants)
+    db.session.add(meeting)
+    audit.record(user, "meeting.create", meeting, {"title": title, "participants": _participant_ids(meeting)})
+    return meeting
+
+
+def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
+    meeting = _managed_meeting(user, meeting_id)
+    _require_editable(meeting)
+    recorded: dict = {}
+    for name in ("title", "location", "kind"):
+        if name in changes and (changes[name] is not None or name == "location"):
+            setattr(meeting, name, changes[name])
+            recorded[name] = changes[name]
+    if changes.get("starts_at") is not None:
+        meeting.starts_at = changes["starts_at"]
+        recorded["starts_at"] = changes["starts_at"].isoformat()
+    if "ends_at" in changes:
+        meeting.ends_at = changes["ends_at"]
+        recorded["ends_at"] = changes["ends_at"].isoformat() if changes["ends_at"] else None
+    _check_times(meeting.starts_at, meeting.ends_at)
+    if "chair_id" in changes:
+        meeting.chair = _check_chair(changes["chair_id"])
+        recorded["chair_id"] = changes["chair_id"]
+    if changes.get("quorum_numerator") is not None or changes.get("quorum_denominator") is not None:
+        numerator = changes.get("quorum_numerator") or meeting.quorum_numerator
+        denominator = changes.get("quorum_denominator") or meeting.quorum_denominator
+        _check_quorum(numerator, denominator)
+        meeting.quorum_numerator, meeting.quorum_denominator = numerator, denominator
+        recorded["quorum"] = f"{numerator}/{denominator}"
+    if changes.get("participants") is not None or "chair_id" in changes:
+        ids = changes.get("participants")
+        _set_participants(meeting, ids if ids is not None else [p.user_id for p in meeting.participants])
+        recorded["participants"] = _participant_ids(meeting)
+    if recorded:
+        audit.record(user, "meeting.update", meeting, recorded)
+        if meeting.status != "draft":
+            publisher.publish(meeting, "agenda.changed", {"action": "meeting_updated"})
+    return meeting
+
+
+def change_status(user: User, meeting_id: int, action: str) -> Meeting:
+    meeting = _managed_meeting(user, meeting_id)
+    before, after = TRANSITIONS[action]
+    if meeting.status != before:
+        raise Conflict(
+            f"Cannot {action} a meeting that is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state"
+        )
+    meeting.status = after
+    if after == "in_progress":
+        meeting.started_at = utcnow()
+    elif after == "closed":
+        meeting.closed_at = utcnow()
+    audit.record(user, f"meeting.{action}", meeting, {"status": after})
+    publisher.publish(meeting, "meeting.status", {"status": after})
+    return meeting
+
+
+# --- agenda --------------------------------------------------------------------------------
+
+
+@dataclass
+class AgendaEntry:
+    item: AgendaItem
+    number: str
+    level: int
+
+
+def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
+    """The agenda in order, depth first, numbered over what this user can see (1, 1.1, 2 …)."""
+    entries: list[AgendaEntry] = []
+
+    def walk(items: list[AgendaItem], prefix: str, level: int) -> None:
+        number = 0
+        for item in sorted(items, key=lambda i: (i.position, i.id)):
+            if not access.can_see_item(user, item):
+                continue
+            number += 1
+            label = f"{prefix}{number}"
+            entries.append(AgendaEntry(item, label, level))
+            walk(item.children, f"{label}.", level + 1)
+
+    walk([i for i in meeting.items if i.parent_id is None], "", 0)
+    return entries
+
+
+def _siblings(meeting: Meeting, parent_id: int | None) -> list[AgendaItem]:
+    return sorted((i for i in meeting.items if i.parent_id == parent_id), key=lambda i: (i.position, i.id))
+
+
+def _check_parent(meeting: Meeting, parent_id: int | None, moving: AgendaItem | None = None) -> AgendaItem | None:
+    if parent_id is None:
+        return None
+    parent = db.session.get(AgendaItem, parent_id)
+    if parent is None or parent.meeting_id != meeting.id:
+        raise Invalid(f"Agenda item {parent_id} is not in this meeting", code="unknown_parent", fields=["parent_id"])
+    node: AgendaItem | None = parent
+    while node is not None:
+        if moving is not None and node.id == moving.id:
+            raise Invalid("An item cannot be moved under itself", code="invalid_parent", fields=["parent_id"])
+        node = node.parent
+    return parent
+
+
+def _set_access(item: AgendaItem, user_ids: Iterable[int]) -> None:
+    users = _member_users(user_ids, "restricted_to")
+    item.access_rows = [AgendaItemAccess(user_id=u.id) for u in users]
+
+
+def add_item(
+    user: User,
+    meeting_id: int,
+    *,
+    title: str,
+    parent_id: int | None = None,
+    presenter: str | None = None,
+    description: str | None = None,
+    duration_minutes: int | None = None,
+    confidential: bool = False,
+    restricted_to: list[int] | None = None,
+) -> AgendaItem:
+    meeting = _managed_meeting(user, meeting_id)
+    _require_editable(meeting)
+    parent = _check_parent(meeting, parent_id)
+    siblings = _siblings(meeting, parent_id)
+    item = AgendaItem(
+        meeting=meeting,
+        parent=parent,
+        position=(siblings[-1].position + 1) if siblings else 1,
+        title=title,
+        presenter=presenter,
+        description=description,
+        duration_minutes=duration_minutes,
+        confidential=confidential,
+    )
+    db.session.add(item)
+    _set_access(item, restricted_to or [])
+    audit.record(user, "agenda.create", item, {"meeting_id": meeting.id, "title": title,
+                                                "confidential": confidential})
+    publisher.publish(meeting, "agenda.changed", {"action": "created", "agenda_item_id": item.id}, item)
+    return item
+
+
+def update_item(user: User, item_id: int, **changes) -> AgendaItem:
+    item = _managed_item(user, item_id)
+    meeting = item.meeting
+    _require_editable(meeting)
+    recorded: dict = {}
+    for name in ("title", "presenter", "description", "duration_minutes", "confidential"):
+        if name in changes and (changes[name] is not None or name in ("presenter", "description",
+                                                                        "duration_minutes")):
+            setattr(item, name, changes[name])
+            recorded[name] = changes[name]
+    if "restricted_to" in changes:
+        _set_access(item, changes["restricted_to"] or [])
+        recorded["restricted_to"] = item.restricted_to
+    if "parent_id" in changes and changes["parent_id"] != item.parent_id:
+        item.parent = _check_parent(meeting, changes["parent_id"], moving=item)
+        siblings = [s for s in _siblings(meeting, changes["parent_id"]) if s.id != item.id]
+        item.position = (siblings[-1].position + 1) if siblings else 1
+        recorded["parent_id"] = changes["parent_id"]
+    if recorded:
+        audit.record(user, "agenda.update", item, recorded)
+        publisher.publish(meeting, "agenda.changed", {"action": "updated", "agenda_item_id": item.id}, item)
+    return item
+
+
+def delete_item(user: User, item_id: int) -> None:
+    item = _managed_item(user, item_id)
+    meeting = item.meeting
+    _require_editable(meeting)
+    publisher.publish(meeting, "agenda.changed", {"action": "deleted", "agenda_item_id": item.id}, item)
+    audit.record(user, "agenda.delete", item, {"meeting_id": meeting.id, "title": item.title})
+    if meeting.current_item_id is not None and _is_within(meeting.current_item_id, item):
+        meeting.current_item_id = None
+    meeting.items.remove(item)
+    if item.parent is not None:
+        item.parent.children.remove(item)
+    db.session.delete(item)
+
+
+def _is_within(item_id: int, root: AgendaItem) -> bool:
+    return root.id == item_id or any(_is_within(item_id, child) for child in root.children)
+
+
+def reorder(user: User, meeting_id: int, order: list[int], parent_id: int | None = None) -> Meeting:
+    """`order` names every item under `parent_id` (top level by default) exactly once."""
+    meeting = _managed_meeting(user, meeting_id)
+    _require_editable(meeting)
+    if parent_id is not None:
+        _check_parent(meeting, parent_id)
+    siblings = _siblings(meeting, parent_id)
+    if sorted(order) != sorted(i.id for i in siblings) or len(set(order)) != len(order):
+        raise Invalid(
+            "`order` must list every item at that level of the agenda exactly once", code="invalid_order",
+            fields=["order"],
+        )
+    by_id = {i.id: i for i in siblings}
+    for position, item_id in enumerate(order, start=1):
+        by_id[item_id].position = position
+    audit.record(user, "agenda.reorder", meeting, {"parent_id": parent_id, "order": order})
+    publisher.publish(meeting, "agenda.changed", {"action": "reordered", "parent_id": parent_id},
+                      db.session.get(AgendaItem, parent_id) if parent_id else None)
+    return meeting
+
+
+def set_current_item(user: User, meeting_id: int, item_id: int) -> AgendaItem:
+    meeting = get_meeting(user, meeting_id)
+    if not access.can_run_meeting(user, meeting):
+        raise Forbidden("Only the chair or the secretariat moves through the agenda")
+    if meeting.status not in ("published", "in_progress"):
+        raise Conflict(f"The meeting is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
+    item = db.session.get(AgendaItem, item_id)
+    if item is None or item.meeting_id != meeting.id or not access.can_see_item(user, item):
+        raise Invalid(f"Agenda item {item_id} is not in this meeting", code="unknown_item",
+                      fields=["agenda_item_id"])
+    meeting.current_item_id = item.id
+    audit.record(user, "meeting.current_item", meeting, {"agenda_item_id": item.id})
+    publisher.publish(meeting, "agenda.current", {"agenda_item_id": item.id, "title": item.title}, item)
+    return item
+
+
+def current_item_for(user: User, meeting: Meeting) -> AgendaItem | None:
+    if meeting.current_item_id is None:
+        return None
+    item = db.session.get(AgendaItem, meeting.current_item_id)
+    return item if item is not None and access.can_see_item(user, item) else None
+
+
+# --- attendance ----------------------------------------------------------------------------
+
+
+@dataclass
+class Attendance:
+    present: int
+    members: int
+    members_present: int
+    required: int
+    quorum: bool
+
+
+def attendance(meeting: Meeting) -> Attendance:
+    """Quorum counts member participants only; observers and staff may be present but do not count."""
+    members = [p for p in meeting.participants if p.user.has_role("member")]
+    members_present = sum(1 for p in members if p.present)
+    # The smallest whole number of members that reaches the fraction (ceil without floats).
+    required = -(-len(members) * meeting.quorum_numerator // meeting.quorum_denominator)
+    return Attendance(
+        present=sum(1 for p in meeting.participants if p.present),
+        members=len(members),
+        members_present=members_present,
+        required=required,
+        quorum=len(members) > 0 and members_present >= required,
+    )
+
+
+def check_in(user: User, meeting_id: int) -> Meeting:
+    meeting = get_meeting(user, meeting_id)
+    participant = access.participant_of(user, meeting)
+    if participant is None:
+        raise Forbidden("Only the meeting's participants check in")
+    if meeting.status not in ("published", "in_progress"):
+        raise Conflict(f"The meeting is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
+    if not participant.present:
+        participant.present = True
+        participant.checked_in_at = utcnow()
+        audit.record(user, "attendance.check_in", meeting)
+        summary = attendance(meeting)
+        publisher.publish(
+            meeting,
+            "attendance.changed",
+            {"user_id": user.id, "present": summary.present, "quorum": summary.quorum,
+             "members_present": summary.members_present, "required": summary.required},
+        )
+    return meeting

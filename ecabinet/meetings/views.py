@@ -1,0 +1,212 @@
+"""Meeting pages: the list, the tablet agenda, and the secretariat's preparation forms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ecabinet.auth import service as auth_service
+from ecabinet.common.input import parse_values
+from ecabinet.common.pages import checked_ids, form_action, user
+from ecabinet.meetings import access, serialize, service
+from ecabinet.meetings.api import ItemCreateBody, ItemUpdateBody, MeetingCreateBody
+
+bp = Blueprint("meetings_pages", __name__)
+
+
+def _meeting_url(meeting_id: int, **_kw) -> str:
+    return url_for("meetings_pages.meeting", meeting_id=meeting_id)
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("meetings_pages.meetings"))
+
+
+@bp.get("/meetings")
+@login_required
+def meetings():
+    actor = user()
+    listed = service.list_meetings(actor)
+    return render_template(
+        "meetings/list.html",
+        meetings=[serialize.meeting(actor, m) for m in listed],
+        can_create=access.can_manage_meeting(actor),
+    )
+
+
+def _people():
+    """Everyone the secretariat can invite, members first."""
+    people = [u for u in auth_service.list_users(user()) if u.active]
+    return sorted(people, key=lambda u: (not u.has_role("member"), u.id))
+
+
+def _meeting_form_values(form) -> dict:
+    values = {k: form.get(k) or None for k in ("title", "location", "kind", "chair_id")}
+    values["starts_at"] = _local_time(form.get("starts_at"))
+    values["ends_at"] = _local_time(form.get("ends_at"))
+    values["participants"] = checked_ids("participants")
+    values["quorum_numerator"] = form.get("quorum_numerator") or 2
+    values["quorum_denominator"] = form.get("quorum_denominator") or 3
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _local_time(value: str | None) -> str | None:
+    """<input type=datetime-local> has no offset; the office works in Vietnam time (UTC+7)."""
+    if not value:
+        return None
+    return value if value.endswith("Z") or "+" in value[10:] else f"{value}:00+07:00"[: 25]
+
+
+@bp.route("/meetings/new", methods=["GET"])
+@login_required
+def new_meeting():
+    if not access.can_manage_meeting(user()):
+        abort(403)
+    return render_template("meetings/form.html", meeting=None, people=_people())
+
+
+@bp.post("/meetings/new")
+@form_action(lambda **_kw: url_for("meetings_pages.new_meeting"))
+def create_meeting():
+    data = parse_values(MeetingCreateBody, _meeting_form_values(request.form))
+    meeting = service.create_meeting(user(), **data.model_dump())
+    flash(_("Meeting created as a draft."), "success")
+    return redirect(_meeting_url(meeting.id))
+
+
+@bp.get("/meetings/<int:meeting_id>/edit")
+@login_required
+def edit_meeting(meeting_id: int):
+    actor = user()
+    meeting = service.get_meeting(actor, meeting_id)
+    if not access.can_manage_meeting(actor, meeting):
+        abort(403)
+    return render_template("meetings/form.html", meeting=meeting, people=_people(),
+                           participant_ids={p.user_id for p in meeting.participants})
+
+
+@bp.post("/meetings/<int:meeting_id>/edit")
+@form_action(_meeting_url)
+def update_meeting(meeting_id: int):
+    data = parse_values(MeetingCreateBody, _meeting_form_values(request.form))
+    changes = data.model_dump()
+    changes["location"] = request.form.get("location") or None
+    changes["chair_id"] = data.chair_id
+    service.update_meeting(user(), meeting_id, **changes)
+    flash(_("Changes saved."), "success")
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int):
+    actor = user()
+    found = service.get_meeting(actor, meeting_id)
+    return render_template(
+        "meetings/meeting.html",
+        meeting=serialize.meeting(actor, found, with_agenda=True),
+        participant=access.participant_of(actor, found),
+        people=_people() if access.can_manage_meeting(actor, found) else [],
+    )
+
+
+@bp.post("/meetings/<int:meeting_id>/status/<action>")
+@form_action(_meeting_url)
+def change_status(meeting_id: int, action: str):
+    if action not in service.TRANSITIONS:
+        abort(404)
+    service.change_status(user(), meeting_id, action)
+    flash({"publish": _("Meeting published to its participants."), "start": _("The session has started."),
+           "close": _("The session is closed.")}[action], "success")
+
+
+@bp.post("/meetings/<int:meeting_id>/checkin")
+@form_action(_meeting_url)
+def check_in(meeting_id: int):
+    service.check_in(user(), meeting_id)
+    flash(_("You are checked in."), "success")
+
+
+@bp.post("/meetings/<int:meeting_id>/current")
+@form_action(_meeting_url)
+def set_current(meeting_id: int):
+    service.set_current_item(user(), meeting_id, int(request.form.get("agenda_item_id", "0") or 0))
+
+
+def _item_form_values(form) -> dict:
+    values = {k: form.get(k) or None for k in ("title", "presenter", "description", "duration_minutes",
+                                                "parent_id")}
+    values["confidential"] = form.get("confidential") == "on"
+    values["restricted_to"] = checked_ids("restricted_to")
+    return values
+
+
+@bp.post("/meetings/<int:meeting_id>/agenda")
+@form_action(_meeting_url)
+def add_item(meeting_id: int):
+    data = parse_values(ItemCreateBody, {k: v for k, v in _item_form_values(request.form).items() if v is not None})
+    service.add_item(user(), meeting_id, **data.model_dump())
+    flash(_("Agenda item added."), "success")
+
+
+@bp.get("/agenda/<int:item_id>/edit")
+@login_required
+def edit_item(item_id: int):
+    actor = user()
+    item = service.get_item(actor, item_id)
+    if not access.can_manage_meeting(actor, item.meeting):
+        abort(403)
+    return render_template("meetings/item_form.html", item=item, meeting=item.meeting, people=_people(),
+                           agenda=service.visible_agenda(actor, item.meeting))
+
+
+@bp.post("/agenda/<int:item_id>/edit")
+@login_required
+def update_item(item_id: int):
+    item = service.get_item(user(), item_id)
+    meeting_id = item.meeting_id
+
+    @form_action(lambda **_kw: url_for("meetings_pages.edit_item", item_id=item_id))
+    def save():
+        values = _item_form_values(request.form)
+        data = parse_values(ItemUpdateBody, values)
+        service.update_item(user(), item_id, **data.model_dump())
+        flash(_("Changes saved."), "success")
+        return redirect(_meeting_url(meeting_id))
+
+    return save()
+
+
+@bp.post("/agenda/<int:item_id>/delete")
+@login_required
+def delete_item(item_id: int):
+    meeting_id = service.get_item(user(), item_id).meeting_id
+
+    @form_action(lambda **_kw: _meeting_url(meeting_id))
+    def remove():
+        service.delete_item(user(), item_id)
+        flash(_("Agenda item removed."), "success")
+
+    return remove()
+
+
+@bp.post("/agenda/<int:item_id>/move/<direction>")
+@login_required
+def move_item(item_id: int, direction: str):
+    actor = user()
+    item = service.get_item(actor, item_id)
+    meeting_id = item.meeting_id
+
+    @form_action(lambda **_kw: _meeting_url(meeting_id))
+    def move():
+        siblings = [e.item.id for e in service.visible_agenda(actor, item.meeting) if e.item.parent_id == item.parent_id]
+        # Hidden siblings keep their place: the secretariat sees them all anyway.
+        index = siblings.index(item.id)
+        swap = index - 1 if direction == "up" else index + 1
+        if 0 <= swap < len(siblings):
+            siblings[index], siblings[swap] = siblings[swap], siblings[index]
+            service.reorder(actor, meeting_id, siblings, item.parent_id)
+
+    return move()
