@@ -22,6 +22,8 @@ def create_app(config: object | None = None) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
     )
     app.config.from_object(config or Config())
+    app.json.ensure_ascii = False  # Vietnamese stays readable in every answer
+    app.json.sort_keys = False
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.config["MAX_CONTENT_LENGTH"] = (app.config["ECABINET_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, where cookie authentication is used
@@ -30,6 +32,7 @@ def create_app(config: object | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
+    login_manager.init_app(app)
     limiter.init_app(app)
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
     _init_login()

@@ -54,7 +54,6 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.WTF_CSRF_TIME_LIMIT = None  # a meeting day is long; the token lives with the session
-        self.JSON_SORT_KEYS = False
 
 
 class TestConfig(Config):

@@ -7,7 +7,6 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, g, request
-from flask_login import current_user
 
 LANGUAGES = ("vi", "en")
 CATALOGS = Path(__file__).resolve().parent / "translations"

@@ -46,7 +46,9 @@ def record(actor, action: str, obj, payload: dict | None = None) -> None:
     )
 
 
-def entry_hash(prev_hash: str, seq: int, at: datetime, actor_id, action, object_type, object_id, payload) -> str:
+def entry_hash(
+    prev_hash: str, seq: int, at: datetime, actor_id, action, object_type, object_id, payload
+) -> str:
     content = json.dumps(
         [prev_hash, seq, iso(at), actor_id, action, object_type, object_id, payload],
         sort_keys=True,
@@ -74,7 +76,9 @@ def _write_pending(session: Session) -> None:
         seq += 1
         # Round-trip the payload through JSON so the hash covers exactly what is stored.
         payload = json.loads(json.dumps(item.payload, default=str))
-        digest = entry_hash(prev, seq, item.at, item.actor_id, item.action, item.object_type, item.object_id, payload)
+        digest = entry_hash(
+            prev, seq, item.at, item.actor_id, item.action, item.object_type, item.object_id, payload
+        )
         session.add(
             AuditEntry(
                 seq=seq,
@@ -110,9 +114,17 @@ def verify() -> VerifyResult:
         if entry.seq != expected_seq:
             return VerifyResult(False, checked, f"entry {expected_seq} is missing", expected_seq)
         if entry.prev_hash != prev:
-            return VerifyResult(False, checked, f"entry {entry.seq} does not follow its predecessor", entry.seq)
+            return VerifyResult(
+                False, checked, f"entry {entry.seq} does not follow its predecessor", entry.seq
+            )
         digest = entry_hash(
-            prev, entry.seq, entry.at, entry.actor_id, entry.action, entry.object_type, entry.object_id,
+            prev,
+            entry.seq,
+            entry.at,
+            entry.actor_id,
+            entry.action,
+            entry.object_type,
+            entry.object_id,
             entry.payload,
         )
         if digest != entry.hash:
@@ -122,6 +134,7 @@ def verify() -> VerifyResult:
         checked += 1
     head = db.session.get(AuditChainHead, 1)
     if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, f"entries after {checked} are missing (the chain ends at {head.seq})",
-                            checked + 1)
+        return VerifyResult(
+            False, checked, f"entries after {checked} are missing (the chain ends at {head.seq})", checked + 1
+        )
     return VerifyResult(True, checked)

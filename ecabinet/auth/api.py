@@ -46,7 +46,9 @@ class OrganizationBody(Body):
 @bp.post("/auth/login")
 @public
 @login_limit
-@doc("Log in and get a bearer token", who="anyone", body=LoginBody, returns="{token, user}", errors=(401, 429))
+@doc(
+    "Log in and get a bearer token", who="anyone", body=LoginBody, returns="{token, user}", errors=(401, 429)
+)
 def login():
     data = body(LoginBody)
     user = service.authenticate(data.username, data.password)
@@ -91,8 +93,13 @@ def get_user(user_id: int):
 
 
 @bp.patch("/users/<int:user_id>")
-@doc("Change a user: name, roles, password, organisation, or `active: false` to deactivate",
-     who="admin", body=UserUpdateBody, returns="the user", errors=(403, 404, 409))
+@doc(
+    "Change a user: name, roles, password, organisation, or `active: false` to deactivate",
+    who="admin",
+    body=UserUpdateBody,
+    returns="the user",
+    errors=(403, 404, 409),
+)
 def update_user(user_id: int):
     data = body(UserUpdateBody)
     user = service.update_user(actor(), user_id, **data.model_dump(exclude_unset=True))
@@ -100,8 +107,14 @@ def update_user(user_id: int):
 
 
 @bp.post("/organizations")
-@doc("Create an organisation (ministry, office)", who="admin", body=OrganizationBody, status=201,
-     returns="the organisation", errors=(403, 409))
+@doc(
+    "Create an organisation (ministry, office)",
+    who="admin",
+    body=OrganizationBody,
+    status=201,
+    returns="the organisation",
+    errors=(403, 409),
+)
 def create_organization():
     data = body(OrganizationBody)
     return created(service.serialize_organization(service.create_organization(actor(), **data.model_dump())))

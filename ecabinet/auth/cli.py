@@ -12,15 +12,27 @@ users_cli = AppGroup("users", help="User accounts.")
 @click.argument("username")
 @click.option("--password", required=True, help="At least 8 characters.")
 @click.option("--full-name", required=True)
-@click.option("--role", "roles", multiple=True, required=True,
-              help="admin, secretariat, clerk, member or observer; repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    help="admin, secretariat, clerk, member or observer; repeat for several.",
+)
 @click.option("--title", default=None, help="e.g. Bộ trưởng Bộ Tài chính")
 @click.option("--organization", default=None, help="Organisation name; created if new.")
 def create_user(username, password, full_name, roles, title, organization):
     """Create a user."""
     try:
-        user = service.create_user(None, username=username, full_name=full_name, password=password,
-                                   roles=roles, title=title, organization=organization)
+        user = service.create_user(
+            None,
+            username=username,
+            full_name=full_name,
+            password=password,
+            roles=roles,
+            title=title,
+            organization=organization,
+        )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

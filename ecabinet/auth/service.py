@@ -105,8 +105,11 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
         raise Invalid("A user needs at least one role", fields=["roles"])
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise Invalid(f"Unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}",
-                      code="unknown_role", fields=["roles"])
+        raise Invalid(
+            f"Unknown role(s): {', '.join(unknown)}; known: {', '.join(ROLES)}",
+            code="unknown_role",
+            fields=["roles"],
+        )
     return roles
 
 
@@ -237,8 +240,9 @@ def users_by_ids(ids: Iterable[int], field: str) -> list[User]:
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     missing = [i for i in ids if i not in users]
     if missing:
-        raise Invalid(f"Unknown user id(s): {', '.join(map(str, missing))}", code="unknown_user",
-                      fields=[field])
+        raise Invalid(
+            f"Unknown user id(s): {', '.join(map(str, missing))}", code="unknown_user", fields=[field]
+        )
     return [users[i] for i in ids]
 
 

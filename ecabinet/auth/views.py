@@ -42,8 +42,14 @@ def logout():
 def set_language(code: str):
     response = make_response(redirect(safe_next() or url_for("meetings_pages.index")))
     if code in LANGUAGES:
-        response.set_cookie("lang", code, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            "lang",
+            code,
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 
@@ -55,8 +61,12 @@ def _require_admin_page() -> None:
 @login_required
 def users():
     _require_admin_page()
-    return render_template("auth/users.html", users=service.list_users(user()),
-                           organizations=service.list_organizations(), roles=ROLES)
+    return render_template(
+        "auth/users.html",
+        users=service.list_users(user()),
+        organizations=service.list_organizations(),
+        roles=ROLES,
+    )
 
 
 @bp.post("/admin/users")
@@ -70,7 +80,9 @@ def create_user():
         roles=request.form.getlist("roles"),
         title=request.form.get("title") or None,
         email=request.form.get("email") or None,
-        organization=int(request.form["organization"]) if request.form.get("organization", "").isdigit() else None,
+        organization=int(request.form["organization"])
+        if request.form.get("organization", "").isdigit()
+        else None,
     )
     flash(_("User %(name)s created.", name=created.full_name), "success")
 
@@ -79,8 +91,12 @@ def create_user():
 @login_required
 def edit_user(user_id: int):
     _require_admin_page()
-    return render_template("auth/user_edit.html", account=service.get_user(user_id),
-                           organizations=service.list_organizations(), roles=ROLES)
+    return render_template(
+        "auth/user_edit.html",
+        account=service.get_user(user_id),
+        organizations=service.list_organizations(),
+        roles=ROLES,
+    )
 
 
 @bp.post("/admin/users/<int:user_id>")
@@ -104,8 +120,12 @@ def update_user(user_id: int):
 @form_action(lambda user_id: url_for("auth_pages.users"))
 def set_active(user_id: int):
     account = service.set_active(user(), service.get_user(user_id), request.form.get("active") == "1")
-    flash(_("%(name)s can log in again.", name=account.full_name) if account.active
-          else _("%(name)s is deactivated; their sessions have ended.", name=account.full_name), "success")
+    flash(
+        _("%(name)s can log in again.", name=account.full_name)
+        if account.active
+        else _("%(name)s is deactivated; their sessions have ended.", name=account.full_name),
+        "success",
+    )
 
 
 @bp.get("/admin/organizations")
@@ -118,5 +138,7 @@ def organizations():
 @bp.post("/admin/organizations")
 @form_action(lambda **_kw: url_for("auth_pages.organizations"))
 def create_organization():
-    org = service.create_organization(user(), request.form.get("name", ""), request.form.get("short_name") or None)
+    org = service.create_organization(
+        user(), request.form.get("name", ""), request.form.get("short_name") or None
+    )
     flash(_("Organisation %(name)s created.", name=org.name), "success")

@@ -63,10 +63,17 @@ def build(app: Flask | None = None) -> dict:
         if not rule.rule.startswith("/api/v1/"):
             continue
         view = app.view_functions[rule.endpoint]
-        meta = getattr(view, "_openapi", None) or {"summary": rule.endpoint, "who": "", "body": None,
-                                                   "returns": "JSON", "status": 200, "errors": (),
-                                                   "multipart": False, "binary": None}
-        path = _CONVERTER.sub(r"{\1}", rule.rule[len("/api/v1"):])
+        meta = getattr(view, "_openapi", None) or {
+            "summary": rule.endpoint,
+            "who": "",
+            "body": None,
+            "returns": "JSON",
+            "status": 200,
+            "errors": (),
+            "multipart": False,
+            "binary": None,
+        }
+        path = _CONVERTER.sub(r"{\1}", rule.rule[len("/api/v1") :])
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
             for name in _CONVERTER.findall(rule.rule)
@@ -88,7 +95,9 @@ def build(app: Flask | None = None) -> dict:
                     schemas[name] = sub
                 op["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+                    },
                 }
             if meta["multipart"]:
                 op["requestBody"] = {
@@ -98,8 +107,10 @@ def build(app: Flask | None = None) -> dict:
                             "schema": {
                                 "type": "object",
                                 "required": ["file"],
-                                "properties": {"file": {"type": "string", "format": "binary"},
-                                               "title": {"type": "string"}},
+                                "properties": {
+                                    "file": {"type": "string", "format": "binary"},
+                                    "title": {"type": "string"},
+                                },
                             }
                         }
                     },
@@ -111,7 +122,7 @@ def build(app: Flask | None = None) -> dict:
             "title": "ecabinet tablet API",
             "version": "1",
             "description": "Paperless cabinet meetings, written-opinion ballots and minutes. "
-            "Errors are {\"error\": {\"code\", \"message\"}}; times are ISO 8601 with an offset.",
+            'Errors are {"error": {"code", "message"}}; times are ISO 8601 with an offset.',
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
@@ -125,8 +136,10 @@ def build(app: Flask | None = None) -> dict:
 
 def _responses(meta: dict) -> dict:
     if meta["binary"]:
-        ok = {"description": meta["returns"], "content": {meta["binary"]: {"schema": {"type": "string",
-                                                                                    "format": "binary"}}}}
+        ok = {
+            "description": meta["returns"],
+            "content": {meta["binary"]: {"schema": {"type": "string", "format": "binary"}}},
+        }
     elif meta["status"] == 204:
         ok = {"description": meta["returns"]}
     else:

@@ -14,33 +14,73 @@ VN = timezone(timedelta(hours=7))
 # username, full name, title, organisation, roles
 PEOPLE = [
     ("admin", "Quản trị hệ thống", "Quản trị viên", "Văn phòng Chính phủ", ["admin"]),
-    ("vpcp", "Lý Thu Phương", "Vụ trưởng Vụ Tổng hợp, Văn phòng Chính phủ", "Văn phòng Chính phủ",
-     ["secretariat"]),
+    (
+        "vpcp",
+        "Lý Thu Phương",
+        "Vụ trưởng Vụ Tổng hợp, Văn phòng Chính phủ",
+        "Văn phòng Chính phủ",
+        ["secretariat"],
+    ),
     ("thuky", "Cao Thị Quỳnh", "Chuyên viên, thư ký phiên họp", "Văn phòng Chính phủ", ["clerk"]),
     ("thutuong", "Nguyễn Văn An", "Thủ tướng Chính phủ", "Chính phủ", ["member"]),
     ("ptt.binh", "Trần Thị Bình", "Phó Thủ tướng Thường trực Chính phủ", "Chính phủ", ["member"]),
     ("ptt.cuong", "Lê Minh Cường", "Phó Thủ tướng Chính phủ", "Chính phủ", ["member"]),
-    ("bt.vpcp", "Mai Tiến Đạt", "Bộ trưởng, Chủ nhiệm Văn phòng Chính phủ", "Văn phòng Chính phủ", ["member"]),
+    (
+        "bt.vpcp",
+        "Mai Tiến Đạt",
+        "Bộ trưởng, Chủ nhiệm Văn phòng Chính phủ",
+        "Văn phòng Chính phủ",
+        ["member"],
+    ),
     ("bt.taichinh", "Phạm Đức Dũng", "Bộ trưởng Bộ Tài chính", "Bộ Tài chính", ["member"]),
     ("bt.tuphap", "Hoàng Thị Hạnh", "Bộ trưởng Bộ Tư pháp", "Bộ Tư pháp", ["member"]),
     ("bt.ngoaigiao", "Vũ Quang Huy", "Bộ trưởng Bộ Ngoại giao", "Bộ Ngoại giao", ["member"]),
     ("bt.noivu", "Đặng Thu Hương", "Bộ trưởng Bộ Nội vụ", "Bộ Nội vụ", ["member"]),
     ("bt.congthuong", "Bùi Văn Khánh", "Bộ trưởng Bộ Công Thương", "Bộ Công Thương", ["member"]),
     ("bt.yte", "Đỗ Thị Lan", "Bộ trưởng Bộ Y tế", "Bộ Y tế", ["member"]),
-    ("bt.giaoduc", "Ngô Thanh Long", "Bộ trưởng Bộ Giáo dục và Đào tạo", "Bộ Giáo dục và Đào tạo", ["member"]),
-    ("bt.nongnghiep", "Đinh Văn Minh", "Bộ trưởng Bộ Nông nghiệp và Môi trường",
-     "Bộ Nông nghiệp và Môi trường", ["member"]),
+    (
+        "bt.giaoduc",
+        "Ngô Thanh Long",
+        "Bộ trưởng Bộ Giáo dục và Đào tạo",
+        "Bộ Giáo dục và Đào tạo",
+        ["member"],
+    ),
+    (
+        "bt.nongnghiep",
+        "Đinh Văn Minh",
+        "Bộ trưởng Bộ Nông nghiệp và Môi trường",
+        "Bộ Nông nghiệp và Môi trường",
+        ["member"],
+    ),
     ("bt.xaydung", "Trịnh Quốc Nam", "Bộ trưởng Bộ Xây dựng", "Bộ Xây dựng", ["member"]),
-    ("bt.khcn", "Lương Hải Ninh", "Bộ trưởng Bộ Khoa học và Công nghệ", "Bộ Khoa học và Công nghệ", ["member"]),
-    ("khach.hanoi", "Tô Văn Sơn", "Chủ tịch Ủy ban nhân dân thành phố Hà Nội", "UBND thành phố Hà Nội",
-     ["observer"]),
+    (
+        "bt.khcn",
+        "Lương Hải Ninh",
+        "Bộ trưởng Bộ Khoa học và Công nghệ",
+        "Bộ Khoa học và Công nghệ",
+        ["member"],
+    ),
+    (
+        "khach.hanoi",
+        "Tô Văn Sơn",
+        "Chủ tịch Ủy ban nhân dân thành phố Hà Nội",
+        "UBND thành phố Hà Nội",
+        ["observer"],
+    ),
 ]
 
 
 def seed() -> list[User]:
     users = {
-        username: auth.create_user(None, username=username, full_name=name, password=DEMO_PASSWORD,
-                                   roles=roles, title=title, organization=org)
+        username: auth.create_user(
+            None,
+            username=username,
+            full_name=name,
+            password=DEMO_PASSWORD,
+            roles=roles,
+            title=title,
+            organization=org,
+        )
         for username, name, title, org, roles in PEOPLE
     }
     secretariat = users["vpcp"]
@@ -61,22 +101,52 @@ def _regular_session(secretariat: User, users: dict[str, User], members: list[Us
         participants=[u.id for u in members] + [users["thuky"].id, users["khach.hanoi"].id],
     )
     add = meetings.add_item
-    economy = add(secretariat, meeting.id, presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng", duration_minutes=60,
-                  title="Báo cáo tình hình kinh tế - xã hội tháng 11 và 11 tháng năm 2026")
-    add(secretariat, meeting.id, parent_id=economy.id, duration_minutes=20,
-        title="Tình hình giải ngân vốn đầu tư công", presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng")
-    add(secretariat, meeting.id, parent_id=economy.id, duration_minutes=20,
-        title="Tình hình thu, chi ngân sách nhà nước", presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng")
-    add(secretariat, meeting.id, duration_minutes=45,
+    economy = add(
+        secretariat,
+        meeting.id,
+        presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng",
+        duration_minutes=60,
+        title="Báo cáo tình hình kinh tế - xã hội tháng 11 và 11 tháng năm 2026",
+    )
+    add(
+        secretariat,
+        meeting.id,
+        parent_id=economy.id,
+        duration_minutes=20,
+        title="Tình hình giải ngân vốn đầu tư công",
+        presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng",
+    )
+    add(
+        secretariat,
+        meeting.id,
+        parent_id=economy.id,
+        duration_minutes=20,
+        title="Tình hình thu, chi ngân sách nhà nước",
+        presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng",
+    )
+    add(
+        secretariat,
+        meeting.id,
+        duration_minutes=45,
         title="Dự án Luật Đất đai (sửa đổi): tiếp thu, giải trình ý kiến đại biểu Quốc hội",
-        presenter="Bộ trưởng Bộ Nông nghiệp và Môi trường Đinh Văn Minh")
-    add(secretariat, meeting.id, duration_minutes=30,
+        presenter="Bộ trưởng Bộ Nông nghiệp và Môi trường Đinh Văn Minh",
+    )
+    add(
+        secretariat,
+        meeting.id,
+        duration_minutes=30,
         title="Đề nghị xây dựng Nghị định quy định chi tiết một số điều của Luật Dữ liệu",
-        presenter="Bộ trưởng Bộ Khoa học và Công nghệ Lương Hải Ninh")
-    add(secretariat, meeting.id, duration_minutes=30, confidential=True,
+        presenter="Bộ trưởng Bộ Khoa học và Công nghệ Lương Hải Ninh",
+    )
+    add(
+        secretariat,
+        meeting.id,
+        duration_minutes=30,
+        confidential=True,
         title="Phương án nhân sự lãnh đạo một số tập đoàn kinh tế nhà nước (MẬT)",
         presenter="Bộ trưởng Bộ Nội vụ Đặng Thu Hương",
-        restricted_to=[users[u].id for u in ("ptt.binh", "ptt.cuong", "bt.noivu", "thuky")])
+        restricted_to=[users[u].id for u in ("ptt.binh", "ptt.cuong", "bt.noivu", "thuky")],
+    )
     add(secretariat, meeting.id, duration_minutes=15, title="Các vấn đề khác")
     meetings.change_status(secretariat, meeting.id, "publish")
 
@@ -91,7 +161,17 @@ def _thematic_session(secretariat: User, users: dict[str, User], members: list[U
         chair_id=users["thutuong"].id,
         participants=[u.id for u in members] + [users["thuky"].id],
     )
-    meetings.add_item(secretariat, meeting.id, title="Dự án Luật sửa đổi, bổ sung một số điều của Luật Đầu tư",
-                      presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng", duration_minutes=60)
-    meetings.add_item(secretariat, meeting.id, title="Dự án Luật Thương mại điện tử",
-                      presenter="Bộ trưởng Bộ Công Thương Bùi Văn Khánh", duration_minutes=60)
+    meetings.add_item(
+        secretariat,
+        meeting.id,
+        title="Dự án Luật sửa đổi, bổ sung một số điều của Luật Đầu tư",
+        presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng",
+        duration_minutes=60,
+    )
+    meetings.add_item(
+        secretariat,
+        meeting.id,
+        title="Dự án Luật Thương mại điện tử",
+        presenter="Bộ trưởng Bộ Công Thương Bùi Văn Khánh",
+        duration_minutes=60,
+    )

@@ -9,8 +9,12 @@ bp = Blueprint("live", __name__)
 
 
 @bp.get("/meetings/<int:meeting_id>/events")
-@doc("Live events after `after` (default 0), in order; at most `limit` (default 1000)",
-     who="participant, secretariat", returns="list of {seq, type, meeting_id, data, at}", errors=(404,))
+@doc(
+    "Live events after `after` (default 0), in order; at most `limit` (default 1000)",
+    who="participant, secretariat",
+    returns="list of {seq, type, meeting_id, data, at}",
+    errors=(404,),
+)
 def events(meeting_id: int):
     user = actor()
     meeting = meetings.get_meeting(user, meeting_id)

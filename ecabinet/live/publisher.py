@@ -77,9 +77,15 @@ def _store_pending(session: Session) -> None:
         ).scalar_one()
         for seq, event in enumerate(events, start=last - len(events) + 1):
             session.add(
-                MeetingEvent(meeting_id=meeting_id, seq=seq, type=event.type, data=event.data,
-                             agenda_item_id=event.agenda_item_id,
-                             item_confidential=event.item_confidential, at=event.at)
+                MeetingEvent(
+                    meeting_id=meeting_id,
+                    seq=seq,
+                    type=event.type,
+                    data=event.data,
+                    agenda_item_id=event.agenda_item_id,
+                    item_confidential=event.item_confidential,
+                    at=event.at,
+                )
             )
     session.flush()
 

@@ -69,8 +69,14 @@ class CurrentBody(Body):
 
 
 @bp.post("/meetings")
-@doc("Create a meeting (draft)", who="secretariat", body=MeetingCreateBody, status=201, returns="the meeting",
-     errors=(403,))
+@doc(
+    "Create a meeting (draft)",
+    who="secretariat",
+    body=MeetingCreateBody,
+    status=201,
+    returns="the meeting",
+    errors=(403,),
+)
 def create_meeting():
     data = body(MeetingCreateBody)
     meeting = service.create_meeting(actor(), **data.model_dump())
@@ -85,15 +91,25 @@ def list_meetings():
 
 
 @bp.get("/meetings/<int:meeting_id>")
-@doc("A meeting with its agenda (each item with its documents)", who="participant, secretariat",
-     returns="the meeting with `agenda`", errors=(404,))
+@doc(
+    "A meeting with its agenda (each item with its documents)",
+    who="participant, secretariat",
+    returns="the meeting with `agenda`",
+    errors=(404,),
+)
 def get_meeting(meeting_id: int):
     user = actor()
     return jsonify(serialize.meeting(user, service.get_meeting(user, meeting_id), with_agenda=True))
 
 
 @bp.patch("/meetings/<int:meeting_id>")
-@doc("Change a meeting", who="secretariat", body=MeetingUpdateBody, returns="the meeting", errors=(403, 404, 409))
+@doc(
+    "Change a meeting",
+    who="secretariat",
+    body=MeetingUpdateBody,
+    returns="the meeting",
+    errors=(403, 404, 409),
+)
 def update_meeting(meeting_id: int):
     data = body(MeetingUpdateBody)
     meeting = service.update_meeting(actor(), meeting_id, **data.model_dump(exclude_unset=True))
@@ -106,8 +122,12 @@ def _transition(action: str):
 
     view.__name__ = f"{action}_meeting"
     target = {"publish": "published", "start": "in_progress", "close": "closed"}[action]
-    doc(f"{action.capitalize()} the meeting (→ {target})", who="secretariat", returns="the meeting",
-        errors=(403, 404, 409))(view)
+    doc(
+        f"{action.capitalize()} the meeting (→ {target})",
+        who="secretariat",
+        returns="the meeting",
+        errors=(403, 404, 409),
+    )(view)
     bp.post(f"/meetings/<int:meeting_id>/{action}")(view)
 
 
@@ -116,8 +136,14 @@ for _action in service.TRANSITIONS:
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda")
-@doc("Add an agenda item", who="secretariat", body=ItemCreateBody, status=201, returns="the item",
-     errors=(403, 404, 409))
+@doc(
+    "Add an agenda item",
+    who="secretariat",
+    body=ItemCreateBody,
+    status=201,
+    returns="the item",
+    errors=(403, 404, 409),
+)
 def add_item(meeting_id: int):
     data = body(ItemCreateBody)
     user = actor()
@@ -125,8 +151,12 @@ def add_item(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/agenda")
-@doc("The agenda the caller may see, in order (depth first)", who="participant, secretariat",
-     returns="list of items", errors=(404,))
+@doc(
+    "The agenda the caller may see, in order (depth first)",
+    who="participant, secretariat",
+    returns="list of items",
+    errors=(404,),
+)
 def get_agenda(meeting_id: int):
     user = actor()
     return jsonify(serialize.agenda(user, service.get_meeting(user, meeting_id)))
@@ -140,25 +170,42 @@ def get_item(item_id: int):
 
 
 @bp.patch("/agenda/<int:item_id>")
-@doc("Change an agenda item (title, presenter, nesting, confidentiality …)", who="secretariat",
-     body=ItemUpdateBody, returns="the item", errors=(403, 404, 409))
+@doc(
+    "Change an agenda item (title, presenter, nesting, confidentiality …)",
+    who="secretariat",
+    body=ItemUpdateBody,
+    returns="the item",
+    errors=(403, 404, 409),
+)
 def update_item(item_id: int):
     data = body(ItemUpdateBody)
     user = actor()
-    return jsonify(serialize.item(user, service.update_item(user, item_id, **data.model_dump(exclude_unset=True))))
+    return jsonify(
+        serialize.item(user, service.update_item(user, item_id, **data.model_dump(exclude_unset=True)))
+    )
 
 
 @bp.delete("/agenda/<int:item_id>")
-@doc("Remove an agenda item with its sub-items", who="secretariat", status=204, returns="nothing",
-     errors=(403, 404, 409))
+@doc(
+    "Remove an agenda item with its sub-items",
+    who="secretariat",
+    status=204,
+    returns="nothing",
+    errors=(403, 404, 409),
+)
 def delete_item(item_id: int):
     service.delete_item(actor(), item_id)
     return no_content()
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/order")
-@doc("Reorder the top-level items (or one item's sub-items)", who="secretariat", body=OrderBody,
-     returns="the agenda in its new order", errors=(403, 404, 409))
+@doc(
+    "Reorder the top-level items (or one item's sub-items)",
+    who="secretariat",
+    body=OrderBody,
+    returns="the agenda in its new order",
+    errors=(403, 404, 409),
+)
 def reorder(meeting_id: int):
     data = body(OrderBody)
     user = actor()
@@ -167,8 +214,13 @@ def reorder(meeting_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/current")
-@doc("Set the item under discussion", who="secretariat, chair", body=CurrentBody, returns="the item",
-     errors=(403, 404, 409))
+@doc(
+    "Set the item under discussion",
+    who="secretariat, chair",
+    body=CurrentBody,
+    returns="the item",
+    errors=(403, 404, 409),
+)
 def set_current(meeting_id: int):
     data = body(CurrentBody)
     user = actor()
@@ -182,7 +234,11 @@ def check_in(meeting_id: int):
 
 
 @bp.get("/meetings/<int:meeting_id>/attendance")
-@doc("Who is present and whether quorum is reached", who="participant, secretariat",
-     returns="{present, quorum, …}", errors=(404,))
+@doc(
+    "Who is present and whether quorum is reached",
+    who="participant, secretariat",
+    returns="{present, quorum, …}",
+    errors=(404,),
+)
 def get_attendance(meeting_id: int):
     return jsonify(serialize.attendance(service.get_meeting(actor(), meeting_id)))

@@ -20,7 +20,9 @@ class Meeting(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {MEETING_STATUSES!r}", name="known_status"),
         CheckConstraint(f"kind IN {MEETING_KINDS!r}", name="known_kind"),
-        CheckConstraint("quorum_numerator > 0 AND quorum_denominator >= quorum_numerator", name="quorum_fraction"),
+        CheckConstraint(
+            "quorum_numerator > 0 AND quorum_denominator >= quorum_numerator", name="quorum_fraction"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,7 +81,9 @@ class AgendaItem(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)

@@ -184,7 +184,8 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
     before, after = TRANSITIONS[action]
     if meeting.status != before:
         raise Conflict(
-            f"Cannot {action} a meeting that is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state"
+            f"Cannot {action} a meeting that is {meeting.status.replace('_', ' ')}",
+            code="wrong_meeting_state",
         )
     meeting.status = after
     if after == "in_progress":
@@ -228,12 +229,16 @@ def _siblings(meeting: Meeting, parent_id: int | None) -> list[AgendaItem]:
     return sorted((i for i in meeting.items if i.parent_id == parent_id), key=lambda i: (i.position, i.id))
 
 
-def _check_parent(meeting: Meeting, parent_id: int | None, moving: AgendaItem | None = None) -> AgendaItem | None:
+def _check_parent(
+    meeting: Meeting, parent_id: int | None, moving: AgendaItem | None = None
+) -> AgendaItem | None:
     if parent_id is None:
         return None
     parent = db.session.get(AgendaItem, parent_id)
     if parent is None or parent.meeting_id != meeting.id:
-        raise Invalid(f"Agenda item {parent_id} is not in this meeting", code="unknown_parent", fields=["parent_id"])
+        raise Invalid(
+            f"Agenda item {parent_id} is not in this meeting", code="unknown_parent", fields=["parent_id"]
+        )
     node: AgendaItem | None = parent
     while node is not None:
         if moving is not None and node.id == moving.id:
@@ -275,8 +280,9 @@ def add_item(
     )
     db.session.add(item)
     _set_access(item, restricted_to or [])
-    audit.record(user, "agenda.create", item, {"meeting_id": meeting.id, "title": title,
-                                                "confidential": confidential})
+    audit.record(
+        user, "agenda.create", item, {"meeting_id": meeting.id, "title": title, "confidential": confidential}
+    )
     publisher.publish(meeting, "agenda.changed", {"action": "created", "agenda_item_id": item.id}, item)
     return item
 
@@ -287,8 +293,9 @@ def update_item(user: User, item_id: int, **changes) -> AgendaItem:
     _require_editable(meeting)
     recorded: dict = {}
     for name in ("title", "presenter", "description", "duration_minutes", "confidential"):
-        if name in changes and (changes[name] is not None or name in ("presenter", "description",
-                                                                        "duration_minutes")):
+        if name in changes and (
+            changes[name] is not None or name in ("presenter", "description", "duration_minutes")
+        ):
             setattr(item, name, changes[name])
             recorded[name] = changes[name]
     if "restricted_to" in changes:
@@ -332,15 +339,20 @@ def reorder(user: User, meeting_id: int, order: list[int], parent_id: int | None
     siblings = _siblings(meeting, parent_id)
     if sorted(order) != sorted(i.id for i in siblings) or len(set(order)) != len(order):
         raise Invalid(
-            "`order` must list every item at that level of the agenda exactly once", code="invalid_order",
+            "`order` must list every item at that level of the agenda exactly once",
+            code="invalid_order",
             fields=["order"],
         )
     by_id = {i.id: i for i in siblings}
     for position, item_id in enumerate(order, start=1):
         by_id[item_id].position = position
     audit.record(user, "agenda.reorder", meeting, {"parent_id": parent_id, "order": order})
-    publisher.publish(meeting, "agenda.changed", {"action": "reordered", "parent_id": parent_id},
-                      db.session.get(AgendaItem, parent_id) if parent_id else None)
+    publisher.publish(
+        meeting,
+        "agenda.changed",
+        {"action": "reordered", "parent_id": parent_id},
+        db.session.get(AgendaItem, parent_id) if parent_id else None,
+    )
     return meeting
 
 
@@ -352,8 +364,9 @@ def set_current_item(user: User, meeting_id: int, item_id: int) -> AgendaItem:
         raise Conflict(f"The meeting is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
     item = db.session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id or not access.can_see_item(user, item):
-        raise Invalid(f"Agenda item {item_id} is not in this meeting", code="unknown_item",
-                      fields=["agenda_item_id"])
+        raise Invalid(
+            f"Agenda item {item_id} is not in this meeting", code="unknown_item", fields=["agenda_item_id"]
+        )
     meeting.current_item_id = item.id
     audit.record(user, "meeting.current_item", meeting, {"agenda_item_id": item.id})
     publisher.publish(meeting, "agenda.current", {"agenda_item_id": item.id, "title": item.title}, item)
@@ -409,7 +422,12 @@ def check_in(user: User, meeting_id: int) -> Meeting:
         publisher.publish(
             meeting,
             "attendance.changed",
-            {"user_id": user.id, "present": summary.present, "quorum": summary.quorum,
-             "members_present": summary.members_present, "required": summary.required},
+            {
+                "user_id": user.id,
+                "present": summary.present,
+                "quorum": summary.quorum,
+                "members_present": summary.members_present,
+                "required": summary.required,
+            },
         )
     return meeting

@@ -57,7 +57,7 @@ def _local_time(value: str | None) -> str | None:
     """<input type=datetime-local> has no offset; the office works in Vietnam time (UTC+7)."""
     if not value:
         return None
-    return value if value.endswith("Z") or "+" in value[10:] else f"{value}:00+07:00"[: 25]
+    return value if value.endswith("Z") or "+" in value[10:] else f"{value}:00+07:00"[:25]
 
 
 @bp.route("/meetings/new", methods=["GET"])
@@ -84,8 +84,12 @@ def edit_meeting(meeting_id: int):
     meeting = service.get_meeting(actor, meeting_id)
     if not access.can_manage_meeting(actor, meeting):
         abort(403)
-    return render_template("meetings/form.html", meeting=meeting, people=_people(),
-                           participant_ids={p.user_id for p in meeting.participants})
+    return render_template(
+        "meetings/form.html",
+        meeting=meeting,
+        people=_people(),
+        participant_ids={p.user_id for p in meeting.participants},
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/edit")
@@ -118,8 +122,14 @@ def change_status(meeting_id: int, action: str):
     if action not in service.TRANSITIONS:
         abort(404)
     service.change_status(user(), meeting_id, action)
-    flash({"publish": _("Meeting published to its participants."), "start": _("The session has started."),
-           "close": _("The session is closed.")}[action], "success")
+    flash(
+        {
+            "publish": _("Meeting published to its participants."),
+            "start": _("The session has started."),
+            "close": _("The session is closed."),
+        }[action],
+        "success",
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/checkin")
@@ -136,8 +146,9 @@ def set_current(meeting_id: int):
 
 
 def _item_form_values(form) -> dict:
-    values = {k: form.get(k) or None for k in ("title", "presenter", "description", "duration_minutes",
-                                                "parent_id")}
+    values = {
+        k: form.get(k) or None for k in ("title", "presenter", "description", "duration_minutes", "parent_id")
+    }
     values["confidential"] = form.get("confidential") == "on"
     values["restricted_to"] = checked_ids("restricted_to")
     return values
@@ -146,7 +157,9 @@ def _item_form_values(form) -> dict:
 @bp.post("/meetings/<int:meeting_id>/agenda")
 @form_action(_meeting_url)
 def add_item(meeting_id: int):
-    data = parse_values(ItemCreateBody, {k: v for k, v in _item_form_values(request.form).items() if v is not None})
+    data = parse_values(
+        ItemCreateBody, {k: v for k, v in _item_form_values(request.form).items() if v is not None}
+    )
     service.add_item(user(), meeting_id, **data.model_dump())
     flash(_("Agenda item added."), "success")
 
@@ -158,8 +171,13 @@ def edit_item(item_id: int):
     item = service.get_item(actor, item_id)
     if not access.can_manage_meeting(actor, item.meeting):
         abort(403)
-    return render_template("meetings/item_form.html", item=item, meeting=item.meeting, people=_people(),
-                           agenda=service.visible_agenda(actor, item.meeting))
+    return render_template(
+        "meetings/item_form.html",
+        item=item,
+        meeting=item.meeting,
+        people=_people(),
+        agenda=service.visible_agenda(actor, item.meeting),
+    )
 
 
 @bp.post("/agenda/<int:item_id>/edit")
@@ -201,7 +219,11 @@ def move_item(item_id: int, direction: str):
 
     @form_action(lambda **_kw: _meeting_url(meeting_id))
     def move():
-        siblings = [e.item.id for e in service.visible_agenda(actor, item.meeting) if e.item.parent_id == item.parent_id]
+        siblings = [
+            e.item.id
+            for e in service.visible_agenda(actor, item.meeting)
+            if e.item.parent_id == item.parent_id
+        ]
         # Hidden siblings keep their place: the secretariat sees them all anyway.
         index = siblings.index(item.id)
         swap = index - 1 if direction == "up" else index + 1

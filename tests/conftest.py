@@ -1,0 +1,198 @@
+"""Test fixtures: a fresh database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL names one)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from itertools import count
+
+import pytest
+
+os.environ.setdefault("ECABINET_INSTANCE", tempfile.mkdtemp(prefix="ecabinet-test-instance-"))
+
+from sqlalchemy import text  # noqa: E402
+
+from ecabinet import create_app  # noqa: E402
+from ecabinet.audit.models import HEAD_ROW  # noqa: E402
+from ecabinet.auth import service as auth_service  # noqa: E402
+from ecabinet.config import TestConfig  # noqa: E402
+from ecabinet.extensions import db, limiter  # noqa: E402
+
+PASSWORD = "correct horse battery"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+_pg_schema_ready = False
+
+
+def _database_url(tmp_path) -> str:
+    return POSTGRES_URL or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def _reset_postgres() -> None:
+    global _pg_schema_ready
+    if not _pg_schema_ready:
+        db.drop_all()
+        db.session.execute(text("DROP FUNCTION IF EXISTS audit_entries_append_only() CASCADE"))
+        db.session.commit()
+        db.create_all()
+        _pg_schema_ready = True
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    # TRUNCATE fires no row triggers: the append-only guard stays in force for the test itself.
+    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.execute(text(HEAD_ROW))
+    db.session.commit()
+
+
+@pytest.fixture
+def app(tmp_path):
+    config = TestConfig(_database_url(tmp_path), str(tmp_path / "storage"))
+    app = create_app(config)
+    with app.app_context():
+        if POSTGRES_URL:
+            _reset_postgres()
+        else:
+            db.create_all()
+        limiter.reset()
+    # No app context stays pushed: each request gets its own `g`, as in production.
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Api:
+    """A tablet talking to /api/v1 with a bearer token."""
+
+    def __init__(self, client, token: str | None = None):
+        self.client = client
+        self.token = token
+
+    def _headers(self, extra=None):
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        headers.update(extra or {})
+        return headers
+
+    def call(self, method: str, path: str, json=None, **kw):
+        headers = self._headers(kw.pop("headers", None))
+        return self.client.open(f"/api/v1{path}", method=method, json=json, headers=headers, **kw)
+
+    def get(self, path, **kw):
+        return self.call("GET", path, **kw)
+
+    def post(self, path, json=None, **kw):
+        return self.call("POST", path, json=json, **kw)
+
+    def put(self, path, json=None, **kw):
+        return self.call("PUT", path, json=json, **kw)
+
+    def patch(self, path, json=None, **kw):
+        return self.call("PATCH", path, json=json, **kw)
+
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
+
+_names = count(1)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    username: str
+    full_name: str
+    roles: tuple[str, ...]
+
+
+@pytest.fixture
+def make_user(app):
+    def make(*roles: str, username: str | None = None, full_name: str | None = None, **kw) -> Person:
+        n = next(_names)
+        with app.app_context():
+            user = auth_service.create_user(
+                None,
+                username=username or f"user{n}",
+                full_name=full_name or f"Người dùng {n}",
+                password=PASSWORD,
+                roles=roles or ("member",),
+                **kw,
+            )
+            db.session.commit()
+            return Person(user.id, user.username, user.full_name, tuple(user.roles))
+
+    return make
+
+
+@pytest.fixture
+def api_for(client):
+    def login(user) -> Api:
+        response = client.post("/api/v1/auth/login", json={"username": user.username, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return Api(client, response.get_json()["token"])
+
+    return login
+
+
+class Cabinet:
+    """A small cabinet: the people most tests need, each with a logged-in API client."""
+
+    def __init__(self, make_user, api_for):
+        self.admin = make_user("admin", username="admin")
+        self.secretariat = make_user("secretariat", username="vpcp", full_name="Văn phòng Chính phủ")
+        self.clerk = make_user("clerk", username="thuky", full_name="Thư ký Phiên họp")
+        self.chair = make_user("member", username="thutuong", full_name="Nguyễn Văn Thủ Tướng")
+        self.members = [
+            make_user("member", username=f"botruong{i}", full_name=f"Bộ trưởng Số {i}") for i in range(1, 4)
+        ]
+        self.observer = make_user("observer", username="khach", full_name="Khách mời")
+        self.outsider = make_user("member", username="ngoai", full_name="Thành viên không dự")
+        self._api_for = api_for
+        self._clients = {}
+
+    def api(self, user) -> Api:
+        if user.id not in self._clients:
+            self._clients[user.id] = self._api_for(user)
+        return self._clients[user.id]
+
+    @property
+    def participants(self):
+        return [self.chair, *self.members, self.observer]
+
+    def meeting(self, status: str = "draft", **overrides) -> dict:
+        """A meeting made through the API, walked to `status`."""
+        body = {
+            "title": "Phiên họp Chính phủ thường kỳ tháng 11/2026",
+            "starts_at": "2026-11-30T08:30:00+07:00",
+            "location": "Phòng họp Chính phủ",
+            "chair_id": self.chair.id,
+            "participants": [u.id for u in self.participants],
+        }
+        body.update(overrides)
+        sec = self.api(self.secretariat)
+        response = sec.post("/meetings", json=body)
+        assert response.status_code == 201, response.get_json()
+        meeting = response.get_json()
+        for action, reached in (("publish", "published"), ("start", "in_progress"), ("close", "closed")):
+            if meeting["status"] == status:
+                break
+            response = sec.post(f"/meetings/{meeting['id']}/{action}")
+            assert response.status_code == 200, response.get_json()
+            meeting = response.get_json()
+            assert meeting["status"] == reached
+        return meeting
+
+    def item(self, meeting_id: int, title: str = "Dự án Luật Đất đai (sửa đổi)", **fields) -> dict:
+        response = self.api(self.secretariat).post(
+            f"/meetings/{meeting_id}/agenda", json={"title": title, **fields}
+        )
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+
+@pytest.fixture
+def cabinet(make_user, api_for):
+    return Cabinet(make_user, api_for)
