@@ -120,15 +120,13 @@ def _tune_database(engine) -> None:
 def _register_blueprints(app: Flask) -> None:
     from ecabinet.auth.api import bp as auth_api
     from ecabinet.auth.views import bp as auth_pages
-    from ecabinet.common.api import api_v1
+    from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
     from ecabinet.live.api import bp as live_api
     from ecabinet.meetings.api import bp as meetings_api
     from ecabinet.meetings.views import bp as meetings_pages
 
-    for bp in (auth_api, meetings_api, live_api, openapi_api):
-        api_v1.register_blueprint(bp)
-    app.register_blueprint(api_v1)
+    app.register_blueprint(api_blueprint(auth_api, meetings_api, live_api, openapi_api))
     app.register_blueprint(auth_pages)
     app.register_blueprint(meetings_pages)
 

@@ -14,8 +14,6 @@ from ecabinet.errors import Invalid, Unauthorized
 
 T = TypeVar("T", bound=BaseModel)
 
-api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
-
 _PUBLIC: set[str] = set()
 
 
@@ -25,7 +23,15 @@ def public(view: Callable) -> Callable:
     return view
 
 
-@api_v1.before_request
+def api_blueprint(*domains: Blueprint) -> Blueprint:
+    """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it."""
+    api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
+    api_v1.before_request(_require_login)
+    for domain in domains:
+        api_v1.register_blueprint(domain)
+    return api_v1
+
+
 def _require_login() -> None:
     endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
     if endpoint in _PUBLIC:

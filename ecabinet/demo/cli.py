@@ -2,18 +2,23 @@ import click
 from sqlalchemy import func, select
 
 from ecabinet.auth.models import User
-from ecabinet.demo.data import DEMO_PASSWORD, seed
+from ecabinet.demo.data import DEMO_PASSWORD, PEOPLE, seed
 from ecabinet.extensions import db
 
 
 @click.command("seed-demo")
 def seed_demo() -> None:
-    """Fill an empty database with a demo cabinet, meetings and a ballot."""
+    """Fill an empty database with a demo cabinet, meetings and a ballot; list the demo logins."""
     if db.session.scalar(select(func.count()).select_from(User)):
-        click.echo("The database already has users; demo data not added.")
-        return
-    users = seed()
-    db.session.commit()
-    click.echo(f"Demo cabinet created. Every demo login uses the password: {DEMO_PASSWORD}")
-    for user in users:
-        click.echo(f"  {user.username:<16} {', '.join(user.roles):<22} {user.full_name} — {user.title or ''}")
+        demo = set(db.session.scalars(select(User.username).where(User.username.in_([p[0] for p in PEOPLE]))))
+        if not demo:
+            click.echo("The database already has users and no demo data; nothing added.")
+            return
+        click.echo("Demo data is already in place.")
+    else:
+        seed()
+        db.session.commit()
+        click.echo("Demo cabinet created.")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for username, full_name, title, _org, roles in PEOPLE:
+        click.echo(f"  {username:<16} {', '.join(roles):<12} {full_name} — {title}")

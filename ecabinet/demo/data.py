@@ -70,7 +70,7 @@ PEOPLE = [
 ]
 
 
-def seed() -> list[User]:
+def seed() -> None:
     users = {
         username: auth.create_user(
             None,
@@ -87,7 +87,6 @@ def seed() -> list[User]:
     members = [u for u in users.values() if u.has_role("member")]
     _regular_session(secretariat, users, members)
     _thematic_session(secretariat, users, members)
-    return list(users.values())
 
 
 def _regular_session(secretariat: User, users: dict[str, User], members: list[User]) -> None:

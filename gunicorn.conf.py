@@ -1,0 +1,19 @@
+"""gunicorn settings that make Socket.IO's websockets work.
+
+One worker process with many threads: Flask-SocketIO keeps a client's session in the process that
+accepted it, so a process serves its own sockets, and simple-websocket gives each websocket a thread.
+To serve more tablets, run more such processes (or hosts) behind a sticky load balancer with
+SOCKETIO_MESSAGE_QUEUE set (README: scale-out).
+"""
+
+import os
+
+bind = os.environ.get("ECABINET_BIND", "127.0.0.1:8000")
+workers = 1
+worker_class = "gthread"
+threads = int(os.environ.get("ECABINET_THREADS", "200"))
+timeout = 120
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Set up and serve ecabinet with demo data: a virtual environment, the package, the schema on SQLite
+# under instance/, a demo cabinet on an empty database, and gunicorn on http://127.0.0.1:8000.
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e .
+.venv/bin/flask --app ecabinet db upgrade
+.venv/bin/flask --app ecabinet seed-demo
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+echo
+echo "ecabinet is serving at http://$HOST:$PORT/  (Ctrl+C stops it)"
+echo
+exec .venv/bin/gunicorn --config gunicorn.conf.py --bind "$HOST:$PORT" wsgi:app

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Run the whole test suite: on SQLite, then again on PostgreSQL when one is reachable
+# (TEST_DATABASE_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/ecabinet_test).
+# CI sets REQUIRE_POSTGRES=1 so that a missing server is a failure, not a skip.
+set -euo pipefail
+cd "$(dirname "$0")"
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test,browser]'
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+echo "== test suite on SQLite"
+.venv/bin/python -m pytest "$@"
+
+PG_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/ecabinet_test}
+if .venv/bin/python tests/prepare_postgres.py "$PG_URL"; then
+  echo "== test suite on PostgreSQL"
+  TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest "$@"
+elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
+  echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but not reachable at $PG_URL" >&2
+  exit 1
+else
+  echo "== PostgreSQL not reachable at $PG_URL: its run is skipped"
+fi
