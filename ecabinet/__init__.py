@@ -88,10 +88,12 @@ def _init_login() -> None:
 
 
 def _init_babel(app: Flask) -> None:
+    from ecabinet.common.jinja import register_jinja
     from ecabinet.i18n import compile_catalogs, select_locale
 
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = compile_catalogs(app)
     babel.init_app(app, locale_selector=select_locale)
+    register_jinja(app)
 
 
 def _tune_database(engine) -> None:
