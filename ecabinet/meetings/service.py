@@ -100,8 +100,9 @@ def _check_quorum(numerator: int, denominator: int) -> None:
 
 def _set_participants(meeting: Meeting, user_ids: Iterable[int]) -> None:
     wanted = {u.id: u for u in _member_users(user_ids, "participants")}
-    if meeting.chair_id is not None:
-        wanted.setdefault(meeting.chair_id, meeting.chair)
+    # The relationship, not `chair_id`: on a meeting not yet flushed the id is still unset.
+    if meeting.chair is not None:
+        wanted.setdefault(meeting.chair.id, meeting.chair)
     kept = [p for p in meeting.participants if p.user_id in wanted]
     known = {p.user_id for p in kept}
     meeting.participants = kept + [Participant(user=u) for uid, u in wanted.items() if uid not in known]
@@ -320,10 +321,14 @@ def delete_item(user: User, item_id: int) -> None:
     audit.record(user, "agenda.delete", item, {"meeting_id": meeting.id, "title": item.title})
     if meeting.current_item_id is not None and _is_within(meeting.current_item_id, item):
         meeting.current_item_id = None
-    meeting.items.remove(item)
-    if item.parent is not None:
-        item.parent.children.remove(item)
+    parent = item.parent
+    # Deleted through the session, sub-items by cascade; taking it out of `meeting.items` first would
+    # make it an orphan as well, which the flush cannot handle. The collections are reloaded instead.
     db.session.delete(item)
+    db.session.flush()
+    db.session.expire(meeting, ["items"])
+    if parent is not None:
+        db.session.expire(parent, ["children"])
 
 
 def _is_within(item_id: int, root: AgendaItem) -> bool:
