@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, jsonify, request, session
+from flask import Flask, current_app, g, has_request_context, jsonify, request, session
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -48,8 +48,10 @@ def create_app(config: object | None = None) -> Flask:
 
 
 def _import_models() -> None:
+    from ecabinet.annotations import models as _annotations  # noqa: F401
     from ecabinet.audit import models as _audit  # noqa: F401
     from ecabinet.auth import models as _auth  # noqa: F401
+    from ecabinet.documents import models as _documents  # noqa: F401
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
 
@@ -114,21 +116,33 @@ def _tune_database(engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # A request that changes something takes the write lock up front, so concurrent writers queue
-        # instead of failing halfway; reads stay concurrent.
-        writing = has_request_context() and request.method in UNSAFE_METHODS
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        # instead of failing halfway on a stale snapshot; reads stay concurrent.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
+
+
+def _request_writes() -> bool:
+    if not has_request_context():
+        return False
+    if request.method in UNSAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "_writes", False)
 
 
 def _register_blueprints(app: Flask) -> None:
+    from ecabinet.annotations.api import bp as annotations_api
     from ecabinet.auth.api import bp as auth_api
     from ecabinet.auth.views import bp as auth_pages
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
+    from ecabinet.documents.api import bp as documents_api
     from ecabinet.live.api import bp as live_api
     from ecabinet.meetings.api import bp as meetings_api
     from ecabinet.meetings.views import bp as meetings_pages
 
-    app.register_blueprint(api_blueprint(auth_api, meetings_api, live_api, openapi_api))
+    app.register_blueprint(
+        api_blueprint(auth_api, meetings_api, documents_api, annotations_api, live_api, openapi_api)
+    )
     app.register_blueprint(auth_pages)
     app.register_blueprint(meetings_pages)
 
@@ -150,10 +164,18 @@ def _register_cli(app: Flask) -> None:
     from ecabinet.audit.cli import audit_cli
     from ecabinet.auth.cli import users_cli
     from ecabinet.demo.cli import seed_demo
+    from ecabinet.documents.cli import documents_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(documents_cli)
+
+
+def _error_response(status: int, code: str, message: str):
+    response = jsonify(error_body(code, message))
+    response.status_code = status
+    return response
 
 
 def _register_transaction(app: Flask) -> None:
@@ -169,10 +191,10 @@ def _register_transaction(app: Flask) -> None:
         except IntegrityError:
             # A database constraint decided a race (a second vote, a duplicate name): a conflict.
             db.session.rollback()
-            return jsonify(error_body("conflict", "The change conflicts with another that came first")), 409
+            return _error_response(409, "conflict", "The change conflicts with another that came first")
         except OperationalError:
             db.session.rollback()
-            return jsonify(error_body("busy", "The database is busy; try again")), 503
+            return _error_response(503, "busy", "The database is busy; try again")
         return response
 
     @app.context_processor

@@ -45,6 +45,8 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.ECABINET_TOKEN_DAYS = _env_int("ECABINET_TOKEN_DAYS", 30)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
+        # scrypt with Werkzeug's default cost (N=2^15, r=8, p=1)
+        self.PASSWORD_HASH_METHOD = "scrypt"
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = os.environ.get("ECABINET_TIMEZONE", "Asia/Ho_Chi_Minh")
         self.SESSION_COOKIE_HTTPONLY = True
@@ -65,3 +67,5 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.ECABINET_STORAGE = storage
         self.SECRET_KEY = "test-secret-key"
+        # Still scrypt, at a cost that lets a test make a cabinet of users in milliseconds.
+        self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"

@@ -79,6 +79,7 @@ class Api:
 
     def call(self, method: str, path: str, json=None, **kw):
         headers = self._headers(kw.pop("headers", None))
+        kw.setdefault("buffered", True)  # read the body now and close the file behind a download
         return self.client.open(f"/api/v1{path}", method=method, json=json, headers=headers, **kw)
 
     def get(self, path, **kw):

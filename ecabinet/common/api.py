@@ -42,6 +42,13 @@ def _require_login() -> None:
         raise Unauthorized()
 
 
+def writes(view: Callable) -> Callable:
+    """Mark a GET that also records something (an audited download, a ballot closing on access):
+    on SQLite it takes the write lock at its start like any POST."""
+    view._writes = True
+    return view
+
+
 def actor():
     """The logged-in user as a plain model object for the services."""
     return current_user._get_current_object()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 # transaction always locks a meeting's sequence before the audit chain's head (no deadlocks).
 _before_commit: list[Callable[[Session], None]] = []
 _after_commit: list[Callable[[Session], None]] = []
+_after_rollback: list[Callable[[Session], None]] = []
 
 
 def on_before_commit(fn: Callable[[Session], None]) -> Callable[[Session], None]:
@@ -25,6 +26,11 @@ def on_before_commit(fn: Callable[[Session], None]) -> Callable[[Session], None]
 
 def on_after_commit(fn: Callable[[Session], None]) -> Callable[[Session], None]:
     _after_commit.append(fn)
+    return fn
+
+
+def on_after_rollback(fn: Callable[[Session], None]) -> Callable[[Session], None]:
+    _after_rollback.append(fn)
     return fn
 
 
@@ -50,4 +56,6 @@ def _send_queued(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget_queued(session: Session) -> None:
+    for fn in _after_rollback:
+        fn(session)
     session.info.clear()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ecabinet.auth.models import User
 from ecabinet.common import unit_of_work
 from ecabinet.common.time import iso, utcnow
-from ecabinet.extensions import db
+from ecabinet.extensions import db, socketio
 from ecabinet.live.models import MeetingEvent
 from ecabinet.meetings import access
 from ecabinet.meetings.models import AgendaItem, Meeting
@@ -35,7 +35,10 @@ EVENT_TYPES = (
     "minutes.approved",
 )
 
+USER_EVENT_TYPES = ("ballot.sent", "ballot.reminder", "annotation.changed")
+
 _QUEUE = "live_events"
+_USER_QUEUE = "live_user_events"
 
 
 @dataclass
@@ -56,6 +59,27 @@ def publish(meeting: Meeting, type: str, data: dict, item: AgendaItem | None = N
     item_id = item.id if item is not None else None
     confidential = item is not None and access.is_confidential(item)
     unit_of_work.queue(db.session(), _QUEUE, _Pending(meeting.id, type, data, item_id, confidential))
+
+
+def publish_to_user(user_id: int, type: str, data: dict) -> None:
+    """An event for one user's own devices (a new ballot, their annotation saved elsewhere)."""
+    if type not in USER_EVENT_TYPES:
+        raise ValueError(f"unknown user event type {type!r}")
+    unit_of_work.queue(
+        db.session(), _USER_QUEUE,
+        {"seq": None, "type": type, "meeting_id": None, "data": data, "at": iso(utcnow()), "user_id": user_id},
+    )
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+@unit_of_work.on_after_commit
+def _send_user_events(session: Session) -> None:
+    for event in unit_of_work.take(session, _USER_QUEUE):
+        user_id = event.pop("user_id")
+        socketio.emit("event", event, to=user_room(user_id))
 
 
 @unit_of_work.on_before_commit

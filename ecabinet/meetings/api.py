@@ -25,6 +25,9 @@ class MeetingCreateBody(Body):
     kind: Literal["regular", "thematic", "extraordinary"] = "regular"
     quorum_numerator: int = Field(2, ge=1, le=100)
     quorum_denominator: int = Field(3, ge=1, le=100)
+    watermark: Literal["confidential", "all", "none"] = Field(
+        "confidential", description="whose downloads carry the reader's name: confidential items' documents, all, none"
+    )
 
 
 class MeetingUpdateBody(Body):
@@ -37,6 +40,7 @@ class MeetingUpdateBody(Body):
     kind: Literal["regular", "thematic", "extraordinary"] | None = None
     quorum_numerator: int | None = Field(None, ge=1, le=100)
     quorum_denominator: int | None = Field(None, ge=1, le=100)
+    watermark: Literal["confidential", "all", "none"] | None = None
 
 
 class ItemCreateBody(Body):

@@ -11,6 +11,8 @@ from ecabinet.extensions import db
 
 MEETING_STATUSES = ("draft", "published", "in_progress", "closed")
 MEETING_KINDS = ("regular", "thematic", "extraordinary")
+# Whose downloads carry the member's name: confidential items' documents only, all, or none.
+WATERMARK_POLICIES = ("confidential", "all", "none")
 
 
 class Meeting(db.Model):
@@ -20,6 +22,7 @@ class Meeting(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {MEETING_STATUSES!r}", name="known_status"),
         CheckConstraint(f"kind IN {MEETING_KINDS!r}", name="known_kind"),
+        CheckConstraint(f"watermark IN {WATERMARK_POLICIES!r}", name="known_watermark"),
         CheckConstraint(
             "quorum_numerator > 0 AND quorum_denominator >= quorum_numerator", name="quorum_fraction"
         ),
@@ -37,6 +40,7 @@ class Meeting(db.Model):
     # as the Government's working regulation requires).
     quorum_numerator: Mapped[int] = mapped_column(default=2)
     quorum_denominator: Mapped[int] = mapped_column(default=3)
+    watermark: Mapped[str] = mapped_column(String(20), default="confidential")
     current_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("agenda_items.id", ondelete="SET NULL", use_alter=True)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ecabinet.auth.models import User
 from ecabinet.common.time import iso
+from ecabinet.documents import serialize as documents
 from ecabinet.meetings import access, service
 from ecabinet.meetings.models import AgendaItem, Meeting
 
@@ -34,6 +35,7 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "chair": {"id": m.chair.id, "full_name": m.chair.full_name} if m.chair else None,
         "quorum_numerator": m.quorum_numerator,
         "quorum_denominator": m.quorum_denominator,
+        "watermark": m.watermark,
         "present": summary["present"],
         "quorum": summary["quorum"],
         "attendance": summary,
@@ -83,5 +85,5 @@ def item(user: User, i: AgendaItem, number: str | None = None, level: int | None
         "duration_minutes": i.duration_minutes,
         "confidential": i.confidential,
         "restricted_to": i.restricted_to if i.confidential else [],
-        "documents": [],
+        "documents": [documents.document(d) for d in i.documents],
     }

@@ -122,6 +122,7 @@ def create_meeting(
     chair_id: int | None = None,
     ends_at: datetime | None = None,
     kind: str = "regular",
+    watermark: str = "confidential",
     quorum_numerator: int = 2,
     quorum_denominator: int = 3,
 ) -> Meeting:
@@ -136,6 +137,7 @@ def create_meeting(
         location=location,
         chair=_check_chair(chair_id),
         kind=kind,
+        watermark=watermark,
         quorum_numerator=quorum_numerator,
         quorum_denominator=quorum_denominator,
     )
@@ -149,7 +151,7 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
     meeting = _managed_meeting(user, meeting_id)
     _require_editable(meeting)
     recorded: dict = {}
-    for name in ("title", "location", "kind"):
+    for name in ("title", "location", "kind", "watermark"):
         if name in changes and (changes[name] is not None or name == "location"):
             setattr(meeting, name, changes[name])
             recorded[name] = changes[name]

@@ -1,0 +1,12 @@
+import click
+from flask.cli import AppGroup
+
+from ecabinet.documents import text_index
+
+documents_cli = AppGroup("documents", help="Agenda documents.")
+
+
+@documents_cli.command("reindex")
+def reindex() -> None:
+    """Extract the search text of every document version still waiting for it."""
+    click.echo(f"extracted text of {text_index.reindex_pending()} document version(s)")

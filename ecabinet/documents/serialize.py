@@ -1,0 +1,31 @@
+from ecabinet.common.time import iso
+from ecabinet.documents.models import Document, DocumentVersion
+
+
+def version(v: DocumentVersion) -> dict:
+    return {
+        "id": v.id,
+        "document_id": v.document_id,
+        "number": v.number,
+        "page_count": v.page_count,
+        "sha256": v.sha256,
+        "size": v.size,
+        "filename": v.filename,
+        "uploaded_at": iso(v.uploaded_at),
+        "uploaded_by": v.uploaded_by.full_name if v.uploaded_by else None,
+        "text_status": v.text_status,
+    }
+
+
+def document(d: Document, with_versions: bool = False) -> dict:
+    out = {
+        "id": d.id,
+        "title": d.title,
+        "agenda_item_id": d.agenda_item_id,
+        "meeting_id": d.agenda_item.meeting_id if d.agenda_item else None,
+        "version": version(d.latest),
+        "created_at": iso(d.created_at),
+    }
+    if with_versions:
+        out["versions"] = [version(v) for v in d.versions]
+    return out

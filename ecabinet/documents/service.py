@@ -1,0 +1,284 @@
+"""Agenda documents: upload with validation, versions, titles, removal, download, search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ecabinet.audit import service as audit
+from ecabinet.auth.models import User
+from ecabinet.common import unit_of_work
+from ecabinet.documents import text_index
+from ecabinet.documents.models import Document, DocumentVersion, PageText, StoredFile
+from ecabinet.documents.pdf import check_pdf, clean_filename, fold
+from ecabinet.documents.storage import BlobStore, Incoming
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.extensions import db
+from ecabinet.live import publisher
+from ecabinet.meetings import access
+from ecabinet.meetings import service as meetings
+
+_NEW_BLOBS = "new_blobs"
+
+
+def blob_store() -> BlobStore:
+    return BlobStore(current_app.config["ECABINET_STORAGE"])
+
+
+def max_upload_bytes() -> int:
+    return current_app.config["ECABINET_MAX_UPLOAD_MB"] * 1024 * 1024
+
+
+# --- visibility ----------------------------------------------------------------------------
+
+
+def can_see_document(user: User, document: Document) -> bool:
+    return document.agenda_item is not None and access.can_see_item(user, document.agenda_item)
+
+
+def get_document(user: User, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or not can_see_document(user, document):
+        raise NotFound(f"Document {document_id} not found")
+    return document
+
+
+def get_version(user: User, document_id: int, number: int | None) -> DocumentVersion:
+    document = get_document(user, document_id)
+    version = document.version(number)
+    if version is None:
+        raise NotFound(f"Document {document_id} has no version {number}")
+    return version
+
+
+def _managed_document(user: User, document_id: int) -> Document:
+    document = get_document(user, document_id)
+    if not access.can_manage_meeting(user, document.agenda_item.meeting):
+        raise Forbidden("Only the secretariat manages documents")
+    if document.agenda_item.meeting.status == "closed":
+        raise Conflict("The meeting is closed", code="meeting_closed")
+    return document
+
+
+def visible_documents(user: User, item) -> list[Document]:
+    return list(item.documents) if access.can_see_item(user, item) else []
+
+
+# --- upload --------------------------------------------------------------------------------
+
+
+def _receive(stream: BinaryIO) -> tuple[Incoming, list[list[float]]]:
+    store = blob_store()
+    incoming = store.receive(stream, max_upload_bytes())
+    try:
+        boxes = check_pdf(incoming.path, incoming.head)
+    except Exception:
+        store.discard(incoming)
+        raise
+    return incoming, boxes
+
+
+def _new_version(
+    user: User, document: Document, incoming: Incoming, boxes, filename: str | None
+) -> DocumentVersion:
+    if db.session.get(StoredFile, incoming.sha256) is None:
+        db.session.add(StoredFile(sha256=incoming.sha256, size=incoming.size))
+    if blob_store().keep(incoming):
+        # Should the transaction roll back, the file it brought goes with it.
+        unit_of_work.queue(db.session(), _NEW_BLOBS, incoming.sha256)
+    number = (document.versions[-1].number + 1) if document.versions else 1
+    version = DocumentVersion(
+        document=document,
+        number=number,
+        sha256=incoming.sha256,
+        size=incoming.size,
+        page_count=len(boxes),
+        page_boxes=boxes,
+        filename=clean_filename(filename),
+        uploaded_by_id=user.id,
+    )
+    db.session.add(version)
+    text_index.queue_extraction(version)
+    return version
+
+
+def upload_document(
+    user: User, item_id: int, stream: BinaryIO, filename: str | None, title: str | None
+) -> Document:
+    item = meetings.get_item(user, item_id)
+    if not access.can_manage_meeting(user, item.meeting):
+        raise Forbidden("Only the secretariat uploads documents")
+    if item.meeting.status == "closed":
+        raise Conflict("The meeting is closed", code="meeting_closed")
+    title = (title or "").strip() or _title_from(filename)
+    if len(title) > 500:
+        raise Invalid("The title is longer than 500 characters", fields=["title"])
+    incoming, boxes = _receive(stream)
+    document = Document(
+        agenda_item=item,
+        title=title,
+        title_folded=fold(title),
+        position=len(item.documents) + 1,
+        created_by_id=user.id,
+    )
+    db.session.add(document)
+    version = _new_version(user, document, incoming, boxes, filename)
+    db.session.flush()
+    audit.record(
+        user,
+        "document.upload",
+        document,
+        {"agenda_item_id": item.id, "title": title, "sha256": version.sha256, "pages": version.page_count},
+    )
+    publisher.publish(
+        item.meeting,
+        "document.added",
+        {"document_id": document.id, "agenda_item_id": item.id, "title": title, "version": 1},
+        item,
+    )
+    return document
+
+
+def add_version(user: User, document_id: int, stream: BinaryIO, filename: str | None) -> DocumentVersion:
+    document = _managed_document(user, document_id)
+    incoming, boxes = _receive(stream)
+    version = _new_version(user, document, incoming, boxes, filename)
+    db.session.flush()
+    item = document.agenda_item
+    audit.record(
+        user, "document.new_version", document, {"version": version.number, "sha256": version.sha256}
+    )
+    publisher.publish(
+        item.meeting,
+        "document.added",
+        {
+            "document_id": document.id,
+            "agenda_item_id": item.id,
+            "title": document.title,
+            "version": version.number,
+        },
+        item,
+    )
+    return version
+
+
+def _title_from(filename: str | None) -> str:
+    name = clean_filename(filename) or "Tài liệu"
+    return re.sub(r"\.pdf$", "", name, flags=re.IGNORECASE) or "Tài liệu"
+
+
+def retitle(user: User, document_id: int, title: str) -> Document:
+    document = _managed_document(user, document_id)
+    document.title = title
+    document.title_folded = fold(title)
+    audit.record(user, "document.retitle", document, {"title": title})
+    item = document.agenda_item
+    publisher.publish(
+        item.meeting,
+        "agenda.changed",
+        {"action": "document_updated", "agenda_item_id": item.id, "document_id": document.id},
+        item,
+    )
+    return document
+
+
+def remove(user: User, document_id: int) -> None:
+    document = _managed_document(user, document_id)
+    item = document.agenda_item
+    audit.record(user, "document.remove", document, {"title": document.title})
+    publisher.publish(
+        item.meeting,
+        "agenda.changed",
+        {"action": "document_removed", "agenda_item_id": item.id, "document_id": document.id},
+        item,
+    )
+    item.documents.remove(document)  # delete-orphan: the document, its versions and annotations go
+
+
+@unit_of_work.on_after_rollback
+def _drop_new_blobs(session: Session) -> None:
+    shas = unit_of_work.take(session, _NEW_BLOBS)
+    if not shas:
+        return
+    store = blob_store()
+    for sha in shas:
+        store.remove(sha)
+
+
+def file_path(version: DocumentVersion) -> Path:
+    return blob_store().path_for(version.sha256)
+
+
+# --- search --------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchHit:
+    document: Document
+    version: DocumentVersion
+    pages: list[int]
+    in_title: bool
+    snippet: str | None
+
+
+def _like(word: str) -> str:
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def search(user: User, query: str, limit: int = 50) -> list[SearchHit]:
+    """Documents the user may see whose title or latest version's text holds every word of the query."""
+    words = fold(query).split()
+    if not words or len(query) > 200:
+        raise Invalid("Give 1–200 characters to search for", fields=["q"])
+    latest = (
+        select(DocumentVersion.document_id, func.max(DocumentVersion.number).label("number"))
+        .group_by(DocumentVersion.document_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(DocumentVersion.document_id, PageText.page, PageText.text)
+        .join(
+            latest,
+            and_(
+                latest.c.document_id == DocumentVersion.document_id, latest.c.number == DocumentVersion.number
+            ),
+        )
+        .join(PageText, PageText.version_id == DocumentVersion.id)
+        .where(*(PageText.folded.like(_like(w), escape="\\") for w in words))
+        .order_by(DocumentVersion.document_id, PageText.page)
+    ).all()
+    pages: dict[int, list[tuple[int, str]]] = {}
+    for document_id, page, text in rows:
+        pages.setdefault(document_id, []).append((page, text))
+    title_match = and_(*(Document.title_folded.like(_like(w), escape="\\") for w in words))
+    documents = db.session.scalars(select(Document).where(or_(Document.id.in_(list(pages)), title_match)))
+    hits = []
+    for document in documents:
+        if not can_see_document(user, document):
+            continue
+        found = pages.get(document.id, [])
+        hits.append(
+            SearchHit(
+                document,
+                document.latest,
+                [p for p, _ in found],
+                all(w in document.title_folded for w in words),
+                _snippet(found[0][1], words) if found else None,
+            )
+        )
+    hits.sort(key=lambda h: (not h.in_title, -len(h.pages), h.document.id))
+    return hits[:limit]
+
+
+def _snippet(text: str, words: list[str], width: int = 160) -> str:
+    folded = fold(text)
+    at = min((folded.find(w) for w in words if folded.find(w) >= 0), default=0)
+    start = max(0, at - width // 3)
+    snippet = " ".join(text[start : start + width].split())
+    return ("… " if start else "") + snippet + (" …" if start + width < len(text) else "")

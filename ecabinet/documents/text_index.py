@@ -1,0 +1,103 @@
+"""Page text for search, extracted after the upload has been answered.
+
+A long document's text takes seconds to read; the upload request does not wait for it. After the
+commit the version goes to a single background thread; `flask --app ecabinet documents reindex`
+picks up whatever a restart left pending.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ecabinet.common import unit_of_work
+from ecabinet.documents.models import DocumentVersion, PageText
+from ecabinet.documents.pdf import extract_pages, fold
+from ecabinet.extensions import db
+
+log = logging.getLogger(__name__)
+_QUEUE = "extract_text"
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecabinet-text")
+_pending: set[Future] = set()
+_lock = threading.Lock()
+
+
+def queue_extraction(version: DocumentVersion) -> None:
+    db.session.flush()
+    unit_of_work.queue(db.session(), _QUEUE, version.id)
+
+
+@unit_of_work.on_after_commit
+def _start(session: Session) -> None:
+    ids = unit_of_work.take(session, _QUEUE)
+    if not ids:
+        return
+    app = current_app._get_current_object()
+    for version_id in ids:
+        future = _executor.submit(_extract_in_app, app, version_id)
+        with _lock:
+            _pending.add(future)
+        future.add_done_callback(_forget)
+
+
+def _forget(future: Future) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+def _extract_in_app(app: Flask, version_id: int) -> None:
+    with app.app_context():
+        try:
+            extract(version_id)
+        except Exception:
+            log.exception("text extraction failed for document version %s", version_id)
+            db.session.rollback()
+            version = db.session.get(DocumentVersion, version_id)
+            if version is not None:
+                version.text_status = "failed"
+                db.session.commit()
+        finally:
+            db.session.remove()
+
+
+def extract(version_id: int) -> None:
+    from ecabinet.documents.service import file_path
+
+    version = db.session.get(DocumentVersion, version_id)
+    if version is None or version.text_status == "done":
+        return
+    path = file_path(version)
+    # No transaction stays open while the text is read: the write below starts a fresh one with a
+    # write, so on SQLite it queues for the lock instead of failing on a stale snapshot.
+    db.session.rollback()
+    texts = extract_pages(path)
+    db.session.execute(PageText.__table__.delete().where(PageText.version_id == version_id))
+    db.session.add_all(
+        PageText(version_id=version_id, page=number, text=text, folded=fold(text))
+        for number, text in enumerate(texts, start=1)
+        if text.strip()
+    )
+    db.session.execute(
+        update(DocumentVersion).where(DocumentVersion.id == version_id).values(text_status="done")
+    )
+    db.session.commit()
+
+
+def wait_idle(timeout: float = 30) -> None:
+    """Block until every queued extraction has finished (tests, the CLI)."""
+    with _lock:
+        futures = list(_pending)
+    for future in futures:
+        future.result(timeout=timeout)
+
+
+def reindex_pending() -> int:
+    ids = list(db.session.scalars(select(DocumentVersion.id).where(DocumentVersion.text_status != "done")))
+    for version_id in ids:
+        extract(version_id)
+    return len(ids)
