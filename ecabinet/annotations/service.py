@@ -189,9 +189,9 @@ def _by_client_id(user: User, client_id: str) -> Annotation | None:
 def update(user: User, annotation_id: int, **changes) -> Annotation:
     annotation = _owned(user, annotation_id)
     page = changes.get("page") or annotation.page
-    rects = changes["rects"] if "rects" in changes else annotation.rects
-    paths = changes["paths"] if "paths" in changes else annotation.paths
-    text = changes["text"] if "text" in changes else annotation.text
+    rects = changes.get("rects", annotation.rects)
+    paths = changes.get("paths", annotation.paths)
+    text = changes.get("text", annotation.text)
     annotation.rects, annotation.paths, annotation.text = _validate(
         annotation.version, page, annotation.kind, rects, paths, text
     )
