@@ -10,7 +10,7 @@ from ecabinet.auth import service
 from ecabinet.auth.limits import login_limit
 from ecabinet.auth.models import ROLES
 from ecabinet.common.pages import form_action, safe_next, user
-from ecabinet.errors import Unauthorized
+from ecabinet.errors import Invalid, Unauthorized
 from ecabinet.i18n import LANGUAGES
 
 bp = Blueprint("auth_pages", __name__)
@@ -138,7 +138,10 @@ def organizations():
 @bp.post("/admin/organizations")
 @form_action(lambda **_kw: url_for("auth_pages.organizations"))
 def create_organization():
-    org = service.create_organization(
-        user(), request.form.get("name", ""), request.form.get("short_name") or None
-    )
+    _require_admin_page()
+    name = request.form.get("name", "").strip()
+    if not name:
+        # The service takes any name; a blank row in every organisation list helps no one.
+        raise Invalid("An organisation needs a name", fields=["name"])
+    org = service.create_organization(user(), name, request.form.get("short_name") or None)
     flash(_("Organisation %(name)s created.", name=org.name), "success")

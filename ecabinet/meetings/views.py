@@ -38,8 +38,11 @@ def meetings():
 
 
 def _people():
-    """Everyone the secretariat can invite, members first."""
-    people = [u for u in auth_service.list_users(user()) if u.active]
+    """Everyone the secretariat can invite, members first.
+
+    An account that is only an administrator is a technical one: it attends nothing.
+    """
+    people = [u for u in auth_service.list_users(user()) if u.active and u.roles != ["admin"]]
     return sorted(people, key=lambda u: (not u.has_role("member"), u.id))
 
 
@@ -57,7 +60,10 @@ def _local_time(value: str | None) -> str | None:
     """<input type=datetime-local> has no offset; the office works in Vietnam time (UTC+7)."""
     if not value:
         return None
-    return value if value.endswith("Z") or "+" in value[10:] else f"{value}:00+07:00"[:25]
+    if value.endswith("Z") or "+" in value[10:]:
+        return value
+    # Browsers send "2026-11-30T08:30", or with seconds when the value had them.
+    return f"{value}:00+07:00" if len(value) == 16 else f"{value[:19]}+07:00"
 
 
 @bp.route("/meetings/new", methods=["GET"])
@@ -112,6 +118,8 @@ def meeting(meeting_id: int):
         "meetings/meeting.html",
         meeting=serialize.meeting(actor, found, with_agenda=True),
         participant=access.participant_of(actor, found),
+        # The page asks /api/v1 for events after this one, and reloads when the meeting changes.
+        last_seq=found.last_event_seq,
         people=_people() if access.can_manage_meeting(actor, found) else [],
     )
 
@@ -176,7 +184,7 @@ def edit_item(item_id: int):
         item=item,
         meeting=item.meeting,
         people=_people(),
-        agenda=service.visible_agenda(actor, item.meeting),
+        agenda=serialize.agenda(actor, item.meeting),
     )
 
 
