@@ -1,0 +1,207 @@
+"""The HTML pages, used as a person would: log in through the form, read the page, post its forms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from ecabinet.auth.models import User
+from ecabinet.extensions import db
+from tests.conftest import PASSWORD
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Browser:
+    """One person's browser: its own cookies, forms posted with the token their page carried."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, **kw)
+
+    def token(self, path: str = "/login") -> str:
+        found = TOKEN.search(self.get(path).get_data(as_text=True))
+        assert found, f"no CSRF token on {path}"
+        return found.group(1)
+
+    def post(self, path: str, data: dict | None = None, page: str = "/login", **kw):
+        """Post a form as the page at `page` would, token included."""
+        return self.client.post(path, data={"csrf_token": self.token(page), **(data or {})}, **kw)
+
+    def login(self, person, password: str = PASSWORD):
+        return self.post("/login", {"username": person.username, "password": password})
+
+    def text(self, path: str) -> str:
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def browser(app):
+    def open_for(person=None) -> Browser:
+        b = Browser(app.test_client())
+        if person is not None:
+            response = b.login(person)
+            assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return b
+
+    return open_for
+
+
+def test_login_through_the_form(browser, cabinet):
+    b = browser()
+    response = b.login(cabinet.chair, password="not the password")
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in page
+    assert 'value="thutuong"' in page  # the username stays in the form
+
+    response = b.login(cabinet.chair)
+    assert response.status_code == 302
+    assert b.get(response.headers["Location"], follow_redirects=True).request.path == "/meetings"
+    assert "Nguyễn Văn Thủ Tướng" in b.text("/meetings")
+
+
+def test_pages_need_a_login(browser):
+    response = browser().get("/meetings")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_a_form_without_its_csrf_token_is_refused(browser, cabinet):
+    assert browser().client.post("/login", data={"username": "vpcp", "password": PASSWORD}).status_code == 400
+    b = browser(cabinet.secretariat)
+    response = b.client.post(
+        "/meetings/new",
+        data={"title": "Phiên họp không có mã", "starts_at": "2026-12-01T08:00", "participants": []},
+    )
+    assert response.status_code == 400
+    assert "Phiên họp không có mã" not in b.text("/meetings")
+
+
+def test_member_sees_the_published_agenda_in_vietnamese(browser, cabinet):
+    member, cleared = cabinet.members[0], cabinet.members[1]
+    published = cabinet.meeting("published")
+    cabinet.item(published["id"], "Báo cáo kinh tế - xã hội", presenter="Bộ trưởng Bộ Tài chính")
+    cabinet.item(published["id"], "Phương án nhân sự", confidential=True, restricted_to=[cleared.id])
+    draft = cabinet.meeting("draft", title="Phiên họp chuyên đề chưa phát hành")
+
+    b = browser(member)
+    listing = b.text("/meetings")
+    assert published["title"] in listing and "Đã phát hành" in listing
+    assert draft["title"] not in listing
+
+    page = b.text(f"/meetings/{published['id']}")
+    assert "Chương trình họp" in page
+    assert "Báo cáo kinh tế - xã hội" in page and "Bộ trưởng Bộ Tài chính" in page
+    assert "Phương án nhân sự" not in page
+    assert "08:30, Thứ Hai, ngày 30/11/2026" in page  # Vietnam time, as the meeting was planned
+    assert "Điểm danh" in page  # the check-in button
+    assert b.get(f"/meetings/{draft['id']}").status_code == 404
+
+    page = browser(cleared).text(f"/meetings/{published['id']}")
+    assert "Phương án nhân sự" in page and ">Mật</span>" in page
+
+
+def test_member_checks_in_and_the_quorum_moves(browser, cabinet):
+    meeting = cabinet.meeting("published")
+    b = browser(cabinet.chair)
+    page = f"/meetings/{meeting['id']}"
+    assert "0/4 thành viên có mặt" in b.text(page)
+    response = b.post(f"{page}/checkin", page=page, follow_redirects=True)
+    text = response.get_data(as_text=True)
+    assert "Đã điểm danh." in text and "1/4 thành viên có mặt" in text
+    assert "Chưa đủ số lượng thành viên theo quy định (cần 3)" in text
+    assert 'class="primary huge checkin"' not in text
+
+
+def test_secretariat_adds_an_item_through_the_form(browser, cabinet):
+    meeting = cabinet.meeting("draft")
+    page = f"/meetings/{meeting['id']}"
+    b = browser(cabinet.secretariat)
+    response = b.post(
+        f"{page}/agenda",
+        {"title": "Dự án Luật Dữ liệu", "presenter": "Bộ trưởng Bộ Công an", "duration_minutes": "30"},
+        page=page,
+    )
+    assert response.status_code == 302
+    text = b.text(page)
+    assert "Đã thêm nội dung vào chương trình họp." in text
+    assert "Dự án Luật Dữ liệu" in text and "30 phút" in text
+
+    parent_id = re.search(r'id="item-(\d+)"', text).group(1)
+    b.post(f"{page}/agenda", {"title": "Tiểu mục về dữ liệu cá nhân", "parent_id": parent_id}, page=page)
+    text = b.text(page)
+    assert re.search(
+        r'<span class="num">1\.1</span>\s*<div class="item-body">\s*<h3 class="item-title">\s*Tiểu mục', text
+    )
+
+
+def test_a_refused_form_says_why_in_vietnamese(browser, cabinet):
+    meeting = cabinet.meeting("draft")
+    page = f"/meetings/{meeting['id']}"
+    b = browser(cabinet.secretariat)
+    b.post(f"{page}/agenda", {"title": "  "}, page=page)
+    assert "Vui lòng nhập tiêu đề (tối đa 500 ký tự)." in b.text(page)
+
+
+def test_admin_creates_and_deactivates_a_user(app, browser, cabinet):
+    admin = browser(cabinet.admin)
+    response = admin.post(
+        "/admin/users",
+        {
+            "username": "bt.moi",
+            "full_name": "Trần Văn Mới",
+            "title": "Bộ trưởng Bộ Mới",
+            "password": "mat-khau-du-dai",
+            "roles": ["member"],
+        },
+        page="/admin/users",
+    )
+    assert response.status_code == 302
+    listing = admin.text("/admin/users")
+    assert "Đã tạo tài khoản Trần Văn Mới." in listing and "Bộ trưởng Bộ Mới" in listing
+
+    again = admin.post(
+        "/admin/users",
+        {"username": "bt.moi", "full_name": "Trùng tên", "password": "mat-khau-du-dai", "roles": ["member"]},
+        page="/admin/users",
+    )
+    assert again.status_code == 302
+    assert "Tên đăng nhập này đã được sử dụng." in admin.text("/admin/users")
+
+    with app.app_context():
+        new_id = db.session.scalar(select(User.id).where(User.username == "bt.moi"))
+    new_user = browser()
+    assert new_user.post("/login", {"username": "bt.moi", "password": "mat-khau-du-dai"}).status_code == 302
+    assert new_user.get("/meetings").status_code == 200
+
+    admin.post(f"/admin/users/{new_id}/active", {"active": "0"}, page="/admin/users")
+    assert "Đã khóa tài khoản Trần Văn Mới" in admin.text("/admin/users")
+    response = new_user.get("/meetings")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_admin_pages_are_for_admins(browser, cabinet):
+    b = browser(cabinet.secretariat)
+    assert b.get("/admin/users").status_code == 403
+    assert b.get("/admin/organizations").status_code == 403
+
+
+def test_english_on_request(browser, cabinet):
+    b = browser()
+    response = b.get("/lang/en?next=/login")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"
+    page = b.text("/login")
+    assert "Log in" in page and "Đăng nhập" not in page
+    b.login(cabinet.chair)
+    meeting = cabinet.meeting("published")
+    text = b.text(f"/meetings/{meeting['id']}")
+    assert "Agenda" in text and "Check in" in text and "Monday 30 November 2026, 08:30" in text
+    b.get("/lang/vi")
+    assert "Chương trình họp" in b.text(f"/meetings/{meeting['id']}")
