@@ -154,8 +154,8 @@ def create(
         )
     rects, paths, text = _validate(target, page, kind, rects, paths, text)
     annotation = Annotation(
-        document=document,
-        version=target,
+        document_id=document.id,
+        version_id=target.id,
         user_id=user.id,
         page=page,
         kind=kind,
