@@ -65,20 +65,20 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
 
 
 def agenda(user: User, m: Meeting) -> list[dict]:
-    return [item(user, e.item, e.number, e.level) for e in service.visible_agenda(user, m)]
+    return [item(user, e.item, e) for e in service.visible_agenda(user, m)]
 
 
-def item(user: User, i: AgendaItem, number: str | None = None, level: int | None = None) -> dict:
-    if number is None:
+def item(user: User, i: AgendaItem, entry: service.AgendaEntry | None = None) -> dict:
+    """Numbered and positioned over what this user can see, so a hidden item leaves no trace."""
+    if entry is None:
         entry = next(e for e in service.visible_agenda(user, i.meeting) if e.item.id == i.id)
-        number, level = entry.number, entry.level
     return {
         "id": i.id,
         "meeting_id": i.meeting_id,
         "parent_id": i.parent_id,
-        "position": i.position,
-        "number": number,
-        "level": level,
+        "position": entry.position,
+        "number": entry.number,
+        "level": entry.level,
         "title": i.title,
         "description": i.description,
         "presenter": i.presenter,

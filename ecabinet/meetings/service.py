@@ -208,6 +208,8 @@ class AgendaEntry:
     item: AgendaItem
     number: str
     level: int
+    # Among the siblings this user can see, from 1: a hidden item leaves no gap to count.
+    position: int
 
 
 def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
@@ -221,7 +223,7 @@ def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
                 continue
             number += 1
             label = f"{prefix}{number}"
-            entries.append(AgendaEntry(item, label, level))
+            entries.append(AgendaEntry(item, label, level, number))
             walk(item.children, f"{label}.", level + 1)
 
     walk([i for i in meeting.items if i.parent_id is None], "", 0)
