@@ -205,3 +205,30 @@ def test_english_on_request(browser, cabinet):
     assert "Agenda" in text and "Check in" in text and "Monday 30 November 2026, 08:30" in text
     b.get("/lang/vi")
     assert "Chương trình họp" in b.text(f"/meetings/{meeting['id']}")
+
+
+def test_secretariat_creates_a_meeting_in_vietnam_time(browser, cabinet):
+    b = browser(cabinet.secretariat)
+    response = b.post(
+        "/meetings/new",
+        {
+            "title": "Phiên họp Chính phủ thường kỳ tháng 12/2026",
+            "kind": "regular",
+            "chair_id": str(cabinet.chair.id),
+            "starts_at": "2026-12-01T08:00",
+            "ends_at": "2026-12-01T11:30:00",
+            "location": "Phòng họp Chính phủ",
+            "quorum_numerator": "2",
+            "quorum_denominator": "3",
+            "participants": [str(m.id) for m in cabinet.members],
+        },
+        page="/meetings/new",
+    )
+    assert response.status_code == 302
+    page = response.headers["Location"]
+    text = b.text(page)
+    assert "Đã tạo phiên họp ở trạng thái dự thảo." in text
+    assert "08:00, Thứ Ba, ngày 01/12/2026 – 11:30" in text
+    assert "Phát hành tới thành phần dự họp" in text  # the next step, for a draft
+    edit = b.text(f"{page}/edit")
+    assert 'value="2026-12-01T08:00"' in edit and 'value="2026-12-01T11:30"' in edit
