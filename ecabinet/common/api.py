@@ -60,12 +60,20 @@ def body(model: type[T]) -> T:
     return parse_json(model, request.get_data(cache=True))
 
 
-def query_int(name: str, default: int | None = None, minimum: int = 0) -> int | None:
+# Integer columns are 32 bits on PostgreSQL: a larger number must be refused here, not by the database.
+MAX_QUERY_INT = 2**31 - 1
+
+
+def query_int(
+    name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_QUERY_INT
+) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or int(raw) < minimum:
-        raise Invalid(f"`{name}` must be a whole number ≥ {minimum}", fields=[name])
+    # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() refuses or reads oddly.
+    digits = raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(maximum))
+    if not digits or not minimum <= int(raw) <= maximum:
+        raise Invalid(f"`{name}` must be a whole number from {minimum} to {maximum}", fields=[name])
     return int(raw)
 
 
