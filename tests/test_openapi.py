@@ -139,3 +139,11 @@ def test_request_bodies_name_their_fields(client):
     )
     assert body_schema("/meetings/{meeting_id}/agenda/order", "post")["required"] == ["order"]
     assert body_schema("/meetings/{meeting_id}/current", "post")["required"] == ["agenda_item_id"]
+
+
+def test_the_events_call_documents_after(client):
+    operation = openapi(client)["paths"]["/meetings/{meeting_id}/events"]["get"]
+    query = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+    assert query["after"]["schema"]["type"] == "integer"
+    assert query["after"]["required"] is False
+    assert "400" in operation["responses"]

@@ -35,7 +35,10 @@ def doc(
     errors: tuple[int, ...] = (),
     multipart: bool = False,
     binary: str | None = None,
+    query: dict[str, dict] | None = None,
 ) -> Callable:
+    """`query` names the optional query parameters: name → JSON schema, with a `description`."""
+
     def mark(view: Callable) -> Callable:
         view._openapi = {
             "summary": summary,
@@ -46,6 +49,7 @@ def doc(
             "errors": errors,
             "multipart": multipart,
             "binary": binary,
+            "query": query or {},
         }
         return view
 
@@ -72,11 +76,21 @@ def build(app: Flask | None = None) -> dict:
             "errors": (),
             "multipart": False,
             "binary": None,
+            "query": {},
         }
         path = _CONVERTER.sub(r"{\1}", rule.rule[len("/api/v1") :])
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
             for name in _CONVERTER.findall(rule.rule)
+        ] + [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": schema.get("description", ""),
+                "schema": {k: v for k, v in schema.items() if k != "description"},
+            }
+            for name, schema in meta["query"].items()
         ]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             op: dict = {

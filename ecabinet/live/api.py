@@ -14,6 +14,10 @@ bp = Blueprint("live", __name__)
     who="participant, secretariat",
     returns="list of {seq, type, meeting_id, data, at}",
     errors=(404,),
+    query={
+        "after": {"type": "integer", "minimum": 0, "description": "the last `seq` the caller has"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "at most this many"},
+    },
 )
 def events(meeting_id: int):
     user = actor()
