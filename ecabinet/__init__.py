@@ -43,6 +43,7 @@ def create_app(config: object | None = None) -> Flask:
     register_error_handlers(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_sockets()
     _register_transaction(app)
     return app
 
@@ -54,6 +55,8 @@ def _import_models() -> None:
     from ecabinet.documents import models as _documents  # noqa: F401
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
+    from ecabinet.speakers import models as _speakers  # noqa: F401
+    from ecabinet.votes import models as _votes  # noqa: F401
 
 
 def _init_login() -> None:
@@ -136,15 +139,28 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
     from ecabinet.documents.api import bp as documents_api
+    from ecabinet.documents.views import bp as documents_pages
     from ecabinet.live.api import bp as live_api
     from ecabinet.meetings.api import bp as meetings_api
     from ecabinet.meetings.views import bp as meetings_pages
+    from ecabinet.speakers.api import bp as speakers_api
+    from ecabinet.votes.api import bp as votes_api
 
     app.register_blueprint(
-        api_blueprint(auth_api, meetings_api, documents_api, annotations_api, live_api, openapi_api)
+        api_blueprint(
+            auth_api,
+            meetings_api,
+            documents_api,
+            annotations_api,
+            votes_api,
+            speakers_api,
+            live_api,
+            openapi_api,
+        )
     )
     app.register_blueprint(auth_pages)
     app.register_blueprint(meetings_pages)
+    app.register_blueprint(documents_pages)
 
     @app.before_request
     def protect_cookie_sessions():
@@ -158,6 +174,10 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return jsonify({"ok": True})
+
+
+def _register_sockets() -> None:
+    from ecabinet.live import sockets  # noqa: F401  (handlers register themselves on import)
 
 
 def _register_cli(app: Flask) -> None:

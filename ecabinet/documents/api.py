@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, send_file
 
 from ecabinet.common.api import actor, body, created, no_content, query_int, writes
-from ecabinet.common.input import Body, Text
+from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize, service
 from ecabinet.documents.exports import book_for, download_for
@@ -125,6 +125,36 @@ def send_pdf(path, download_name: str):
 )
 def book(meeting_id: int):
     return send_pdf(book_for(actor(), meeting_id), "tai-lieu-phien-hop.pdf")
+
+
+class PresenterBody(Body):
+    document_id: Id
+    version: Id
+    page: Id
+
+
+@bp.post("/meetings/<int:meeting_id>/presenter")
+@doc(
+    "Show a document page on every tablet that follows the presenter",
+    who="secretariat, chair",
+    body=PresenterBody,
+    returns="{document_id, version, page}",
+    errors=(403, 404, 409),
+)
+def present(meeting_id: int):
+    data = body(PresenterBody)
+    return jsonify(service.present(actor(), meeting_id, data.document_id, data.version, data.page))
+
+
+@bp.get("/meetings/<int:meeting_id>/presenter")
+@doc(
+    "What the presenter shows now",
+    who="participant, secretariat",
+    returns="{document_id, version, page}",
+    errors=(404,),
+)
+def presenter(meeting_id: int):
+    return jsonify(service.presenter_for(actor(), meeting_id))
 
 
 @bp.get("/search")

@@ -282,3 +282,65 @@ def _snippet(text: str, words: list[str], width: int = 160) -> str:
     start = max(0, at - width // 3)
     snippet = " ".join(text[start : start + width].split())
     return ("… " if start else "") + snippet + (" …" if start + width < len(text) else "")
+
+
+# --- presenter ------------------------------------------------------------------------------
+
+
+def present(user: User, meeting_id: int, document_id: int, version_number: int, page: int) -> dict:
+    """Turn every tablet that follows the presenter to this page of this document."""
+    meeting = meetings.get_meeting(user, meeting_id)
+    if not access.can_run_meeting(user, meeting):
+        raise Forbidden("Only the chair or the secretariat presents")
+    if meeting.status not in ("published", "in_progress"):
+        raise Conflict(f"The meeting is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
+    document = db.session.get(Document, document_id)
+    if (
+        document is None
+        or document.agenda_item is None
+        or document.agenda_item.meeting_id != meeting.id
+        or not can_see_document(user, document)
+    ):
+        raise Invalid(
+            f"Document {document_id} is not in this meeting", code="unknown_document", fields=["document_id"]
+        )
+    version = document.version(version_number)
+    if version is None:
+        raise Invalid(
+            f"Document {document_id} has no version {version_number}",
+            code="unknown_version",
+            fields=["version"],
+        )
+    if not 1 <= page <= version.page_count:
+        raise Invalid(
+            f"Page {page} is outside the document (1–{version.page_count})",
+            code="invalid_page",
+            fields=["page"],
+        )
+    meeting.presenter_document_id, meeting.presenter_version, meeting.presenter_page = (
+        document.id,
+        version.number,
+        page,
+    )
+    state = presenter_state(meeting)
+    audit.record(user, "meeting.present", meeting, state)
+    publisher.publish(meeting, "presenter.page", state, document.agenda_item)
+    return state
+
+
+def presenter_state(meeting) -> dict:
+    return {
+        "document_id": meeting.presenter_document_id,
+        "version": meeting.presenter_version,
+        "page": meeting.presenter_page,
+    }
+
+
+def presenter_for(user: User, meeting_id: int) -> dict:
+    """What the presenter shows, unless it is a document this user may not see."""
+    meeting = meetings.get_meeting(user, meeting_id)
+    state = presenter_state(meeting)
+    document = db.session.get(Document, state["document_id"]) if state["document_id"] else None
+    if document is None or not can_see_document(user, document):
+        return {"document_id": None, "version": None, "page": None}
+    return state

@@ -24,4 +24,6 @@ class MeetingEvent(db.Model):
     agenda_item_id: Mapped[int | None]
     item_confidential: Mapped[bool] = mapped_column(default=False)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Added for the secretariat and the chair only (e.g. live counts of an open vote).
+    runner_data: Mapped[dict | None] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,8 +1,14 @@
 """The one way a change reaches the tablets.
 
-Services call `publish()` while they work. The event gets its per-meeting `seq` and is stored in the
-same transaction as the change (allocated at commit, by bumping the meeting's counter, which also
-locks it); only after the commit is it handed to the sockets.
+Services call `publish()` while they work. At commit the event gets its per-meeting `seq` (by
+bumping the meeting's counter, which also locks it) and is stored in the same transaction as the
+change; only after the commit is it handed to the sockets. A rolled-back change never reaches a tablet.
+
+Who receives what:
+- an ordinary event goes to the meeting's two rooms: the runners (secretariat, chair) get it with
+  any `runner_data` merged in (live vote counts), everyone else without;
+- an event about a confidential item goes to each user's own room in the meeting, with the details
+  for those who may see the item and as `redacted` (same `seq`, empty data) for the rest.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ecabinet.auth.models import User
+from ecabinet.auth.models import User, UserRole
 from ecabinet.common import unit_of_work
 from ecabinet.common.time import iso, utcnow
 from ecabinet.extensions import db, socketio
@@ -34,11 +40,11 @@ EVENT_TYPES = (
     "presenter.page",
     "minutes.approved",
 )
-
 USER_EVENT_TYPES = ("ballot.sent", "ballot.reminder", "annotation.changed")
 
 _QUEUE = "live_events"
 _USER_QUEUE = "live_user_events"
+_OUTBOX = "live_outbox"
 
 
 @dataclass
@@ -46,19 +52,36 @@ class _Pending:
     meeting_id: int
     type: str
     data: dict
+    runner_data: dict | None
     agenda_item_id: int | None
     item_confidential: bool
     at: datetime = field(default_factory=utcnow)
 
 
-def publish(meeting: Meeting, type: str, data: dict, item: AgendaItem | None = None) -> None:
+def meeting_room(meeting_id: int, runner: bool) -> str:
+    return f"meeting:{meeting_id}:{'runners' if runner else 'others'}"
+
+
+def meeting_user_room(meeting_id: int, user_id: int) -> str:
+    return f"meeting:{meeting_id}:user:{user_id}"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def publish(
+    meeting: Meeting, type: str, data: dict, item: AgendaItem | None = None, runner_data: dict | None = None
+) -> None:
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown live event type {type!r}")
     if item is not None and item.id is None:
         db.session.flush()
     item_id = item.id if item is not None else None
     confidential = item is not None and access.is_confidential(item)
-    unit_of_work.queue(db.session(), _QUEUE, _Pending(meeting.id, type, data, item_id, confidential))
+    unit_of_work.queue(
+        db.session(), _QUEUE, _Pending(meeting.id, type, data, runner_data, item_id, confidential)
+    )
 
 
 def publish_to_user(user_id: int, type: str, data: dict) -> None:
@@ -66,20 +89,12 @@ def publish_to_user(user_id: int, type: str, data: dict) -> None:
     if type not in USER_EVENT_TYPES:
         raise ValueError(f"unknown user event type {type!r}")
     unit_of_work.queue(
-        db.session(), _USER_QUEUE,
-        {"seq": None, "type": type, "meeting_id": None, "data": data, "at": iso(utcnow()), "user_id": user_id},
+        db.session(), _OUTBOX, (user_room(user_id), _payload(None, type, None, data, utcnow()))
     )
 
 
-def user_room(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
-@unit_of_work.on_after_commit
-def _send_user_events(session: Session) -> None:
-    for event in unit_of_work.take(session, _USER_QUEUE):
-        user_id = event.pop("user_id")
-        socketio.emit("event", event, to=user_room(user_id))
+def _payload(seq: int | None, type: str, meeting_id: int | None, data: dict, at: datetime) -> dict:
+    return {"seq": seq, "type": type, "meeting_id": meeting_id, "data": data, "at": iso(at)}
 
 
 @unit_of_work.on_before_commit
@@ -100,18 +115,60 @@ def _store_pending(session: Session) -> None:
             .returning(Meeting.last_event_seq)
         ).scalar_one()
         for seq, event in enumerate(events, start=last - len(events) + 1):
-            session.add(
-                MeetingEvent(
-                    meeting_id=meeting_id,
-                    seq=seq,
-                    type=event.type,
-                    data=event.data,
-                    agenda_item_id=event.agenda_item_id,
-                    item_confidential=event.item_confidential,
-                    at=event.at,
-                )
+            row = MeetingEvent(
+                meeting_id=meeting_id,
+                seq=seq,
+                type=event.type,
+                data=event.data,
+                runner_data=event.runner_data,
+                agenda_item_id=event.agenda_item_id,
+                item_confidential=event.item_confidential,
+                at=event.at,
             )
+            session.add(row)
+            _address(session, row)
     session.flush()
+
+
+def _address(session: Session, event: MeetingEvent) -> None:
+    """Decide the rooms now, while the transaction can still read who may see what."""
+    outbox = session.info.setdefault(_OUTBOX, [])
+    if not event.item_confidential:
+        public = _payload(event.seq, event.type, event.meeting_id, event.data, event.at)
+        outbox.append((meeting_room(event.meeting_id, runner=False), public))
+        outbox.append(
+            (
+                meeting_room(event.meeting_id, runner=True),
+                _payload(
+                    event.seq,
+                    event.type,
+                    event.meeting_id,
+                    {**event.data, **(event.runner_data or {})},
+                    event.at,
+                ),
+            )
+        )
+        return
+    meeting = session.get(Meeting, event.meeting_id)
+    for user in audience(meeting):
+        outbox.append((meeting_user_room(meeting.id, user.id), view_of(user, event, meeting)))
+
+
+def audience(meeting: Meeting) -> list[User]:
+    """Everyone who may follow the meeting live."""
+    users = {p.user_id: p.user for p in meeting.participants}
+    staff = db.session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(("secretariat", "clerk")), User.active)
+    )
+    for user in staff:
+        users.setdefault(user.id, user)
+    return [u for u in users.values() if access.can_see_meeting(u, meeting)]
+
+
+@unit_of_work.on_after_commit
+def _send(session: Session) -> None:
+    for room, payload in unit_of_work.take(session, _OUTBOX):
+        socketio.emit("event", payload, to=room)
 
 
 def latest_seq(meeting: Meeting) -> int:
@@ -125,26 +182,21 @@ def events_after(user: User, meeting: Meeting, after: int, limit: int = 1000) ->
         .order_by(MeetingEvent.seq)
         .limit(limit)
     )
-    return [view_of(user, row) for row in rows]
+    return [view_of(user, row, meeting) for row in rows]
 
 
-def meeting_of(event: MeetingEvent) -> Meeting:
-    return db.session.get(Meeting, event.meeting_id)
-
-
-def view_of(user: User, event: MeetingEvent) -> dict:
+def view_of(user: User, event: MeetingEvent, meeting: Meeting) -> dict:
     """The event as this user may see it: about a hidden item, only its number."""
     hidden = False
     if event.agenda_item_id is not None:
         item = db.session.get(AgendaItem, event.agenda_item_id)
         if item is not None:
             hidden = not access.can_see_item(user, item)
-        else:
-            hidden = event.item_confidential and not access.can_run_meeting(user, meeting_of(event))
-    return {
-        "seq": event.seq,
-        "type": "redacted" if hidden else event.type,
-        "meeting_id": event.meeting_id,
-        "data": {} if hidden else event.data,
-        "at": iso(event.at),
-    }
+        else:  # the item was deleted since: the flag taken when it happened decides
+            hidden = event.item_confidential and not access.can_run_meeting(user, meeting)
+    if hidden:
+        return _payload(event.seq, "redacted", event.meeting_id, {}, event.at)
+    data = (
+        {**event.data, **(event.runner_data or {})} if access.can_run_meeting(user, meeting) else event.data
+    )
+    return _payload(event.seq, event.type, event.meeting_id, data, event.at)

@@ -41,6 +41,12 @@ class Meeting(db.Model):
     quorum_numerator: Mapped[int] = mapped_column(default=2)
     quorum_denominator: Mapped[int] = mapped_column(default=3)
     watermark: Mapped[str] = mapped_column(String(20), default="confidential")
+    # Off by default: members taking part from elsewhere vote from anywhere.
+    require_checkin_to_vote: Mapped[bool] = mapped_column(default=False)
+    # What the presenter shows; tablets that follow the presenter turn to it (and find it on joining).
+    presenter_document_id: Mapped[int | None]
+    presenter_version: Mapped[int | None]
+    presenter_page: Mapped[int | None]
     current_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("agenda_items.id", ondelete="SET NULL", use_alter=True)
     )

@@ -1,0 +1,291 @@
+"""Live votes in a meeting: put a question, open, cast (once), close and decide by the majority rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from ecabinet.audit import service as audit
+from ecabinet.auth.models import User
+from ecabinet.common.time import utcnow
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.extensions import db
+from ecabinet.live import publisher
+from ecabinet.meetings import access
+from ecabinet.meetings import service as meetings
+from ecabinet.meetings.models import AgendaItem, Meeting
+from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
+
+DEFAULT_OPTIONS = ["yes", "no", "abstain"]
+
+
+def eligible_members(meeting: Meeting) -> list[User]:
+    """Who votes: the meeting's participants holding the member role (observers, clerks and
+    stand-ins without the role speak but do not vote)."""
+    return [p.user for p in meeting.participants if p.user.has_role("member") and p.user.active]
+
+
+def get_vote(user: User, vote_id: int) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if vote is None or not _may_see(user, vote):
+        raise NotFound(f"Vote {vote_id} not found")
+    return vote
+
+
+def _may_see(user: User, vote: Vote) -> bool:
+    if vote.agenda_item is not None and not access.can_see_item(user, vote.agenda_item):
+        return False
+    if not access.can_see_meeting(user, vote.meeting):
+        return False
+    return vote.status != "draft" or access.can_run_meeting(user, vote.meeting)
+
+
+def _run(user: User, vote_id: int, lock: bool = False) -> Vote:
+    vote = get_vote(user, vote_id)
+    if not access.can_run_meeting(user, vote.meeting):
+        raise Forbidden("Only the chair or the secretariat runs votes")
+    if lock:
+        _lock(vote)
+    return vote
+
+
+def _lock(vote: Vote, shared: bool = False) -> None:
+    """Lock the vote's row and reload its status, so that no cast slips in after a close: casts take
+    the lock shared (they go on side by side), opening and closing take it alone. (SQLite has no row
+    locks; there every writing request holds the database's write lock anyway.)"""
+    db.session.execute(select(Vote.id).where(Vote.id == vote.id).with_for_update(read=shared))
+    db.session.refresh(vote, ["status"])
+
+
+def create_vote(
+    user: User,
+    meeting_id: int,
+    *,
+    question: str,
+    agenda_item_id: int | None = None,
+    secret: bool = False,
+    options: list[str] | None = None,
+    majority: str = "absolute",
+    chair_breaks_tie: bool = True,
+) -> Vote:
+    meeting = meetings.get_meeting(user, meeting_id)
+    if not access.can_run_meeting(user, meeting):
+        raise Forbidden("Only the chair or the secretariat puts a question to the vote")
+    if meeting.status == "closed":
+        raise Conflict("The meeting is closed", code="meeting_closed")
+    item = None
+    if agenda_item_id is not None:
+        item = db.session.get(AgendaItem, agenda_item_id)
+        if item is None or item.meeting_id != meeting.id or not access.can_see_item(user, item):
+            raise Invalid(
+                f"Agenda item {agenda_item_id} is not in this meeting",
+                code="unknown_item",
+                fields=["agenda_item_id"],
+            )
+    options = list(dict.fromkeys(o.strip() for o in (options or DEFAULT_OPTIONS)))
+    if len(options) < 2 or any(not o for o in options):
+        raise Invalid("A vote needs at least two different, non-empty options", fields=["options"])
+    vote = Vote(
+        meeting=meeting,
+        agenda_item=item,
+        question=question.strip(),
+        secret=secret,
+        options=options,
+        majority=majority,
+        chair_breaks_tie=chair_breaks_tie,
+        created_by_id=user.id,
+        tallies=[VoteTally(choice=o, position=i) for i, o in enumerate(options)],
+    )
+    db.session.add(vote)
+    audit.record(
+        user,
+        "vote.create",
+        vote,
+        {
+            "meeting_id": meeting.id,
+            "question": vote.question,
+            "secret": secret,
+            "options": options,
+            "majority": majority,
+        },
+    )
+    return vote
+
+
+def open_vote(user: User, vote_id: int) -> Vote:
+    vote = _run(user, vote_id, lock=True)
+    if vote.status != "draft":
+        raise Conflict(f"The vote is {vote.status}", code="wrong_vote_state")
+    if vote.meeting.status != "in_progress":
+        raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
+    vote.status = "open"
+    vote.opened_at = utcnow()
+    vote.eligible = len(eligible_members(vote.meeting))
+    audit.record(user, "vote.open", vote)
+    publisher.publish(vote.meeting, "vote.opened", _public(vote), vote.agenda_item)
+    return vote
+
+
+@dataclass
+class Tally:
+    counts: dict[str, int]
+    cast: int
+
+
+def tally(vote: Vote) -> Tally:
+    rows = db.session.execute(
+        select(VoteTally.choice, VoteTally.count)
+        .where(VoteTally.vote_id == vote.id)
+        .order_by(VoteTally.position)
+    ).all()
+    counts = {choice: count for choice, count in rows}
+    return Tally(counts, sum(counts.values()))
+
+
+def cast(user: User, vote_id: int, choice: str) -> Vote:
+    vote = db.session.get(Vote, vote_id)
+    if (
+        vote is None
+        or not access.can_see_meeting(user, vote.meeting)
+        or (vote.agenda_item is not None and not access.can_see_item(user, vote.agenda_item))
+    ):
+        # The contract answers 403 to a non-participant, whether or not they could see the meeting.
+        if vote is not None and access.participant_of(user, vote.meeting) is None:
+            raise Forbidden("Only the meeting's members vote")
+        raise NotFound(f"Vote {vote_id} not found")
+    participant = access.participant_of(user, vote.meeting)
+    if participant is None or not user.has_role("member"):
+        raise Forbidden("Only the members taking part in the meeting vote")
+    _lock(vote, shared=True)
+    if vote.status != "open":
+        raise Conflict(f"The vote is {vote.status}, not open", code="vote_not_open")
+    if choice not in vote.options:
+        raise Invalid(
+            f"Unknown choice {choice!r}; one of {', '.join(vote.options)}",
+            code="unknown_choice",
+            fields=["choice"],
+        )
+    if vote.meeting.require_checkin_to_vote and not participant.present:
+        raise Conflict("Check in to the meeting before voting", code="not_checked_in")
+    if db.session.get(VoteParticipation, (vote.id, user.id)) is not None:
+        raise Conflict("You have already voted", code="already_voted")
+    # The primary key (vote, member) refuses a second row even when two devices race past the check.
+    db.session.add(
+        VoteParticipation(vote_id=vote.id, user_id=user.id, choice=None if vote.secret else choice)
+    )
+    db.session.flush()
+    db.session.execute(
+        update(VoteTally)
+        .where(VoteTally.vote_id == vote.id, VoteTally.choice == choice)
+        .values(count=VoteTally.count + 1)
+    )
+    # A secret vote's log line says who voted, never how.
+    audit.record(user, "vote.cast", vote, {} if vote.secret else {"choice": choice})
+    current = tally(vote)
+    publisher.publish(
+        vote.meeting,
+        "vote.progress",
+        {"vote_id": vote.id, "cast": current.cast, "eligible": vote.eligible},
+        vote.agenda_item,
+        runner_data={"counts": current.counts},
+    )
+    return vote
+
+
+def close_vote(user: User, vote_id: int) -> Vote:
+    vote = _run(user, vote_id, lock=True)
+    if vote.status != "open":
+        raise Conflict(f"The vote is {vote.status}, not open", code="wrong_vote_state")
+    vote.status = "closed"
+    vote.closed_at = utcnow()
+    final = tally(vote)
+    vote.passed = decide(vote, final.counts)
+    audit.record(user, "vote.close", vote, {"counts": final.counts, "passed": vote.passed})
+    publisher.publish(
+        vote.meeting,
+        "vote.closed",
+        {
+            "vote_id": vote.id,
+            "counts": final.counts,
+            "passed": vote.passed,
+            "cast": final.cast,
+            "eligible": vote.eligible,
+        },
+        vote.agenda_item,
+    )
+    return vote
+
+
+def decide(vote: Vote, counts: dict[str, int]) -> bool | None:
+    """Whether the motion carries; None when the options are not a yes/no question."""
+    if "yes" not in counts or "no" not in counts:
+        return None
+    yes, no, eligible = counts["yes"], counts["no"], vote.eligible
+    if vote.majority == "simple":
+        carried, tie = yes > no, yes == no
+    elif vote.majority == "absolute":
+        carried, tie = 2 * yes > eligible, 2 * yes == eligible
+    else:  # two thirds of all eligible members
+        return 3 * yes >= 2 * eligible and eligible > 0
+    if tie and vote.chair_breaks_tie and not vote.secret and yes > 0:
+        chair_choice = _chair_choice(vote)
+        if chair_choice in ("yes", "no"):
+            return chair_choice == "yes"
+    return carried
+
+
+def _chair_choice(vote: Vote) -> str | None:
+    chair_id = vote.meeting.chair_id
+    if chair_id is None:
+        return None
+    row = db.session.get(VoteParticipation, (vote.id, chair_id))
+    return row.choice if row is not None else None
+
+
+def has_voted(user: User, vote: Vote) -> bool:
+    return db.session.get(VoteParticipation, (vote.id, user.id)) is not None
+
+
+def list_votes(user: User, meeting_id: int) -> list[Vote]:
+    meeting = meetings.get_meeting(user, meeting_id)
+    votes = db.session.scalars(select(Vote).where(Vote.meeting_id == meeting.id).order_by(Vote.id))
+    return [v for v in votes if _may_see(user, v)]
+
+
+def _public(vote: Vote) -> dict:
+    return {
+        "vote_id": vote.id,
+        "question": vote.question,
+        "secret": vote.secret,
+        "options": vote.options,
+        "agenda_item_id": vote.agenda_item_id,
+        "eligible": vote.eligible,
+        "majority": vote.majority,
+    }
+
+
+def serialize(user: User, vote: Vote) -> dict:
+    current = tally(vote)
+    out = {
+        "id": vote.id,
+        "meeting_id": vote.meeting_id,
+        "agenda_item_id": vote.agenda_item_id,
+        "question": vote.question,
+        "status": vote.status,
+        "secret": vote.secret,
+        "options": vote.options,
+        "majority": vote.majority,
+        "chair_breaks_tie": vote.chair_breaks_tie,
+        "eligible": vote.eligible if vote.status != "draft" else len(eligible_members(vote.meeting)),
+        "cast": current.cast,
+        "has_voted": has_voted(user, vote),
+    }
+    if vote.status == "closed" or access.can_run_meeting(user, vote.meeting):
+        out["counts"] = current.counts
+    if vote.status == "closed":
+        out["passed"] = vote.passed
+    if not vote.secret and "counts" in out:
+        rows = db.session.scalars(select(VoteParticipation).where(VoteParticipation.vote_id == vote.id))
+        out["voters"] = {str(r.user_id): r.choice for r in rows}
+    return out

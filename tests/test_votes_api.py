@@ -1,0 +1,218 @@
+"""Live votes: who may vote, once, by what rule, and what each side may see."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select, text
+
+from ecabinet.extensions import db
+from ecabinet.votes.models import VoteParticipation
+from tests.helpers import assert_error
+
+
+@pytest.fixture
+def session(cabinet):
+    meeting = cabinet.meeting("in_progress")
+    return meeting
+
+
+def _vote(cabinet, meeting, **fields):
+    sec = cabinet.api(cabinet.secretariat)
+    r = sec.post(
+        f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua dự thảo Nghị định?", **fields}
+    )
+    assert r.status_code == 201, r.get_json()
+    vote = r.get_json()
+    assert vote["status"] == "draft"
+    return vote
+
+
+def _open(cabinet, vote):
+    r = cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/open")
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def _cast_all(cabinet, vote, choices):
+    voters = [cabinet.chair, *cabinet.members]
+    for person, choice in zip(voters, choices, strict=False):
+        r = cabinet.api(person).post(f"/votes/{vote['id']}/cast", json={"choice": choice})
+        assert r.status_code == 201, r.get_json()
+
+
+def test_named_vote_from_open_to_result(cabinet, session):
+    vote = _vote(cabinet, session)
+    member = cabinet.api(cabinet.members[0])
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 409)  # not open yet
+    opened = _open(cabinet, vote)
+    assert opened["eligible"] == 4  # chair + three members; the observer does not vote
+    r = member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"})
+    assert r.status_code == 201
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "no"}), 409)  # final once cast
+    seen = member.get(f"/votes/{vote['id']}").get_json()
+    assert seen["cast"] == 1 and "counts" not in seen and "voters" not in seen  # members wait for the close
+    runner = cabinet.api(cabinet.chair).get(f"/votes/{vote['id']}").get_json()
+    assert runner["counts"] == {"yes": 1, "no": 0, "abstain": 0}
+    for person, choice in ((cabinet.chair, "yes"), (cabinet.members[1], "yes"), (cabinet.members[2], "no")):
+        cabinet.api(person).post(f"/votes/{vote['id']}/cast", json={"choice": choice})
+    closed = cabinet.api(cabinet.chair).post(f"/votes/{vote['id']}/close")
+    assert closed.status_code == 200
+    result = member.get(f"/votes/{vote['id']}").get_json()
+    assert result["status"] == "closed" and result["counts"] == {"yes": 3, "no": 1, "abstain": 0}
+    assert result["passed"] is True
+    assert result["voters"] == {
+        str(cabinet.members[0].id): "yes",
+        str(cabinet.chair.id): "yes",
+        str(cabinet.members[1].id): "yes",
+        str(cabinet.members[2].id): "no",
+    }
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 409)  # after close
+    assert_error(cabinet.api(cabinet.chair).post(f"/votes/{vote['id']}/close"), 409)
+
+
+def test_who_may_run_and_cast(cabinet, session):
+    vote = _vote(cabinet, session)
+    member = cabinet.api(cabinet.members[0])
+    assert_error(member.post(f"/meetings/{session['id']}/votes", json={"question": "?"}), 403)
+    assert_error(member.post(f"/votes/{vote['id']}/open"), 404)  # a draft is the runners' own
+    _open(cabinet, vote)
+    assert_error(member.post(f"/votes/{vote['id']}/close"), 403)
+    assert_error(cabinet.api(cabinet.observer).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 403)
+    assert_error(cabinet.api(cabinet.outsider).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 403)
+    assert_error(
+        cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 403
+    )
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "maybe"}), 400)
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": 1}), 400)
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={}), 400)
+    assert_error(member.post("/votes/9999/cast", json={"choice": "yes"}), 404)
+
+
+def test_vote_opens_only_while_the_meeting_is_in_session(cabinet):
+    meeting = cabinet.meeting("published")
+    vote = _vote(cabinet, meeting)
+    assert_error(cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/open"), 409)
+
+
+@pytest.mark.parametrize(
+    ("majority", "choices", "passed"),
+    [
+        ("absolute", ["yes", "yes", "no", "no"], True),  # 2 of 4: a tie, the chair (first) voted yes
+        ("absolute", ["no", "yes", "yes", "no"], False),  # tie, the chair voted no
+        ("absolute", ["yes", "yes", "abstain"], True),  # 2 of 4 with the chair: tie broken by the chair
+        ("absolute", ["abstain", "yes", "yes", "no"], False),  # tie, the chair abstained: not more than half
+        ("absolute", ["yes", "yes", "yes", "no"], True),
+        ("simple", ["yes", "no", "abstain", "abstain"], True),  # 1–1 tie, chair yes
+        ("simple", ["abstain", "yes", "abstain", "abstain"], True),
+        ("simple", ["abstain", "no", "abstain", "abstain"], False),
+        ("two_thirds", ["yes", "yes", "no", "abstain"], False),  # 2 of 4 < 2/3
+        ("two_thirds", ["yes", "yes", "yes", "no"], True),  # 3 of 4 ≥ 2/3
+    ],
+)
+def test_majority_rules(cabinet, session, majority, choices, passed):
+    vote = _vote(cabinet, session, majority=majority)
+    _open(cabinet, vote)
+    _cast_all(cabinet, vote, choices)
+    result = cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/close").get_json()
+    assert result["passed"] is passed, result
+
+
+def test_tie_without_chair_tiebreak_fails(cabinet, session):
+    vote = _vote(cabinet, session, majority="simple", chair_breaks_tie=False)
+    _open(cabinet, vote)
+    _cast_all(cabinet, vote, ["yes", "no"])
+    assert cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/close").get_json()["passed"] is False
+
+
+def test_secret_vote_keeps_no_link_between_member_and_choice(app, cabinet, session):
+    vote = _vote(cabinet, session, secret=True)
+    _open(cabinet, vote)
+    _cast_all(cabinet, vote, ["no", "yes", "abstain", "yes"])
+    closed = cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/close").get_json()
+    assert closed["counts"] == {"yes": 2, "no": 1, "abstain": 1}
+    assert "voters" not in closed
+    with app.app_context():
+        rows = db.session.scalars(
+            select(VoteParticipation).where(VoteParticipation.vote_id == vote["id"])
+        ).all()
+        assert len(rows) == 4 and all(r.choice is None for r in rows)
+        # No column of any table, no audit payload and no event names a member beside a choice.
+        audit = db.session.execute(
+            text("SELECT action, actor_id, payload FROM audit_entries WHERE action = 'vote.cast'")
+        ).all()
+        assert len(audit) == 4
+        assert all(
+            "yes" not in str(p) and "no" not in str(p) and "abstain" not in str(p) for _, _, p in audit
+        )
+        events = db.session.execute(
+            text("SELECT type, data, runner_data FROM meeting_events WHERE type LIKE 'vote.%'")
+        ).all()
+        member_ids = {str(p.id) for p in (cabinet.chair, *cabinet.members)}
+        for _type, data, runner in events:
+            blob = f"{data}{runner}"
+            assert not any(f'"user_id": {m}' in blob or f"'{m}'" in blob for m in member_ids)
+        columns = db.session.execute(text("SELECT * FROM vote_participations")).keys()
+        assert set(columns) == {"vote_id", "user_id", "choice"}
+
+
+def test_concurrent_casts_from_two_devices_count_once(app, cabinet, session):
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    token = cabinet.api(cabinet.members[0]).token
+    results = []
+    barrier = threading.Barrier(2)
+
+    def cast():
+        client = app.test_client()
+        barrier.wait()
+        r = client.post(
+            f"/api/v1/votes/{vote['id']}/cast",
+            json={"choice": "yes"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        results.append(r.status_code)
+
+    threads = [threading.Thread(target=cast) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [201, 409]
+    runner = cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()
+    assert runner["cast"] == 1 and runner["counts"]["yes"] == 1
+
+
+def test_casts_racing_the_close_are_all_or_nothing(app, cabinet, session):
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    voters = [cabinet.chair, *cabinet.members]
+    tokens = [cabinet.api(p).token for p in voters]
+    sec_token = cabinet.api(cabinet.secretariat).token
+    barrier = threading.Barrier(len(tokens) + 1)
+    outcomes: dict[str, list] = {"cast": [], "close": []}
+
+    def call(path, token, body, key):
+        client = app.test_client()
+        barrier.wait()
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        outcomes[key].append((r.status_code, r.get_json()))
+
+    threads = [
+        threading.Thread(target=call, args=(f"/api/v1/votes/{vote['id']}/cast", t, {"choice": "yes"}, "cast"))
+        for t in tokens
+    ]
+    threads.append(
+        threading.Thread(target=call, args=(f"/api/v1/votes/{vote['id']}/close", sec_token, None, "close"))
+    )
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    [(status, closed)] = outcomes["close"]
+    assert status == 200
+    accepted = sum(1 for code, _ in outcomes["cast"] if code == 201)
+    assert all(code in (201, 409) for code, _ in outcomes["cast"])
+    final = cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()
+    assert closed["counts"] == final["counts"] and final["counts"]["yes"] == accepted == final["cast"]
