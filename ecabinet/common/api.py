@@ -9,8 +9,8 @@ from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel
 
-from ecabinet.common.input import parse_json
-from ecabinet.errors import Invalid, Unauthorized
+from ecabinet.common.input import MAX_INT, parse_json
+from ecabinet.errors import Invalid, NotFound, Unauthorized
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -27,6 +27,7 @@ def api_blueprint(*domains: Blueprint) -> Blueprint:
     """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it."""
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
     api_v1.before_request(_require_login)
+    api_v1.before_request(_ids_in_range)
     for domain in domains:
         api_v1.register_blueprint(domain)
     return api_v1
@@ -40,6 +41,12 @@ def _require_login() -> None:
         raise Unauthorized("The bearer token is not valid", code="bad_token")
     if not current_user.is_authenticated:
         raise Unauthorized()
+
+
+def _ids_in_range() -> None:
+    """An id in the path larger than any integer column holds names nothing, so the database is not asked."""
+    if any(isinstance(v, int) and v > MAX_INT for v in (request.view_args or {}).values()):
+        raise NotFound()
 
 
 def writes(view: Callable) -> Callable:
@@ -60,13 +67,7 @@ def body(model: type[T]) -> T:
     return parse_json(model, request.get_data(cache=True))
 
 
-# Integer columns are 32 bits on PostgreSQL: a larger number must be refused here, not by the database.
-MAX_QUERY_INT = 2**31 - 1
-
-
-def query_int(
-    name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_QUERY_INT
-) -> int | None:
+def query_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default

@@ -5,22 +5,63 @@ Strict mode: a string where a number belongs is an error, not a guess. Times mus
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 
 from ecabinet.errors import Invalid
 
 T = TypeVar("T", bound=BaseModel)
 
+# Integer columns are 32 bits on PostgreSQL: a larger number is refused here, not by the database.
+MAX_INT = 2**31 - 1
+
+
+def _utc_representable(value: datetime) -> datetime:
+    # Stored in UTC: "9999-12-31T23:59:59-14:00" has no UTC equivalent a datetime can hold.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+    return value
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=20000)]
-Id = Annotated[int, Field(ge=1)]
-Time = AwareDatetime
+Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+Time = Annotated[AwareDatetime, AfterValidator(_utc_representable)]
+
+
+def _storable(value: Any) -> bool:
+    """PostgreSQL refuses NUL in text; the JSON parser already refuses unpaired surrogates."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, list | tuple):
+        return all(_storable(v) for v in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    return True
 
 
 class Body(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: Any) -> Any:
+        if not _storable(value):
+            raise ValueError("text may not contain NUL characters")
+        return value
 
 
 def parse_json(model: type[T], raw: bytes) -> T:
