@@ -77,6 +77,9 @@ def test_inactive_user_cannot_log_in(client, make_user, cabinet):
         {"json": {"username": None, "password": None}},
         {"json": {"username": ["a"], "password": {"b": 1}}},
         {"json": {"username": "", "password": ""}},
+        {"json": {"username": "some\u0000one", "password": PASSWORD}},
+        {"json": {"username": "someone", "password": PASSWORD + "\u0000"}},
+        {"json": {"username": "x" * 81, "password": PASSWORD}},
     ],
     ids=[
         "malformed",
@@ -92,6 +95,9 @@ def test_inactive_user_cannot_log_in(client, make_user, cabinet):
         "nulls",
         "containers",
         "blank",
+        "nul-username",
+        "nul-password",
+        "long-username",
     ],
 )
 def test_bad_login_bodies_are_400(client, make_user, kw):
@@ -258,6 +264,9 @@ BAD_USERS = {
     "null full name": new_user(full_name=None),
     "bad email": new_user(email="not an email"),
     "unknown organisation id": new_user(organization=999),
+    "organisation id beyond 32 bits": new_user(organization=2**40),
+    "NUL in full name": new_user(full_name="Trần\u0000"),
+    "NUL in a role": new_user(roles=["member\u0000"]),
     "no username": _without("username"),
     "no full name": _without("full_name"),
     "no password": _without("password"),

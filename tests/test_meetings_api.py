@@ -103,6 +103,13 @@ def _bad_bodies(cabinet):
         "quorum above one": meeting_body(cabinet, quorum_numerator=4, quorum_denominator=3),
         "quorum zero": meeting_body(cabinet, quorum_numerator=0),
         "quorum as string": meeting_body(cabinet, quorum_numerator="2"),
+        "participant id beyond any column": meeting_body(cabinet, participants=[2**64]),
+        "participant id beyond 32 bits": meeting_body(cabinet, participants=[2**31]),
+        "chair id beyond any column": meeting_body(cabinet, chair_id=2**63),
+        "NUL in title": meeting_body(cabinet, title="Họp\u0000"),
+        "NUL in location": meeting_body(cabinet, location="Hà Nội\u0000"),
+        "time past year 9999 in UTC": meeting_body(cabinet, starts_at="9999-12-31T23:59:59-14:00"),
+        "time before year 1 in UTC": meeting_body(cabinet, starts_at="0001-01-01T00:00:00+07:00"),
     }
 
 
@@ -226,6 +233,22 @@ def test_observer_sees_the_meeting_it_is_invited_to(cabinet):
 
 def test_unknown_meeting_is_404(cabinet):
     assert_error(cabinet.api(cabinet.secretariat).get("/meetings/999999"), 404)
+
+
+def test_ids_too_large_for_the_database_are_404(cabinet, subtests):
+    sec = cabinet.api(cabinet.secretariat)
+    for huge in (2**31, 2**63, 10**30):
+        for method, path in (
+            ("GET", f"/meetings/{huge}"),
+            ("GET", f"/meetings/{huge}/agenda"),
+            ("GET", f"/meetings/{huge}/events"),
+            ("POST", f"/meetings/{huge}/publish"),
+            ("GET", f"/agenda/{huge}"),
+            ("DELETE", f"/agenda/{huge}"),
+            ("GET", f"/users/{huge}"),
+        ):
+            with subtests.test(method=method, path=path):
+                assert_error(sec.call(method, path), 404)
 
 
 def test_meetings_list_is_by_start_time(cabinet):
@@ -362,6 +385,10 @@ BAD_ITEMS = [
     {"title": "X", "confidential": "yes"},
     {"title": "X", "restricted_to": [999999]},
     {"title": "X", "restricted_to": "1"},
+    {"title": "X", "parent_id": 2**64},
+    {"title": "X", "restricted_to": [2**40]},
+    {"title": "X\u0000"},
+    {"title": "X", "presenter": "Bộ\u0000"},
 ]
 
 
@@ -552,7 +579,7 @@ def test_current_item_from_another_meeting_is_refused(cabinet):
         response = cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/current", json=body)
         assert response.status_code in (400, 404)
         assert_error(response, response.status_code)
-    for body in ({}, {"agenda_item_id": "1"}, {"agenda_item_id": None}):
+    for body in ({}, {"agenda_item_id": "1"}, {"agenda_item_id": None}, {"agenda_item_id": 2**64}):
         assert_error(
             cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/current", json=body), 400
         )
