@@ -34,6 +34,7 @@ def create_app(config: object | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    _register_sockets()  # before init_app, which hands the registered handlers to each app's server
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
     _init_login()
     _init_babel(app)
@@ -43,7 +44,6 @@ def create_app(config: object | None = None) -> Flask:
     register_error_handlers(app)
     _register_blueprints(app)
     _register_cli(app)
-    _register_sockets()
     _register_transaction(app)
     return app
 
@@ -177,7 +177,9 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_sockets() -> None:
-    from ecabinet.live import sockets  # noqa: F401  (handlers register themselves on import)
+    # The handlers register themselves on import, the first time only; Flask-SocketIO keeps them and
+    # gives them to the server of every app it is initialised for afterwards.
+    from ecabinet.live import sockets  # noqa: F401
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,0 +1,205 @@
+"""Tablets over Socket.IO against a real server: refusal, join, every event, redaction, catch-up."""
+
+from __future__ import annotations
+
+import queue
+import threading
+
+import pytest
+import socketio
+
+from tests.helpers import assert_error
+from tests.live_server import serve
+from tests.pdfs import make_pdf, upload
+
+
+class Tablet:
+    """A python-socketio client that records every `event` it receives."""
+
+    def __init__(self, url: str, token: str | None):
+        self.events: queue.Queue = queue.Queue()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("event", self.events.put)
+        self.client.connect(
+            url, auth={"token": token} if token else None, transports=["websocket"], wait_timeout=10
+        )
+
+    def join(self, meeting_id) -> dict:
+        return self.client.call("join", {"meeting_id": meeting_id}, timeout=10)
+
+    def next(self, type_: str | None = None, timeout: float = 5) -> dict:
+        while True:
+            event = self.events.get(timeout=timeout)
+            if type_ is None or event["type"] == type_:
+                return event
+
+    def drain(self, settle: float = 0.3) -> list[dict]:
+        out = []
+        while True:
+            try:
+                out.append(self.events.get(timeout=settle))
+            except queue.Empty:
+                return out
+
+    def close(self):
+        self.client.disconnect()
+
+
+@pytest.fixture
+def live(app, cabinet):
+    tablets: list[Tablet] = []
+    with serve(app) as url:
+
+        def tablet(person) -> Tablet:
+            t = Tablet(url, cabinet.api(person).token)
+            tablets.append(t)
+            return t
+
+        yield url, tablet
+        # Each client's goodbye takes a moment; say them all at once.
+        closing = [threading.Thread(target=t.close) for t in tablets]
+        for thread in closing:
+            thread.start()
+        for thread in closing:
+            thread.join(timeout=15)
+
+
+def test_connection_without_or_with_a_bad_token_is_refused(live):
+    url, _ = live
+    for token in (None, "not-a-token"):
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            Tablet(url, token)
+
+
+def test_join_checks_visibility_and_acks_the_latest_seq(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("published")
+    draft = cabinet.meeting("draft")
+    member = tablet(cabinet.members[0])
+    ack = member.join(meeting["id"])
+    assert ack["ok"] is True and ack["seq"] == len(
+        cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}/events").get_json()
+    )
+    for bad in (draft["id"], 99999, "1"):
+        refused = member.join(bad)
+        assert refused["ok"] is False and refused["error"]["code"]
+    assert tablet(cabinet.outsider).join(meeting["id"])["ok"] is False
+
+
+def test_every_tablet_follows_the_session(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"], "Dự án Luật Đất đai")
+    sec = cabinet.api(cabinet.secretariat)
+    member, chair = tablet(cabinet.members[0]), tablet(cabinet.chair)
+    start_seq = member.join(meeting["id"])["seq"]
+    chair.join(meeting["id"])
+
+    sec.post(f"/meetings/{meeting['id']}/start")
+    assert member.next()["type"] == "meeting.status"
+    cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": item["id"]})
+    current = member.next()
+    assert current["type"] == "agenda.current" and current["data"]["agenda_item_id"] == item["id"]
+    cabinet.api(cabinet.members[1]).post(f"/meetings/{meeting['id']}/attendance")
+    assert member.next()["type"] == "attendance.changed"
+    cabinet.item(meeting["id"], "Mục mới")
+    assert member.next()["type"] == "agenda.changed"
+    doc = upload(sec, item["id"], make_pdf("Tờ trình")).get_json()
+    assert member.next()["type"] == "document.added"
+    sec.post(f"/meetings/{meeting['id']}/presenter", json={"document_id": doc["id"], "version": 1, "page": 1})
+    presented = member.next()
+    assert presented["type"] == "presenter.page" and presented["data"]["page"] == 1
+    cabinet.api(cabinet.members[1]).post(f"/agenda/{item['id']}/speakers")
+    spoken = member.next()
+    assert spoken["type"] == "speakers.changed" and spoken["data"]["speakers"][0]["state"] == "waiting"
+
+    vote = sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua?"}).get_json()
+    sec.post(f"/votes/{vote['id']}/open")
+    assert member.next()["type"] == "vote.opened"
+    cabinet.api(cabinet.members[1]).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"})
+    progress = member.next()
+    assert progress["type"] == "vote.progress" and progress["data"] == {
+        "vote_id": vote["id"],
+        "cast": 1,
+        "eligible": 4,
+    }
+    runner_view = chair.next("vote.progress")
+    assert runner_view["seq"] == progress["seq"] and runner_view["data"]["counts"]["yes"] == 1
+    sec.post(f"/votes/{vote['id']}/close")
+    closed = member.next()
+    assert closed["type"] == "vote.closed" and closed["data"]["counts"] == {"yes": 1, "no": 0, "abstain": 0}
+    assert closed["data"]["passed"] is False  # 1 of 4 is not more than half
+
+    received = [e["seq"] for e in [presented, spoken, progress, closed]]
+    assert received == sorted(received)
+    # What the socket carried is what the catch-up call returns.
+    missed = (
+        cabinet.api(cabinet.members[0]).get(f"/meetings/{meeting['id']}/events?after={start_seq}").get_json()
+    )
+    assert [e["seq"] for e in missed] == list(range(start_seq + 1, start_seq + 1 + len(missed)))
+    assert missed[-1]["type"] == "vote.closed"
+
+
+def test_confidential_events_are_redacted_with_the_same_seq(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("published")
+    secret = cabinet.item(meeting["id"], "Nhân sự", confidential=True, restricted_to=[cabinet.members[0].id])
+    cleared, other = tablet(cabinet.members[0]), tablet(cabinet.members[1])
+    cleared.join(meeting["id"])
+    other.join(meeting["id"])
+    cabinet.api(cabinet.secretariat).post(
+        f"/meetings/{meeting['id']}/current", json={"agenda_item_id": secret["id"]}
+    )
+    seen, hidden = cleared.next(), other.next()
+    assert seen["type"] == "agenda.current" and seen["data"]["title"] == "Nhân sự"
+    assert hidden == {**hidden, "type": "redacted", "data": {}, "seq": seen["seq"]}
+
+
+def test_annotation_changes_reach_the_authors_other_devices_only(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    doc = upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Điều 1")).get_json()
+    ipad, laptop, someone_else = (
+        tablet(cabinet.members[0]),
+        tablet(cabinet.members[0]),
+        tablet(cabinet.members[1]),
+    )
+    r = cabinet.api(cabinet.members[0]).post(
+        f"/documents/{doc['id']}/annotations",
+        json={"version": 1, "page": 1, "kind": "highlight", "rects": [[56, 700, 200, 716]]},
+    )
+    for device in (ipad, laptop):
+        event = device.next("annotation.changed")
+        assert (
+            event["data"]["action"] == "created" and event["data"]["annotation"]["id"] == r.get_json()["id"]
+        )
+    assert [e for e in someone_else.drain() if e["type"] == "annotation.changed"] == []
+
+
+def test_a_rolled_back_change_sends_nothing(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("published")
+    member = tablet(cabinet.members[0])
+    seq = member.join(meeting["id"])["seq"]
+    assert_error(
+        cabinet.api(cabinet.secretariat).post(
+            f"/meetings/{meeting['id']}/agenda", json={"title": "x", "parent_id": 424242}
+        ),
+        400,
+    )
+    assert member.drain() == []
+    assert (
+        cabinet.api(cabinet.members[0]).get(f"/meetings/{meeting['id']}/events?after={seq}").get_json() == []
+    )
+
+
+def test_many_tablets_receive_each_event_once(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("published")
+    tablets = [tablet(p) for p in (cabinet.chair, *cabinet.members)]
+    for t in tablets:
+        t.join(meeting["id"])
+    cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/start")
+    for t in tablets:
+        assert [e["type"] for e in t.drain()] == ["meeting.status"]
