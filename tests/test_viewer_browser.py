@@ -1,0 +1,145 @@
+"""The document viewer in a real browser: a member selects words, highlights them, and finds the mark
+saved (seen through the API) and drawn again after a reload.
+
+Needs Debian's Chromium and the playwright package (the `browser` extra); without them the test is
+skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser is a failure. Playwright downloads no
+browser here: it drives /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import PASSWORD
+from tests.helpers import ok
+from tests.pdfs import make_pdf, upload
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+WORDS = "Phạm vi điều chỉnh"
+
+
+def _sync_playwright():
+    """Playwright's entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+        missing.append("the playwright package is not installed (pip install -e '.[browser]')")
+    if missing:
+        reason = "; ".join(missing)
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    return sync_playwright
+
+
+@pytest.fixture
+def server_url(app):
+    """The app served over real HTTP on a free loopback port, in a thread, for the length of the test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def browser(server_url):
+    # Set up after the server, so torn down before it: the page's requests end before the server does.
+    sync_playwright = _sync_playwright()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def document(cabinet):
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
+    pdf = make_pdf(f"Điều 1. {WORDS} của Luật Đất đai", "Điều 2. Đối tượng áp dụng")
+    return ok(upload(cabinet.api(cabinet.secretariat), item["id"], pdf, title="Dự thảo Luật Đất đai"), 201)
+
+
+def _log_in(page, url: str, username: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda address: "/login" not in address)
+
+
+def _saved_annotations(api, document_id: int, timeout: float = 15) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = ok(api.get(f"/documents/{document_id}/annotations"))
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, document, server_url, browser):
+    member = cabinet.members[0]
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _log_in(page, server_url, member.username)
+
+    page.goto(f"{server_url}/documents/{document['id']}")
+    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words.wait_for(timeout=20000)
+    box = words.bounding_box()
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 1, middle)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 1, middle, steps=12)
+    page.mouse.up()
+    assert WORDS in page.evaluate("window.getSelection().toString()")
+    page.click('[data-tool="highlight"]')
+
+    saved = _saved_annotations(cabinet.api(member), document["id"])
+    assert len(saved) == 1, saved
+    mark = saved[0]
+    assert (mark["kind"], mark["page"], mark["version"], mark["mine"]) == ("highlight", 1, 1, True)
+    assert WORDS in mark["quote"]
+    assert mark["client_id"] and len(mark["rects"]) == 1
+    x1, y1, x2, y2 = mark["rects"][0]
+    assert 0 <= x1 < x2 <= 595.3 and 0 <= y1 < y2 <= 841.9  # PDF points on an A4 page
+    assert y1 > 841.9 / 2  # the first line, near the top: the y axis points up
+    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'saved'")
+
+    page.reload()
+    drawn = page.locator(f'.vw-page[data-page="1"] .vw-highlight[data-annotation-id="{mark["id"]}"] rect')
+    drawn.wait_for(state="visible", timeout=20000)
+    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words.wait_for()
+    mark_box, text_box = drawn.bounding_box(), words.bounding_box()
+    # Drawn over the words it marks: same line, starting where the selection started.
+    assert abs(mark_box["y"] + mark_box["height"] / 2 - (text_box["y"] + text_box["height"] / 2)) < 4
+    assert abs(mark_box["x"] - text_box["x"]) < 4
+    assert errors == []
+    context.close()
