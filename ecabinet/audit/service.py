@@ -59,7 +59,7 @@ def entry_hash(
     return hashlib.sha256(content.encode()).hexdigest()
 
 
-@unit_of_work.on_before_commit
+@unit_of_work.on_before_commit_last
 def _write_pending(session: Session) -> None:
     pending = unit_of_work.take(session, _QUEUE)
     if not pending:

@@ -12,15 +12,22 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-# Writers run in registration order; the live publisher registers before the audit log, so a
-# transaction always locks a meeting's sequence before the audit chain's head (no deadlocks).
+# Writers run in registration order, then the last ones: the audit log writes last, so the chain's
+# head is the last lock any transaction takes and no one holding it waits for another (no deadlocks).
+# Import order cannot be trusted for this: auth imports the audit log long before the live publisher.
 _before_commit: list[Callable[[Session], None]] = []
+_before_commit_last: list[Callable[[Session], None]] = []
 _after_commit: list[Callable[[Session], None]] = []
 _after_rollback: list[Callable[[Session], None]] = []
 
 
 def on_before_commit(fn: Callable[[Session], None]) -> Callable[[Session], None]:
     _before_commit.append(fn)
+    return fn
+
+
+def on_before_commit_last(fn: Callable[[Session], None]) -> Callable[[Session], None]:
+    _before_commit_last.append(fn)
     return fn
 
 
@@ -44,7 +51,7 @@ def take(session: Session, key: str) -> list:
 
 @event.listens_for(Session, "before_commit")
 def _write_queued(session: Session) -> None:
-    for fn in _before_commit:
+    for fn in (*_before_commit, *_before_commit_last):
         fn(session)
 
 
