@@ -404,3 +404,21 @@ def test_tokens_are_stored_only_as_a_hash(app, client, make_user):
         assert rows[0].token_hash == hashlib.sha256(token.encode()).hexdigest()
         for column in ApiToken.__table__.columns:
             assert getattr(rows[0], column.key) != token
+
+
+def test_an_expired_token_is_401(app, cabinet):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    member = cabinet.api(cabinet.members[0])
+    ok(member.get("/me"))
+    with app.app_context():
+        db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == cabinet.members[0].id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        db.session.commit()
+    assert_error(member.get("/me"), 401)
+    ok(cabinet.api(cabinet.members[1]).get("/me"))

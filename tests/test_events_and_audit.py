@@ -312,3 +312,58 @@ def test_no_password_or_token_in_the_audit_log(app, client, cabinet):
         token_hashes = db.session.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
     for secret in (*hashes, *token_hashes):
         assert secret not in dumped
+
+
+def test_concurrent_changes_get_distinct_gap_free_numbers(app, cabinet):
+    """Tablets checking in and the secretariat editing at the same moment: every event its own seq."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    meeting = cabinet.meeting("in_progress")
+    mid = meeting["id"]
+    people = [cabinet.chair, *cabinet.members, cabinet.observer]
+    tokens = {p.id: cabinet.api(p).token for p in [*people, cabinet.secretariat]}
+    start = events(cabinet.api(cabinet.secretariat), mid)[-1]["seq"]
+
+    def act(n: int):
+        client = Api(app.test_client(), tokens[cabinet.secretariat.id])
+        if n < len(people):
+            client.token = tokens[people[n].id]
+            return client.post(f"/meetings/{mid}/attendance").status_code
+        return client.post(f"/meetings/{mid}/agenda", json={"title": f"Mục {n}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(act, range(len(people) + 6)))
+    assert statuses == [200] * len(people) + [201] * 6
+
+    seen = events(cabinet.api(cabinet.secretariat), mid, after=start)
+    assert [e["seq"] for e in seen] == list(range(start + 1, start + len(people) + 7))
+    assert sorted(e["type"] for e in seen) == ["agenda.changed"] * 6 + ["attendance.changed"] * len(people)
+    assert ok(cabinet.api(cabinet.secretariat).get(f"/meetings/{mid}"))["present"] == len(people)
+    result = verify(app)
+    assert result.exit_code == 0, result.output
+
+
+def test_concurrent_edits_and_check_ins_do_not_deadlock(app, cabinet):
+    """An edit locks the meeting's row early; a check-in locks it only at commit. Both append to the
+    audit chain: taking the chain's head before the meeting's sequence would deadlock them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    meeting = cabinet.meeting("in_progress")
+    mid = meeting["id"]
+    people = [cabinet.chair, *cabinet.members, cabinet.observer]
+    tokens = [cabinet.api(p).token for p in people]
+    secretariat = cabinet.api(cabinet.secretariat).token
+
+    def act(n: int) -> int:
+        if n % 2 and n // 2 < len(people):
+            return Api(app.test_client(), tokens[n // 2]).post(f"/meetings/{mid}/attendance").status_code
+        client = Api(app.test_client(), secretariat)
+        return client.patch(f"/meetings/{mid}", json={"title": f"Phiên họp {n}"}).status_code
+
+    for _round in range(3):
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(pool.map(act, range(12)))
+        assert statuses == [200] * 12
+    seen = events(cabinet.api(cabinet.secretariat), mid)
+    assert [e["seq"] for e in seen] == list(range(1, len(seen) + 1))
+    assert verify(app).exit_code == 0
