@@ -1,25 +1,26 @@
-"""The document viewer in a real browser: a member selects words, highlights them, and finds the mark
-saved (seen through the API) and drawn again after a reload.
+"""The document viewer: its page, who gets it, and in a real browser a member who selects words,
+highlights them, and finds the mark saved (seen through the API) and drawn again after a reload.
 
-Needs Debian's Chromium and the playwright package (the `browser` extra); without them the test is
-skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser is a failure. Playwright downloads no
-browser here: it drives /usr/bin/chromium.
+The browser test needs Debian's Chromium and the playwright package (the `browser` extra); without
+them it is skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser is a failure. Playwright
+downloads no browser here: it drives /usr/bin/chromium.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 import time
 
 import pytest
+from flask import render_template_string
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
 from tests.helpers import ok
 from tests.pdfs import make_pdf, upload
-
-pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -84,6 +85,46 @@ def document(cabinet):
     return ok(upload(cabinet.api(cabinet.secretariat), item["id"], pdf, title="Dự thảo Luật Đất đai"), 201)
 
 
+def _page_client(app, person):
+    """A test client logged in through the login form, as the viewer's reader is."""
+    client = app.test_client()
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": person.username, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    return client
+
+
+def test_viewer_page_for_whoever_may_see_the_document(app, cabinet, document):
+    member = _page_client(app, cabinet.members[0])
+    response = member.get(f"/documents/{document['id']}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    config = json.loads(re.search(r'id="viewer-config">(.*?)</script>', page).group(1))
+    assert config["pageCount"] == 2 and config["version"] == 1 and len(config["pageBoxes"]) == 2
+    assert config["fileUrl"] == f"/api/v1/documents/{document['id']}/file?version=1"
+    strings = json.loads(re.search(r'id="viewer-strings">(.*?)</script>', page).group(1))
+    assert strings["saved"] == "Đã lưu" and strings["kinds"]["highlight"] == "Tô sáng"
+    assert f"/meetings/{document['meeting_id']}" in page  # the way back to the meeting
+    assert f"/api/v1/documents/{document['id']}/annotated.pdf" in page
+
+    assert _page_client(app, cabinet.outsider).get(f"/documents/{document['id']}").status_code == 404
+    assert member.get(f"/documents/{document['id']}?version=2").status_code == 404
+    assert member.get("/documents/999999").status_code == 404
+    assert app.test_client().get(f"/documents/{document['id']}").status_code == 302  # to the login page
+
+
+def test_document_list_partial_links_to_the_viewer(app, document):
+    with app.test_request_context("/"):
+        html = render_template_string(
+            '{% with documents=docs %}{% include "documents/_list.html" %}{% endwith %}', docs=[document]
+        )
+    assert f'href="/documents/{document["id"]}"' in html
+    assert "Dự thảo Luật Đất đai" in html and "Phiên bản 1" in html and "2 trang" in html
+
+
 def _log_in(page, url: str, username: str) -> None:
     page.goto(f"{url}/login")
     page.fill("input[name=username]", username)
@@ -101,6 +142,7 @@ def _saved_annotations(api, document_id: int, timeout: float = 15) -> list[dict]
         time.sleep(0.2)
 
 
+@pytest.mark.browser
 def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, document, server_url, browser):
     member = cabinet.members[0]
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")

@@ -301,6 +301,9 @@ async function renderPage(pv) {
   pv.div.insertBefore(div, pv.overlay.nextSibling);
   try {
     await layer.render();
+    // As in PDF.js's own viewer: while a selection is dragged, this block covers the page's empty
+    // parts, so that the selection does not jump to the whole page between two lines.
+    div.appendChild(html("div", "endOfContent"));
     div.classList.add("ready");
   } catch (err) {
     if (generation === pv.generation) console.warn("text layer", pv.number, err);
@@ -1269,11 +1272,13 @@ function wirePages() {
       return;
     }
     press = { x: event.clientX, y: event.clientY, at: performance.now(), pv };
+    pv.textDiv?.classList.add("selecting");
   });
   pagesEl.addEventListener("pointermove", (event) => {
     if (stroke && event.pointerId === stroke.id) extendStroke(event);
   });
   const finish = (event) => {
+    for (const layer of pagesEl.querySelectorAll(".textLayer.selecting")) layer.classList.remove("selecting");
     if (stroke && event.pointerId === stroke.id) {
       endStroke();
       return;
