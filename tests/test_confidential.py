@@ -239,3 +239,13 @@ def test_deleted_confidential_item_stays_redacted_in_the_event_history(cabinet, 
     member = cabinet.api(cabinet.members[1])
     assert numbers == [(i["number"], i["title"]) for i in ok(member.get(f"/meetings/{mid}/agenda"))]
     assert numbers[-1] == ("3", "Các vấn đề khác")
+
+
+def test_others_cannot_touch_it_either(cabinet, agenda):
+    """Even refusals must not tell a member that the item exists: 404, not 403."""
+    member = cabinet.api(cabinet.members[1])
+    secret = agenda["secret"]["id"]
+    assert_error(member.patch(f"/agenda/{secret}", json={"title": "X"}), 404)
+    assert_error(member.delete(f"/agenda/{secret}"), 404)
+    assert_error(member.patch(f"/agenda/{agenda['first']['id']}", json={"title": "X"}), 403)
+    assert ok(cabinet.api(cabinet.secretariat).get(f"/agenda/{secret}"))["title"] == SECRET
