@@ -369,10 +369,21 @@ const observer = new IntersectionObserver(
 
 // --- zoom and scrolling ----------------------------------------------------------------------------
 
+// "Fit width" fits the document's usual page: one landscape annex in a portrait paper scrolls
+// sideways rather than shrinking every other page.
 function fitScale() {
-  const widest = Math.max(...state.pages.map((pv) => pv.base.width));
+  const counts = new Map();
+  for (const pv of state.pages) {
+    const width = Math.round(pv.base.width);
+    counts.set(width, (counts.get(width) || 0) + 1);
+  }
+  let usual = 595;
+  let most = 0;
+  for (const [width, count] of counts) {
+    if (count > most) [usual, most] = [width, count];
+  }
   const room = scroller.clientWidth - 2 * PAGE_GAP;
-  return clamp(room / widest, 0.25, 5);
+  return clamp(room / usual, 0.25, 5);
 }
 
 function pageTop(pv) {
@@ -853,40 +864,61 @@ function clip(range, node) {
   return part.collapsed ? null : part;
 }
 
-// The selection's boxes on one page, one per line, in PDF points.
+// The selection's boxes on one page, one per line, in PDF points. Lines are joined in PDF space,
+// where a rotated page's text still runs along x.
 function selectionRects(pv, range) {
   const page = pv.div.getBoundingClientRect();
   const lines = [];
   for (const r of range.getClientRects()) {
     if (r.width < 0.5 || r.height < 0.5) continue;
     if (r.width >= page.width * 0.95 && r.height >= page.height * 0.5) continue; // a whole layer, not words
-    const box = {
-      left: Math.max(r.left, page.left) - page.left,
-      right: Math.min(r.right, page.right) - page.left,
-      top: Math.max(r.top, page.top) - page.top,
-      bottom: Math.min(r.bottom, page.bottom) - page.top,
-    };
-    if (box.right <= box.left || box.bottom <= box.top) continue;
+    const left = Math.max(r.left, page.left) - page.left;
+    const right = Math.min(r.right, page.right) - page.left;
+    const top = Math.max(r.top, page.top) - page.top;
+    const bottom = Math.min(r.bottom, page.bottom) - page.top;
+    if (right <= left || bottom <= top) continue;
+    const [ax, ay] = pv.clampPoint(pv.toPdf(left, bottom));
+    const [bx, by] = pv.clampPoint(pv.toPdf(right, top));
+    const box = [Math.min(ax, bx), Math.min(ay, by), Math.max(ax, bx), Math.max(ay, by)];
     const line = lines.find((l) => {
-      const overlap = Math.min(l.bottom, box.bottom) - Math.max(l.top, box.top);
-      const height = Math.min(l.bottom - l.top, box.bottom - box.top);
-      const gap = Math.max(l.left, box.left) - Math.min(l.right, box.right);
+      const overlap = Math.min(l[3], box[3]) - Math.max(l[1], box[1]);
+      const height = Math.min(l[3] - l[1], box[3] - box[1]);
+      const gap = Math.max(l[0], box[0]) - Math.min(l[2], box[2]);
       return overlap > height * 0.5 && gap < height * 1.5;
     });
     if (line) {
-      line.left = Math.min(line.left, box.left);
-      line.right = Math.max(line.right, box.right);
-      line.top = Math.min(line.top, box.top);
-      line.bottom = Math.max(line.bottom, box.bottom);
+      line[0] = Math.min(line[0], box[0]);
+      line[1] = Math.min(line[1], box[1]);
+      line[2] = Math.max(line[2], box[2]);
+      line[3] = Math.max(line[3], box[3]);
     } else {
       lines.push(box);
     }
   }
-  return lines.map((l) => {
-    const [x1, y1] = pv.clampPoint(pv.toPdf(l.left, l.bottom));
-    const [x2, y2] = pv.clampPoint(pv.toPdf(l.right, l.top));
-    return [Math.min(x1, x2), Math.min(y1, y2), Math.max(x1, x2), Math.max(y1, y2)];
-  });
+  return lines;
+}
+
+// The selected words as a reader would copy them: a space where one line ends and the next begins
+// (PDF.js's text layer has no separator there when the PDF marks no line ends).
+function quoteOf(pv, range) {
+  const page = pv.div.getBoundingClientRect();
+  const walker = document.createTreeWalker(pv.textDiv, NodeFilter.SHOW_TEXT);
+  let out = "";
+  let lastY = null;
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (!range.intersectsNode(node)) continue;
+    // A boundary inside an element (a drag that ended between spans) cuts no text node.
+    const from = node === range.startContainer ? range.startOffset : 0;
+    const to = node === range.endContainer ? range.endOffset : node.length;
+    const piece = node.data.slice(from, to);
+    if (!piece) continue;
+    const box = node.parentElement.getBoundingClientRect();
+    const [, y] = pv.toPdf(box.left + box.width / 2 - page.left, box.top + box.height / 2 - page.top);
+    if (lastY !== null && Math.abs(y - lastY) > 2 && !/\s$/.test(out)) out += " ";
+    out += piece;
+    lastY = y;
+  }
+  return out.replace(/\s+/g, " ").trim();
 }
 
 function liveRange() {
@@ -907,7 +939,7 @@ function markSelection(kind) {
     if (!part) continue;
     const rects = selectionRects(pv, part);
     if (!rects.length) continue;
-    const quote = part.toString().replace(/\s+/g, " ").trim();
+    const quote = quoteOf(pv, part);
     create({ page: pv.number, kind, rects, quote: quote || null });
     made += 1;
   }
