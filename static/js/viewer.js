@@ -1399,7 +1399,8 @@ async function connectLive() {
   // Without a socket (an old server, a proxy that drops websockets) the viewer works all the same:
   // it asks for the list again whenever the page comes back into view.
   try {
-    const { io } = await import("./vendor/socket.io/socket.io.esm.min.js");
+    // A page that already loaded the Socket.IO client (window.io) lends it; else our module copy.
+    const io = window.io || (await import("./vendor/socket.io/socket.io.esm.min.js")).io;
     const socket = io({ path: config.socketPath, transports: ["websocket", "polling"], reconnectionDelayMax: 30000 });
     socket.on("event", onLiveEvent);
     let connectedBefore = false;
