@@ -1317,8 +1317,11 @@ function wirePages() {
     }
     const started = press;
     press = null;
-    if (TEXT_MARKS.has(state.tool) && liveRange()) {
-      markSelection(state.tool); // the tool stays armed for the next passage
+    // A mouse or a pen has finished its selection when it lets go, and the armed tool marks it at once
+    // (and stays armed for the next passage). A finger's selection on an iPad is only begun by the
+    // long press: its handles still move, so the reader taps the tool when it is right.
+    if (TEXT_MARKS.has(state.tool) && event.pointerType !== "touch" && liveRange()) {
+      markSelection(state.tool);
       return;
     }
     if (!started || event.type === "pointercancel") return;
