@@ -52,6 +52,7 @@ def _import_models() -> None:
     from ecabinet.annotations import models as _annotations  # noqa: F401
     from ecabinet.audit import models as _audit  # noqa: F401
     from ecabinet.auth import models as _auth  # noqa: F401
+    from ecabinet.ballots import models as _ballots  # noqa: F401
     from ecabinet.documents import models as _documents  # noqa: F401
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.annotations.api import bp as annotations_api
     from ecabinet.auth.api import bp as auth_api
     from ecabinet.auth.views import bp as auth_pages
+    from ecabinet.ballots.api import bp as ballots_api
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
     from ecabinet.documents.api import bp as documents_api
@@ -154,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
             annotations_api,
             votes_api,
             speakers_api,
+            ballots_api,
             live_api,
             openapi_api,
         )
@@ -185,6 +188,8 @@ def _register_sockets() -> None:
 def _register_cli(app: Flask) -> None:
     from ecabinet.audit.cli import audit_cli
     from ecabinet.auth.cli import users_cli
+    from ecabinet.ballots.cli import ballots_cli
+    from ecabinet.common.signing_cli import signing_cli
     from ecabinet.demo.cli import seed_demo
     from ecabinet.documents.cli import documents_cli
 
@@ -192,6 +197,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(ballots_cli)
+    app.cli.add_command(signing_cli)
 
 
 def _error_response(status: int, code: str, message: str):

@@ -45,6 +45,15 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.ECABINET_TOKEN_DAYS = _env_int("ECABINET_TOKEN_DAYS", 30)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _env_int("MAIL_PORT", 25)
+        self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "ecabinet@localhost")
+        self.ECABINET_SIGNING_CERT = os.environ.get("ECABINET_SIGNING_CERT") or None
+        self.ECABINET_SIGNING_KEY = os.environ.get("ECABINET_SIGNING_KEY") or None
+        self.ECABINET_SIGNING_KEY_PASSWORD = os.environ.get("ECABINET_SIGNING_KEY_PASSWORD") or None
         # scrypt with Werkzeug's default cost (N=2^15, r=8, p=1)
         self.PASSWORD_HASH_METHOD = "scrypt"
         self.BABEL_DEFAULT_LOCALE = "vi"

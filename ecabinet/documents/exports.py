@@ -69,7 +69,9 @@ def download_for(user: User, version: DocumentVersion) -> Path:
     """The file to send this user: the stored PDF, or a copy stamped with their name."""
     item = version.document.agenda_item
     original = service.file_path(version)
-    if item is None or not needs_watermark(item.meeting, item):
+    # A ballot's papers (no agenda item) always name their reader: they go out to members' tablets
+    # between sessions, outside any meeting room.
+    if item is not None and not needs_watermark(item.meeting, item):
         return original
     target = _cache_dir() / f"doc-{_cache_key(version.sha256, user.id, user.full_name)}.pdf"
     if not target.exists():

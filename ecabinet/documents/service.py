@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -23,6 +24,7 @@ from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
+from ecabinet.meetings.models import AgendaItem
 
 _NEW_BLOBS = "new_blobs"
 
@@ -38,8 +40,19 @@ def max_upload_bytes() -> int:
 # --- visibility ----------------------------------------------------------------------------
 
 
+# Other domains that attach documents (ballots) say who else may see them.
+_visibility_rules: list[Callable[[User, Document], bool]] = []
+
+
+def also_visible_when(rule: Callable[[User, Document], bool]) -> Callable[[User, Document], bool]:
+    _visibility_rules.append(rule)
+    return rule
+
+
 def can_see_document(user: User, document: Document) -> bool:
-    return document.agenda_item is not None and access.can_see_item(user, document.agenda_item)
+    if document.agenda_item is not None and access.can_see_item(user, document.agenda_item):
+        return True
+    return any(rule(user, document) for rule in _visibility_rules)
 
 
 def get_document(user: User, document_id: int) -> Document:
@@ -59,9 +72,9 @@ def get_version(user: User, document_id: int, number: int | None) -> DocumentVer
 
 def _managed_document(user: User, document_id: int) -> Document:
     document = get_document(user, document_id)
-    if not access.can_manage_meeting(user, document.agenda_item.meeting):
+    if not access.is_secretariat(user):
         raise Forbidden("Only the secretariat manages documents")
-    if document.agenda_item.meeting.status == "closed":
+    if document.agenda_item is not None and document.agenda_item.meeting.status == "closed":
         raise Conflict("The meeting is closed", code="meeting_closed")
     return document
 
@@ -116,6 +129,15 @@ def upload_document(
         raise Forbidden("Only the secretariat uploads documents")
     if item.meeting.status == "closed":
         raise Conflict("The meeting is closed", code="meeting_closed")
+    return create_document(user, stream, filename, title, item)
+
+
+def create_document(
+    user: User, stream: BinaryIO, filename: str | None, title: str | None, item: AgendaItem | None = None
+) -> Document:
+    """A new document from an upload: on an agenda item, or loose for another domain to attach."""
+    if not access.is_secretariat(user):
+        raise Forbidden("Only the secretariat uploads documents")
     title = (title or "").strip() or _title_from(filename)
     if len(title) > 500:
         raise Invalid("The title is longer than 500 characters", fields=["title"])
@@ -124,7 +146,7 @@ def upload_document(
         agenda_item=item,
         title=title,
         title_folded=fold(title),
-        position=len(item.documents) + 1,
+        position=len(item.documents) + 1 if item is not None else 0,
         created_by_id=user.id,
     )
     db.session.add(document)
@@ -134,15 +156,27 @@ def upload_document(
         user,
         "document.upload",
         document,
-        {"agenda_item_id": item.id, "title": title, "sha256": version.sha256, "pages": version.page_count},
+        {
+            "agenda_item_id": item.id if item else None,
+            "title": title,
+            "sha256": version.sha256,
+            "pages": version.page_count,
+        },
     )
-    publisher.publish(
-        item.meeting,
-        "document.added",
-        {"document_id": document.id, "agenda_item_id": item.id, "title": title, "version": 1},
-        item,
-    )
+    _announce(document, "document.added", {"version": 1})
     return document
+
+
+def _announce(document: Document, type: str, data: dict) -> None:
+    """Tell the meeting's tablets, when the document belongs to a meeting."""
+    item = document.agenda_item
+    if item is not None:
+        publisher.publish(
+            item.meeting,
+            type,
+            {"document_id": document.id, "agenda_item_id": item.id, "title": document.title, **data},
+            item,
+        )
 
 
 def add_version(user: User, document_id: int, stream: BinaryIO, filename: str | None) -> DocumentVersion:
@@ -150,21 +184,10 @@ def add_version(user: User, document_id: int, stream: BinaryIO, filename: str | 
     incoming, boxes = _receive(stream)
     version = _new_version(user, document, incoming, boxes, filename)
     db.session.flush()
-    item = document.agenda_item
     audit.record(
         user, "document.new_version", document, {"version": version.number, "sha256": version.sha256}
     )
-    publisher.publish(
-        item.meeting,
-        "document.added",
-        {
-            "document_id": document.id,
-            "agenda_item_id": item.id,
-            "title": document.title,
-            "version": version.number,
-        },
-        item,
-    )
+    _announce(document, "document.added", {"version": version.number})
     return version
 
 
@@ -178,27 +201,18 @@ def retitle(user: User, document_id: int, title: str) -> Document:
     document.title = title
     document.title_folded = fold(title)
     audit.record(user, "document.retitle", document, {"title": title})
-    item = document.agenda_item
-    publisher.publish(
-        item.meeting,
-        "agenda.changed",
-        {"action": "document_updated", "agenda_item_id": item.id, "document_id": document.id},
-        item,
-    )
+    _announce(document, "agenda.changed", {"action": "document_updated"})
     return document
 
 
 def remove(user: User, document_id: int) -> None:
     document = _managed_document(user, document_id)
-    item = document.agenda_item
     audit.record(user, "document.remove", document, {"title": document.title})
-    publisher.publish(
-        item.meeting,
-        "agenda.changed",
-        {"action": "document_removed", "agenda_item_id": item.id, "document_id": document.id},
-        item,
-    )
-    item.documents.remove(document)  # delete-orphan: the document, its versions and annotations go
+    _announce(document, "agenda.changed", {"action": "document_removed"})
+    if document.agenda_item is not None:
+        document.agenda_item.documents.remove(document)  # delete-orphan takes versions and annotations
+    else:
+        db.session.delete(document)
 
 
 @unit_of_work.on_after_rollback

@@ -1,30 +1,24 @@
 """Page text for search, extracted after the upload has been answered.
 
 A long document's text takes seconds to read; the upload request does not wait for it. After the
-commit the version goes to a single background thread; `flask --app ecabinet documents reindex`
-picks up whatever a restart left pending.
+commit the version goes to a background thread; `flask --app ecabinet documents reindex` picks up
+whatever a restart left pending.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.common import unit_of_work
+from ecabinet.common.background import Worker
 from ecabinet.documents.models import DocumentVersion, PageText
 from ecabinet.documents.pdf import extract_pages, fold
 from ecabinet.extensions import db
 
-log = logging.getLogger(__name__)
 _QUEUE = "extract_text"
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecabinet-text")
-_pending: set[Future] = set()
-_lock = threading.Lock()
+_worker = Worker("text")
 
 
 def queue_extraction(version: DocumentVersion) -> None:
@@ -34,35 +28,21 @@ def queue_extraction(version: DocumentVersion) -> None:
 
 @unit_of_work.on_after_commit
 def _start(session: Session) -> None:
-    ids = unit_of_work.take(session, _QUEUE)
-    if not ids:
-        return
     app = current_app._get_current_object()
-    for version_id in ids:
-        future = _executor.submit(_extract_in_app, app, version_id)
-        with _lock:
-            _pending.add(future)
-        future.add_done_callback(_forget)
+    for version_id in unit_of_work.take(session, _QUEUE):
+        _worker.submit(app, _extract_or_mark_failed, version_id)
 
 
-def _forget(future: Future) -> None:
-    with _lock:
-        _pending.discard(future)
-
-
-def _extract_in_app(app: Flask, version_id: int) -> None:
-    with app.app_context():
-        try:
-            extract(version_id)
-        except Exception:
-            log.exception("text extraction failed for document version %s", version_id)
-            db.session.rollback()
-            version = db.session.get(DocumentVersion, version_id)
-            if version is not None:
-                version.text_status = "failed"
-                db.session.commit()
-        finally:
-            db.session.remove()
+def _extract_or_mark_failed(version_id: int) -> None:
+    try:
+        extract(version_id)
+    except Exception:
+        db.session.rollback()
+        db.session.execute(
+            update(DocumentVersion).where(DocumentVersion.id == version_id).values(text_status="failed")
+        )
+        db.session.commit()
+        raise
 
 
 def extract(version_id: int) -> None:
@@ -90,10 +70,7 @@ def extract(version_id: int) -> None:
 
 def wait_idle(timeout: float = 30) -> None:
     """Block until every queued extraction has finished (tests, the CLI)."""
-    with _lock:
-        futures = list(_pending)
-    for future in futures:
-        future.result(timeout=timeout)
+    _worker.wait_idle(timeout)
 
 
 def reindex_pending() -> int:

@@ -26,7 +26,8 @@ class MeetingCreateBody(Body):
     quorum_numerator: int = Field(2, ge=1, le=100)
     quorum_denominator: int = Field(3, ge=1, le=100)
     watermark: Literal["confidential", "all", "none"] = Field(
-        "confidential", description="whose downloads carry the reader's name: confidential items' documents, all, none"
+        "confidential",
+        description="whose downloads carry the reader's name: confidential items' documents, all, none",
     )
 
 

@@ -1,0 +1,299 @@
+"""Written-opinion ballots as the secretariat and the members use them."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select, text
+
+from ecabinet.audit.models import AuditEntry
+from ecabinet.extensions import db
+from tests.helpers import assert_error
+from tests.pdfs import make_pdf, multipart
+
+LATER = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+
+
+def _ballot(cabinet, **fields):
+    body = {
+        "title": "Dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
+        "questions": [{"text": "Đồng ý ban hành Nghị định?"}, {"text": "Đồng ý hiệu lực từ 01/01/2027?"}],
+        "recipients": [p.id for p in (cabinet.chair, *cabinet.members)],
+        "deadline": LATER,
+        "summary": "Bộ Khoa học và Công nghệ trình dự thảo Nghị định.",
+        **fields,
+    }
+    r = cabinet.api(cabinet.secretariat).post("/ballots", json=body)
+    assert r.status_code == 201, r.get_json()
+    ballot = r.get_json()
+    assert ballot["status"] == "draft" and [q["text"] for q in ballot["questions"]] == [
+        q["text"] for q in body["questions"]
+    ]
+    return ballot
+
+
+def _sent(cabinet, **fields):
+    ballot = _ballot(cabinet, **fields)
+    r = cabinet.api(cabinet.secretariat).post(f"/ballots/{ballot['id']}/send")
+    assert r.status_code == 200 and r.get_json()["status"] == "sent"
+    return r.get_json()
+
+
+def _answer(cabinet, person, ballot, *answers):
+    return cabinet.api(person).put(
+        f"/ballots/{ballot['id']}/response",
+        json={
+            "answers": [
+                {
+                    "question_id": ballot["questions"][i]["id"],
+                    "choice": choice,
+                    **({"comment": comment} if comment else {}),
+                }
+                for i, choice, comment in answers
+            ]
+        },
+    )
+
+
+def _expire(app, ballot_id):
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE opinion_ballots SET deadline = :past WHERE id = :id"),
+            {
+                "past": datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
+                if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+                else datetime.now(UTC) - timedelta(minutes=1),
+                "id": ballot_id,
+            },
+        )
+        db.session.commit()
+
+
+def test_from_draft_to_results(cabinet):
+    ballot = _sent(cabinet)
+    member = cabinet.api(cabinet.members[0])
+    inbox = member.get("/ballots").get_json()
+    assert [(b["id"], b["my_status"]) for b in inbox] == [(ballot["id"], "unanswered")]
+    r = _answer(
+        cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "disagree", "Nên lùi sang 01/7/2027")
+    )
+    assert r.status_code == 200, r.get_json()
+    mine = member.get(f"/ballots/{ballot['id']}").get_json()
+    assert [(a["choice"], a["comment"]) for a in mine["answers"]] == [
+        ("agree", None),
+        ("disagree", "Nên lùi sang 01/7/2027"),
+    ]
+    assert member.get("/ballots").get_json()[0]["my_status"] == "answered"
+    # Changed before the deadline: the new answer stands, once.
+    _answer(cabinet, cabinet.members[0], ballot, (1, "agree", None))
+    _answer(cabinet, cabinet.members[1], ballot, (0, "agree", None), (1, "other", "Cần đánh giá tác động"))
+    _answer(cabinet, cabinet.chair, ballot, (0, "agree", None), (1, "agree", None))
+    results = cabinet.api(cabinet.secretariat).get(f"/ballots/{ballot['id']}/results").get_json()
+    first, second = results["questions"]
+    assert (first["agree"], first["disagree"], first["other"], first["no_answer"]) == (3, 0, 0, 1)
+    assert (second["agree"], second["disagree"], second["other"], second["no_answer"]) == (2, 0, 1, 1)
+    assert first["passed"] is True and second["passed"] is False  # 2 of 4 is not more than half, no chair set
+    assert {a["full_name"]: a["choice"] for a in second["answers"]}[cabinet.members[2].full_name] is None
+
+
+def test_only_the_secretariat_prepares_and_sees_results(cabinet):
+    member = cabinet.api(cabinet.members[0])
+    assert_error(
+        member.post(
+            "/ballots",
+            json={
+                "title": "x",
+                "questions": [{"text": "?"}],
+                "recipients": [cabinet.members[0].id],
+                "deadline": LATER,
+            },
+        ),
+        403,
+    )
+    ballot = _sent(cabinet)
+    for path in (f"/ballots/{ballot['id']}/results", f"/ballots/{ballot['id']}/report.pdf"):
+        assert_error(member.get(path), 403)
+    assert_error(member.post(f"/ballots/{ballot['id']}/close"), 403)
+    assert_error(cabinet.api(cabinet.outsider).get(f"/ballots/{ballot['id']}"), 404)
+    assert cabinet.api(cabinet.outsider).get("/ballots").get_json() == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"deadline": "2020-01-01T00:00:00+07:00"}, "deadline_passed"),
+        ({"deadline": "ngày mai"}, None),
+        ({"deadline": "2030-01-01T00:00:00"}, None),
+        ({"recipients": [424242]}, "unknown_user"),
+        ({"questions": []}, None),
+        ({"questions": [{"text": ""}]}, None),
+        ({"title": ""}, None),
+    ],
+)
+def test_bad_ballots_are_refused(cabinet, fields, code):
+    sec = cabinet.api(cabinet.secretariat)
+    body = {
+        "title": "Phiếu",
+        "questions": [{"text": "?"}],
+        "recipients": [cabinet.members[0].id],
+        "deadline": LATER,
+        **fields,
+    }
+    assert_error(sec.post("/ballots", json=body), 400, code)
+    assert sec.get("/ballots").get_json() == []
+
+
+def test_recipients_must_be_members(cabinet):
+    sec = cabinet.api(cabinet.secretariat)
+    assert_error(
+        sec.post(
+            "/ballots",
+            json={
+                "title": "Phiếu",
+                "questions": [{"text": "?"}],
+                "recipients": [cabinet.observer.id],
+                "deadline": LATER,
+            },
+        ),
+        400,
+        "not_a_member",
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "code"),
+    [
+        ([{"question_id": 999999, "choice": "agree"}], "unknown_question"),
+        ([{"question_id": "Q0", "choice": "agree"}], None),
+        (
+            [{"question_id": "Q0", "choice": "agree"}, {"question_id": "Q0", "choice": "agree"}],
+            "duplicate_question",
+        ),
+        ([{"question_id": "Q0", "choice": "maybe"}], None),
+        ([{"question_id": "Q0", "choice": "disagree"}], "comment_required"),
+        ([{"question_id": "Q0", "choice": "other", "comment": "   "}], "comment_required"),
+        ([], None),
+    ],
+)
+def test_bad_answers_are_refused_and_nothing_is_kept(cabinet, answers, code):
+    ballot = _sent(cabinet)
+    question_id = ballot["questions"][0]["id"]
+    answers = [
+        {**a, "question_id": question_id if a["question_id"] == "Q0" else a["question_id"]} for a in answers
+    ]
+    if (
+        answers
+        and answers[0]["question_id"] == question_id
+        and code is None
+        and answers[0]["choice"] == "agree"
+    ):
+        answers[0]["question_id"] = str(question_id)  # a string where an id belongs
+    member = cabinet.api(cabinet.members[0])
+    assert_error(member.put(f"/ballots/{ballot['id']}/response", json={"answers": answers}), 400, code)
+    assert member.get(f"/ballots/{ballot['id']}").get_json()["answers"] == []
+
+
+def test_who_may_answer_and_when(app, cabinet):
+    draft = _ballot(cabinet)
+    assert_error(_answer(cabinet, cabinet.members[0], draft, (0, "agree", None)), 409)
+    assert_error(_answer(cabinet, cabinet.outsider, draft, (0, "agree", None)), 404)
+    ballot = _sent(cabinet)
+    assert_error(_answer(cabinet, cabinet.outsider, ballot, (0, "agree", None)), 404)
+    _expire(app, ballot["id"])
+    assert_error(_answer(cabinet, cabinet.members[0], ballot, (0, "agree", None)), 409)
+    # Closed by the server's clock on access, not by the page.
+    assert cabinet.api(cabinet.members[0]).get(f"/ballots/{ballot['id']}").get_json()["status"] == "closed"
+
+
+def test_silence_counts_as_consent_once_closed(cabinet):
+    ballot = _sent(cabinet, silence_is_consent=True)
+    _answer(cabinet, cabinet.members[0], ballot, (0, "disagree", "Chưa đủ cơ sở"), (1, "agree", None))
+    sec = cabinet.api(cabinet.secretariat)
+    open_results = sec.get(f"/ballots/{ballot['id']}/results").get_json()["questions"][0]
+    assert open_results["no_answer"] == 3 and open_results["agree_by_silence"] == 0
+    assert sec.post(f"/ballots/{ballot['id']}/close").status_code == 200
+    first = sec.get(f"/ballots/{ballot['id']}/results").get_json()["questions"][0]
+    assert (first["agree"], first["agree_by_silence"], first["disagree"], first["no_answer"]) == (3, 3, 1, 0)
+    assert first["passed"] is True
+    silent = [a for a in first["answers"] if a["by_silence"]]
+    assert len(silent) == 3 and all(a["choice"] == "agree" for a in silent)
+    report = PdfReader(io.BytesIO(sec.get(f"/ballots/{ballot['id']}/report.pdf").data))
+    assert "đồng ý do không trả lời" in " ".join(p.extract_text() for p in report.pages)
+
+
+def test_the_chair_decides_a_tie(cabinet):
+    ballot = _sent(cabinet, chair_id=cabinet.chair.id)
+    _answer(cabinet, cabinet.chair, ballot, (0, "agree", None), (1, "disagree", "Không"))
+    _answer(cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "agree", None))
+    for person in cabinet.members[1:]:
+        _answer(cabinet, person, ballot, (0, "disagree", "Không"), (1, "agree", None))
+    first, second = (
+        cabinet.api(cabinet.secretariat).get(f"/ballots/{ballot['id']}/results").get_json()["questions"]
+    )
+    assert (first["agree"], first["passed"]) == (2, True)  # 2 of 4, the chair agreed
+    assert (second["agree"], second["passed"]) == (3, True)
+
+
+def test_remind_nudges_only_the_late(cabinet):
+    ballot = _sent(cabinet)
+    _answer(cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "agree", None))
+    _answer(cabinet, cabinet.members[1], ballot, (0, "agree", None))  # half done is not done
+    r = cabinet.api(cabinet.secretariat).post(f"/ballots/{ballot['id']}/remind")
+    assert r.status_code == 200
+    assert sorted(r.get_json()["reminded"]) == sorted(
+        [cabinet.chair.id, cabinet.members[1].id, cabinet.members[2].id]
+    )
+
+
+def test_state_machine_and_reopen_with_reason(app, cabinet):
+    sec = cabinet.api(cabinet.secretariat)
+    ballot = _ballot(cabinet)
+    assert_error(sec.post(f"/ballots/{ballot['id']}/close"), 409)
+    assert_error(sec.post(f"/ballots/{ballot['id']}/remind"), 409)
+    sec.post(f"/ballots/{ballot['id']}/send")
+    assert_error(sec.post(f"/ballots/{ballot['id']}/send"), 409)
+    assert_error(sec.patch(f"/ballots/{ballot['id']}", json={"title": "Sửa"}), 409)
+    sec.post(f"/ballots/{ballot['id']}/close")
+    assert_error(sec.post(f"/ballots/{ballot['id']}/reopen", json={"deadline": LATER}), 400)
+    r = sec.post(
+        f"/ballots/{ballot['id']}/reopen", json={"reason": "Bổ sung hồ sơ thẩm định", "deadline": LATER}
+    )
+    assert r.status_code == 200 and r.get_json()["status"] == "sent"
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ballot.reopen"))
+        assert entry.payload["reason"] == "Bổ sung hồ sơ thẩm định"
+
+
+def test_answers_on_an_earlier_version_are_flagged(cabinet):
+    sec = cabinet.api(cabinet.secretariat)
+    ballot = _ballot(cabinet)
+    doc = sec.post(
+        f"/ballots/{ballot['id']}/documents", **multipart(make_pdf("Dự thảo lần 1"), "du-thao.pdf")
+    )
+    assert doc.status_code == 201, doc.get_json()
+    sec.post(f"/ballots/{ballot['id']}/send")
+    member = cabinet.api(cabinet.members[0])
+    # The member can read, annotate and download the ballot's paper, stamped with their name.
+    document_id = doc.get_json()["id"]
+    paper = PdfReader(io.BytesIO(member.get(f"/documents/{document_id}/file").data))
+    assert f"Bản của {cabinet.members[0].full_name}" in paper.pages[0].extract_text()
+    assert (
+        member.post(
+            f"/documents/{document_id}/annotations",
+            json={"version": 1, "page": 1, "kind": "highlight", "rects": [[56, 700, 200, 716]]},
+        ).status_code
+        == 201
+    )
+    _answer(cabinet, cabinet.members[0], ballot, (0, "agree", None))
+    assert (
+        sec.post(f"/documents/{document_id}/versions", **multipart(make_pdf("Dự thảo lần 2"))).status_code
+        == 201
+    )
+    _answer(cabinet, cabinet.members[1], ballot, (0, "agree", None))
+    answers = sec.get(f"/ballots/{ballot['id']}/results").get_json()["questions"][0]["answers"]
+    flags = {a["full_name"]: a["earlier_version"] for a in answers if a["choice"]}
+    assert flags == {cabinet.members[0].full_name: True, cabinet.members[1].full_name: False}
+    assert_error(cabinet.api(cabinet.outsider).get(f"/documents/{document_id}"), 404)
