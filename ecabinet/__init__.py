@@ -56,6 +56,7 @@ def _import_models() -> None:
     from ecabinet.documents import models as _documents  # noqa: F401
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
+    from ecabinet.minutes import models as _minutes  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
 
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.live.api import bp as live_api
     from ecabinet.meetings.api import bp as meetings_api
     from ecabinet.meetings.views import bp as meetings_pages
+    from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.speakers.api import bp as speakers_api
     from ecabinet.votes.api import bp as votes_api
 
@@ -157,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
             votes_api,
             speakers_api,
             ballots_api,
+            minutes_api,
             live_api,
             openapi_api,
         )

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import Field, StringConstraints
 
 from ecabinet.ballots import report, serialize, service
-from ecabinet.common.api import actor, body, created, writes
+from ecabinet.common.api import DOCX, actor, body, created, download, writes
 from ecabinet.common.input import Body, Id, LongText, Text, Time
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize as documents_serialize
@@ -224,7 +224,7 @@ def results(ballot_id: int):
 )
 def report_pdf(ballot_id: int):
     pdf = report.report_pdf(service.results_for(actor(), ballot_id))
-    return _download(pdf, "application/pdf", f"bao-cao-tong-hop-y-kien-{ballot_id}.pdf")
+    return download(pdf, "application/pdf", f"bao-cao-tong-hop-y-kien-{ballot_id}.pdf")
 
 
 @bp.get("/ballots/<int:ballot_id>/report.docx")
@@ -232,21 +232,10 @@ def report_pdf(ballot_id: int):
 @doc(
     "The summary report as an editable Word document",
     who="secretariat",
-    binary="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    binary=DOCX,
     returns="the DOCX",
     errors=(403, 404),
 )
 def report_docx(ballot_id: int):
     docx = report.report_docx(service.results_for(actor(), ballot_id))
-    return _download(
-        docx,
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        f"bao-cao-tong-hop-y-kien-{ballot_id}.docx",
-    )
-
-
-def _download(content: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(docx, DOCX, f"bao-cao-tong-hop-y-kien-{ballot_id}.docx")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_login import current_user
 from pydantic import BaseModel
 
@@ -76,6 +76,17 @@ def query_int(name: str, default: int | None = None, minimum: int = 0, maximum: 
     if not digits or not minimum <= int(raw) <= maximum:
         raise Invalid(f"`{name}` must be a whole number from {minimum} to {maximum}", fields=[name])
     return int(raw)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def download(content: bytes, mimetype: str, filename: str) -> Response:
+    """A generated file as an attachment that no shared cache keeps."""
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def created(payload):

@@ -31,6 +31,11 @@ class MeetingCreateBody(Body):
     )
 
 
+class StandInBody(Body):
+    user_id: Id = Field(description="the participant who attends")
+    for_user_id: Id = Field(description="the member they stand in for")
+
+
 class MeetingUpdateBody(Body):
     title: Text | None = None
     starts_at: Time | None = None
@@ -42,6 +47,8 @@ class MeetingUpdateBody(Body):
     quorum_numerator: int | None = Field(None, ge=1, le=100)
     quorum_denominator: int | None = Field(None, ge=1, le=100)
     watermark: Literal["confidential", "all", "none"] | None = None
+    require_checkin_to_vote: bool | None = None
+    stand_ins: list[StandInBody] | None = Field(None, description="who attends in place of which member")
 
 
 class ItemCreateBody(Body):

@@ -79,9 +79,12 @@ class Participant(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     present: Mapped[bool] = mapped_column(default=False)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Attending in place of a member (dự thay): the member it stands in for.
+    stands_in_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
-    user: Mapped[User] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])
+    stands_in_for: Mapped[User | None] = relationship(foreign_keys=[stands_in_for_id])
 
 
 class AgendaItem(db.Model):

@@ -36,6 +36,7 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "quorum_numerator": m.quorum_numerator,
         "quorum_denominator": m.quorum_denominator,
         "watermark": m.watermark,
+        "require_checkin_to_vote": m.require_checkin_to_vote,
         "present": summary["present"],
         "quorum": summary["quorum"],
         "attendance": summary,
@@ -48,6 +49,7 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
                 "organization": p.user.organization.name if p.user.organization else None,
                 "roles": p.user.roles,
                 "present": p.present,
+                "stands_in_for": p.stands_in_for_id,
                 "checked_in_at": iso(p.checked_in_at),
             }
             for p in m.participants

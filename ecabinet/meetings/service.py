@@ -151,7 +151,7 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
     meeting = _managed_meeting(user, meeting_id)
     _require_editable(meeting)
     recorded: dict = {}
-    for name in ("title", "location", "kind", "watermark"):
+    for name in ("title", "location", "kind", "watermark", "require_checkin_to_vote"):
         if name in changes and (changes[name] is not None or name == "location"):
             setattr(meeting, name, changes[name])
             recorded[name] = changes[name]
@@ -175,11 +175,35 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
         ids = changes.get("participants")
         _set_participants(meeting, ids if ids is not None else [p.user_id for p in meeting.participants])
         recorded["participants"] = _participant_ids(meeting)
+    if changes.get("stand_ins") is not None:
+        _set_stand_ins(meeting, changes["stand_ins"])
+        recorded["stand_ins"] = changes["stand_ins"]
     if recorded:
         audit.record(user, "meeting.update", meeting, recorded)
         if meeting.status != "draft":
             publisher.publish(meeting, "agenda.changed", {"action": "meeting_updated"})
     return meeting
+
+
+def _set_stand_ins(meeting: Meeting, pairs: list[dict]) -> None:
+    """Who attends in place of which member (dự thay): both must be among the participants."""
+    by_user = {p.user_id: p for p in meeting.participants}
+    wanted: dict[int, int] = {}
+    for pair in pairs:
+        deputy, member = pair["user_id"], pair["for_user_id"]
+        if deputy not in by_user or member not in by_user or deputy == member:
+            raise Invalid(
+                "A stand-in and the member they stand in for must both take part in the meeting",
+                code="invalid_stand_in",
+                fields=["stand_ins"],
+            )
+        if not by_user[member].user.has_role("member"):
+            raise Invalid(
+                "Only a cabinet member has a stand-in", code="invalid_stand_in", fields=["stand_ins"]
+            )
+        wanted[deputy] = member
+    for participant in meeting.participants:
+        participant.stands_in_for_id = wanted.get(participant.user_id)
 
 
 def change_status(user: User, meeting_id: int, action: str) -> Meeting:

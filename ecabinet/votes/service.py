@@ -289,3 +289,16 @@ def serialize(user: User, vote: Vote) -> dict:
         rows = db.session.scalars(select(VoteParticipation).where(VoteParticipation.vote_id == vote.id))
         out["voters"] = {str(r.user_id): r.choice for r in rows}
     return out
+
+
+def named_choices(vote: Vote) -> list[tuple[str, str]]:
+    """(member, choice) of a named vote, for the minutes; never called for a secret one."""
+    if vote.secret:
+        raise ValueError("a secret vote has no named choices")
+    rows = db.session.execute(
+        select(User.full_name, VoteParticipation.choice)
+        .join(User, User.id == VoteParticipation.user_id)
+        .where(VoteParticipation.vote_id == vote.id)
+        .order_by(User.full_name)
+    ).all()
+    return [(name, choice) for name, choice in rows]

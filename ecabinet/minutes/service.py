@@ -1,0 +1,259 @@
+"""The minutes: the clerk's notes and decisions per item, kept as revisions, frozen by approval.
+
+Everything the system already knows — attendance, quorum, the agenda with presenters, who took the
+floor, every vote's result — comes in by itself when the minutes are shown or exported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ecabinet.audit import service as audit
+from ecabinet.auth.models import User
+from ecabinet.common.time import iso, utcnow
+from ecabinet.errors import Conflict, Forbidden, Invalid
+from ecabinet.extensions import db
+from ecabinet.live import publisher
+from ecabinet.meetings import access
+from ecabinet.meetings import service as meetings
+from ecabinet.meetings.models import AgendaItem, Meeting
+from ecabinet.minutes.models import Minutes, MinutesRevision
+from ecabinet.speakers import service as speakers
+from ecabinet.votes import service as votes
+from ecabinet.votes.models import Vote
+
+
+def can_write(user: User) -> bool:
+    return user.has_role("clerk", "secretariat")
+
+
+def _readable_meeting(user: User, meeting_id: int) -> Meeting:
+    meeting = meetings.get_meeting(user, meeting_id)
+    if access.participant_of(user, meeting) is None and not user.has_role("clerk", "secretariat"):
+        raise Forbidden("The minutes are for the meeting's participants, the clerk and the secretariat")
+    return meeting
+
+
+def _minutes_of(meeting: Meeting) -> Minutes:
+    minutes = db.session.get(Minutes, meeting.id)
+    if minutes is None:
+        minutes = Minutes(meeting_id=meeting.id)
+        db.session.add(minutes)
+    return minutes
+
+
+@dataclass
+class EntryInput:
+    agenda_item_id: int
+    notes: str | None = None
+    decision: str | None = None
+
+
+def save(
+    user: User,
+    meeting_id: int,
+    summary: str | None,
+    entries: list[EntryInput],
+    base_revision: int | None = None,
+) -> Minutes:
+    """A new revision with these changes; on a stale base revision, 409 with the newer text."""
+    if not can_write(user):
+        raise Forbidden("Only the clerk or the secretariat writes the minutes")
+    meeting = _readable_meeting(user, meeting_id)
+    if meeting.status == "draft":
+        raise Conflict("The meeting has not been published", code="wrong_meeting_state")
+    minutes = _minutes_of(meeting)
+    if minutes.approved_at is not None:
+        raise Conflict("The minutes are approved and frozen", code="minutes_approved")
+    latest = minutes.latest
+    if base_revision is not None and base_revision != (latest.number if latest else 0):
+        raise Conflict(
+            "Someone saved the minutes in the meantime; here is their text",
+            code="stale_revision",
+            current=serialize_text(user, meeting, minutes),
+        )
+    visible = {e.item.id for e in meetings.visible_agenda(user, meeting)}
+    seen = set()
+    for entry in entries:
+        if entry.agenda_item_id not in visible or entry.agenda_item_id in seen:
+            raise Invalid(
+                f"Agenda item {entry.agenda_item_id} is not (once) in this meeting",
+                code="unknown_item",
+                fields=["entries"],
+            )
+        seen.add(entry.agenda_item_id)
+    texts = dict(latest.entries) if latest else {}
+    for entry in entries:
+        current = dict(texts.get(str(entry.agenda_item_id), {"notes": "", "decision": ""}))
+        if entry.notes is not None:
+            current["notes"] = entry.notes
+        if entry.decision is not None:
+            current["decision"] = entry.decision
+        texts[str(entry.agenda_item_id)] = current
+    revision = MinutesRevision(
+        meeting_id=meeting.id,
+        number=(latest.number + 1) if latest else 1,
+        summary=summary if summary is not None else (latest.summary if latest else ""),
+        entries=texts,
+        author_id=user.id,
+    )
+    minutes.revisions.append(revision)
+    db.session.flush()
+    # The text itself is in the revision history; the log says who saved which revision.
+    audit.record(user, "minutes.save", ("minutes", meeting.id), {"revision": revision.number})
+    return minutes
+
+
+def approve(user: User, meeting_id: int) -> Minutes:
+    meeting = _readable_meeting(user, meeting_id)
+    if not access.can_run_meeting(user, meeting):
+        raise Forbidden("The chair or the secretariat approves the minutes")
+    minutes = _minutes_of(meeting)
+    if minutes.approved_at is not None:
+        raise Conflict("The minutes are already approved", code="minutes_approved")
+    if minutes.latest is None:
+        raise Conflict("There is nothing to approve yet", code="minutes_empty")
+    minutes.approved_at, minutes.approved_by_id = utcnow(), user.id
+    minutes.approved_revision = minutes.latest.number
+    audit.record(user, "minutes.approve", ("minutes", meeting.id), {"revision": minutes.approved_revision})
+    publisher.publish(
+        meeting, "minutes.approved", {"revision": minutes.approved_revision, "approved_by": user.full_name}
+    )
+    return minutes
+
+
+def get(user: User, meeting_id: int) -> tuple[Meeting, Minutes]:
+    meeting = _readable_meeting(user, meeting_id)
+    minutes = db.session.get(Minutes, meeting.id) or Minutes(meeting_id=meeting.id)
+    return meeting, minutes
+
+
+def revisions(user: User, meeting_id: int) -> list[MinutesRevision]:
+    meeting, minutes = get(user, meeting_id)
+    return list(minutes.revisions)
+
+
+def _effective(minutes: Minutes) -> MinutesRevision | None:
+    """Approved minutes are the frozen revision; otherwise the latest."""
+    if minutes.approved_revision is not None:
+        return next(r for r in minutes.revisions if r.number == minutes.approved_revision)
+    return minutes.latest
+
+
+def serialize_text(user: User, meeting: Meeting, minutes: Minutes) -> dict:
+    revision = _effective(minutes)
+    texts = revision.entries if revision else {}
+    return {
+        "meeting_id": meeting.id,
+        "summary": revision.summary if revision else "",
+        "entries": [
+            {
+                "agenda_item_id": e.item.id,
+                "number": e.number,
+                "title": e.item.title,
+                "notes": texts.get(str(e.item.id), {}).get("notes", ""),
+                "decision": texts.get(str(e.item.id), {}).get("decision", ""),
+            }
+            for e in meetings.visible_agenda(user, meeting)
+        ],
+        "revision": revision.number if revision else 0,
+        "status": "approved" if minutes.approved_at else "draft",
+        "approved_at": iso(minutes.approved_at),
+        "approved_by": minutes.approved_by.full_name if minutes.approved_by else None,
+        "updated_at": iso(revision.created_at) if revision else None,
+        "updated_by": revision.author.full_name if revision and revision.author else None,
+    }
+
+
+# --- the record the system fills in ---------------------------------------------------------
+
+
+@dataclass
+class VoteRecord:
+    question: str
+    secret: bool
+    majority: str
+    counts: dict[str, int]
+    passed: bool | None
+    eligible: int
+    named: list[tuple[str, str]] = field(default_factory=list)  # (name, choice) for named votes
+
+
+@dataclass
+class ItemRecord:
+    number: str
+    item: AgendaItem
+    notes: str
+    decision: str
+    speakers: list[str]
+    votes: list[VoteRecord]
+
+
+@dataclass
+class SessionRecord:
+    meeting: Meeting
+    minutes: Minutes
+    summary: str
+    present: list[str]
+    absent: list[str]
+    stand_ins: list[str]
+    attendance: meetings.Attendance
+    items: list[ItemRecord]
+    general_votes: list[VoteRecord]
+
+
+def record(user: User, meeting_id: int) -> SessionRecord:
+    meeting, minutes = get(user, meeting_id)
+    revision = _effective(minutes)
+    texts = revision.entries if revision else {}
+    present, absent, stand_ins = [], [], []
+    for p in meeting.participants:
+        label = f"{p.user.full_name}, {p.user.title}" if p.user.title else p.user.full_name
+        if p.stands_in_for is not None:
+            stand_ins.append(
+                f"Ông/bà {p.user.full_name} dự thay {p.stands_in_for.title or p.stands_in_for.full_name}"
+            )
+        (present if p.present else absent).append(label)
+    all_votes = db.session.scalars(
+        select(Vote).where(Vote.meeting_id == meeting.id, Vote.status == "closed").order_by(Vote.id)
+    ).all()
+    items = []
+    for entry in meetings.visible_agenda(user, meeting):
+        spoke = [r.user.full_name for r in speakers.speakers(entry.item) if r.state in ("speaking", "done")]
+        text = texts.get(str(entry.item.id), {})
+        items.append(
+            ItemRecord(
+                entry.number,
+                entry.item,
+                text.get("notes", ""),
+                text.get("decision", ""),
+                spoke,
+                [_vote_record(v) for v in all_votes if v.agenda_item_id == entry.item.id],
+            )
+        )
+    general = [_vote_record(v) for v in all_votes if v.agenda_item_id is None]
+    return SessionRecord(
+        meeting,
+        minutes,
+        revision.summary if revision else "",
+        present,
+        absent,
+        stand_ins,
+        meetings.attendance(meeting),
+        items,
+        general,
+    )
+
+
+def _vote_record(vote: Vote) -> VoteRecord:
+    return VoteRecord(
+        vote.question,
+        vote.secret,
+        vote.majority,
+        votes.tally(vote).counts,
+        vote.passed,
+        vote.eligible,
+        [] if vote.secret else votes.named_choices(vote),
+    )
