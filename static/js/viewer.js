@@ -1398,13 +1398,12 @@ function onLiveEvent(event) {
   }
 }
 
-async function connectLive() {
-  // Without a socket (an old server, a proxy that drops websockets) the viewer works all the same:
+function connectLive() {
+  // Without a socket (no client script, a proxy that drops websockets) the viewer works all the same:
   // it asks for the list again whenever the page comes back into view.
+  if (typeof window.io !== "function") return;
   try {
-    // A page that already loaded the Socket.IO client (window.io) lends it; else our module copy.
-    const io = window.io || (await import("./vendor/socket.io/socket.io.esm.min.js")).io;
-    const socket = io({ path: config.socketPath, transports: ["websocket", "polling"], reconnectionDelayMax: 30000 });
+    const socket = window.io({ path: config.socketPath, transports: ["websocket", "polling"], reconnectionDelayMax: 30000 });
     socket.on("event", onLiveEvent);
     let connectedBefore = false;
     socket.on("connect", () => {
