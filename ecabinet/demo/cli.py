@@ -1,4 +1,5 @@
 import click
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ecabinet.auth.models import User
@@ -7,6 +8,7 @@ from ecabinet.extensions import db
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill an empty database with a demo cabinet, meetings and a ballot; list the demo logins."""
     if db.session.scalar(select(func.count()).select_from(User)):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta, timezone
 
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
+from ecabinet.ballots import service as ballots
+from ecabinet.common.pdfgen import new_document, to_bytes
+from ecabinet.common.time import utcnow
+from ecabinet.documents import service as documents
 from ecabinet.meetings import service as meetings
 
 DEMO_PASSWORD = "demo-2026"
@@ -87,6 +92,7 @@ def seed() -> None:
     members = [u for u in users.values() if u.has_role("member")]
     _regular_session(secretariat, users, members)
     _thematic_session(secretariat, users, members)
+    _ballot(secretariat, users, members)
 
 
 def _regular_session(secretariat: User, users: dict[str, User], members: list[User]) -> None:
@@ -147,6 +153,15 @@ def _regular_session(secretariat: User, users: dict[str, User], members: list[Us
         restricted_to=[users[u].id for u in ("ptt.binh", "ptt.cuong", "bt.noivu", "thuky")],
     )
     add(secretariat, meeting.id, duration_minutes=15, title="Các vấn đề khác")
+    for entry in meetings.visible_agenda(secretariat, meeting):
+        if entry.item.title != "Các vấn đề khác" and not entry.item.children:
+            documents.upload_document(
+                secretariat,
+                entry.item.id,
+                io.BytesIO(_paper(entry.item.title)),
+                "to-trinh.pdf",
+                f"Tờ trình: {entry.item.title}",
+            )
     meetings.change_status(secretariat, meeting.id, "publish")
 
 
@@ -174,3 +189,70 @@ def _thematic_session(secretariat: User, users: dict[str, User], members: list[U
         presenter="Bộ trưởng Bộ Công Thương Bùi Văn Khánh",
         duration_minutes=60,
     )
+
+
+def _ballot(secretariat: User, users: dict[str, User], members: list[User]) -> None:
+    paper = documents.create_document(
+        secretariat,
+        io.BytesIO(_paper("Dự thảo Nghị định quy định chi tiết Luật Dữ liệu")),
+        "du-thao-nghi-dinh.pdf",
+        "Dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
+    )
+    ballot = ballots.create_ballot(
+        secretariat,
+        title="Lấy ý kiến thành viên Chính phủ về dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
+        summary="Bộ Khoa học và Công nghệ trình dự thảo Nghị định; Bộ Tư pháp đã thẩm định. "
+        "Văn phòng Chính phủ xin ý kiến thành viên Chính phủ theo quy chế làm việc.",
+        questions=[
+            "Đồng ý ban hành Nghị định theo dự thảo?",
+            "Đồng ý thời điểm có hiệu lực từ ngày 01/01/2027?",
+        ],
+        recipients=[u.id for u in members],
+        deadline=utcnow() + timedelta(days=7),
+        documents=[paper.id],
+        chair_id=users["thutuong"].id,
+    )
+    ballots.send(secretariat, ballot.id)
+    first, second = ballot.questions
+    ballots.respond(
+        users["bt.tuphap"],
+        ballot.id,
+        [ballots.AnswerInput(first.id, "agree"), ballots.AnswerInput(second.id, "agree")],
+    )
+    ballots.respond(
+        users["bt.congthuong"],
+        ballot.id,
+        [
+            ballots.AnswerInput(first.id, "agree"),
+            ballots.AnswerInput(
+                second.id,
+                "other",
+                "Đề nghị lùi thời điểm có hiệu lực đến ngày 01/7/2027 để các bộ "
+                "kịp chuẩn bị hạ tầng dữ liệu.",
+            ),
+        ],
+    )
+
+
+def _paper(title: str) -> bytes:
+    """A plausible few-page paper with real Vietnamese text, so the viewer and search have content."""
+    pdf = new_document()
+    body = (
+        "Thực hiện Chương trình công tác của Chính phủ, cơ quan chủ trì soạn thảo kính trình Chính phủ "
+        "xem xét, cho ý kiến về nội dung nêu trên. Hồ sơ gồm tờ trình, dự thảo văn bản, báo cáo đánh giá tác động "
+        "chính sách, báo cáo thẩm định của Bộ Tư pháp và bản tổng hợp ý kiến của các bộ, ngành, địa phương. "
+        "Các chính sách về đất đai, đầu tư công và chuyển đổi số được rà soát bảo đảm tính thống nhất của hệ thống "
+        "pháp luật."
+    )
+    for page in range(1, 4):
+        pdf.add_page()
+        pdf.set_font("Serif", "B", 14)
+        pdf.multi_cell(
+            0, 20, title if page == 1 else f"{title} (tiếp theo)", align="C", new_x="LMARGIN", new_y="NEXT"
+        )
+        pdf.ln(10)
+        pdf.set_font("Serif", size=12)
+        for paragraph in range(1, 5):
+            pdf.multi_cell(0, 17, f"{page}.{paragraph}. {body}", align="J", new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(6)
+    return to_bytes(pdf)

@@ -171,7 +171,7 @@ def search():
             {
                 "document_id": h.document.id,
                 "title": h.document.title,
-                "meeting_id": h.document.agenda_item.meeting_id,
+                "meeting_id": h.document.agenda_item.meeting_id if h.document.agenda_item else None,
                 "agenda_item_id": h.document.agenda_item_id,
                 "version": h.version.number,
                 "pages": h.pages,

@@ -50,6 +50,9 @@ def also_visible_when(rule: Callable[[User, Document], bool]) -> Callable[[User,
 
 
 def can_see_document(user: User, document: Document) -> bool:
+    # The secretariat sees every paper, including one uploaded for a ballot before it is attached.
+    if access.is_secretariat(user):
+        return True
     if document.agenda_item is not None and access.can_see_item(user, document.agenda_item):
         return True
     return any(rule(user, document) for rule in _visibility_rules)

@@ -1,0 +1,41 @@
+"""The demo cabinet a newcomer sees first."""
+
+from __future__ import annotations
+
+from ecabinet.demo.data import DEMO_PASSWORD
+from ecabinet.documents import text_index
+
+
+def _login(client, username):
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+    assert r.status_code == 200, r.get_json()
+    return {"Authorization": f"Bearer {r.get_json()['token']}"}
+
+
+def test_seed_demo_fills_an_empty_database_once(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and "Demo cabinet created" in first.output and "thutuong" in first.output
+    again = runner.invoke(args=["seed-demo"])
+    assert again.exit_code == 0 and "already in place" in again.output
+    text_index.wait_idle()
+
+    member = _login(client, "bt.taichinh")
+    meetings = client.get("/api/v1/meetings", headers=member).get_json()
+    assert [m["title"] for m in meetings] == [
+        "Phiên họp Chính phủ thường kỳ tháng 11/2026"
+    ]  # the draft is hidden
+    agenda = client.get(f"/api/v1/meetings/{meetings[0]['id']}", headers=member).get_json()["agenda"]
+    assert [i["number"] for i in agenda] == ["1", "1.1", "1.2", "2", "3", "4"]
+    assert not any("MẬT" in i["title"] for i in agenda)
+    cleared = _login(client, "bt.noivu")
+    assert any(
+        i["confidential"]
+        for i in client.get(f"/api/v1/meetings/{meetings[0]['id']}", headers=cleared).get_json()["agenda"]
+    )
+    secretariat = _login(client, "vpcp")
+    assert len(client.get("/api/v1/meetings", headers=secretariat).get_json()) == 2
+    ballots = client.get("/api/v1/ballots", headers=member).get_json()
+    assert [b["status"] for b in ballots] == ["sent"] and ballots[0]["my_status"] == "unanswered"
+    assert client.get("/api/v1/search?q=du lieu", headers=member).get_json()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0
