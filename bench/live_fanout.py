@@ -1,0 +1,267 @@
+"""Fan-out of a live event to 100 / 500 / 1,000 tablets: ecabinet beside a bare Flask-SocketIO server.
+
+    .venv/bin/python bench/live_fanout.py [--quick] [--counts 100,500,1000] [--rounds 10]
+                                          [--worker-connections N]
+
+Both servers run as `gunicorn -c gunicorn.conf.py --bind 127.0.0.1:PORT …` (one gthread worker,
+ECABINET_THREADS threads: a websocket holds one for as long as it is open, so the thread count is set
+to the largest client count plus 50). ecabinet runs on SQLite with one meeting whose participants
+are the members; the bare server is bench/bare_server.py.
+
+The clients are python-socketio AsyncClients (aiohttp, websocket transport) in this one process, one
+per member, each logged in with its own bearer token and joined to the meeting. For each client
+count the clients are connected (in steps: the first 100 stay for the 500, and so on), then R times
+the secretariat opens a vote (POST /api/v1/votes/<id>/open; on the bare server POST
+/broadcast/<meeting>) and each client's receipt of the `vote.opened` event is timed from the moment
+the call was sent. The clients share this process's two cores with the server: the times include
+their own reading of the event, the same for both servers.
+
+--worker-connections passes gunicorn's --worker-connections (its default, 1000, counts every open
+socket: with 1,000 websockets open the worker accepts no further connection, not even the API call).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import aiohttp
+import harness
+import socketio
+
+CONNECT_AT_ONCE = 50
+
+
+class Fleet:
+    """Connected tablets and when each received which vote's `vote.opened`."""
+
+    def __init__(self, url: str, meeting_id: int):
+        self.url = url
+        self.meeting_id = meeting_id
+        self.clients: list[socketio.AsyncClient] = []
+        self.received: dict[int, list[float]] = defaultdict(list)
+        self.refused = 0
+
+    def _on_event(self, payload: dict) -> None:
+        if payload.get("type") == "vote.opened":
+            self.received[payload["data"]["vote_id"]].append(time.perf_counter())
+
+    async def _connect_one(self, token: str, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            client = socketio.AsyncClient(reconnection=False)
+            client.on("event", self._on_event)
+            try:
+                await client.connect(
+                    self.url, auth={"token": token}, transports=["websocket"], wait_timeout=30
+                )
+                answer = await client.call("join", {"meeting_id": self.meeting_id}, timeout=30)
+                if not answer.get("ok"):
+                    raise RuntimeError(answer)
+                self.clients.append(client)
+            except Exception:  # counted and reported; the run goes on with those that joined
+                self.refused += 1
+                await client.disconnect()
+
+    async def grow_to(self, tokens: list[str]) -> None:
+        gate = asyncio.Semaphore(CONNECT_AT_ONCE)
+        await asyncio.gather(
+            *(self._connect_one(t, gate) for t in tokens[len(self.clients) + self.refused :])
+        )
+
+    async def close(self) -> None:
+        await asyncio.gather(*(c.disconnect() for c in self.clients), return_exceptions=True)
+        self.clients.clear()
+
+
+async def one_round(fleet: Fleet, http: aiohttp.ClientSession, trigger, vote_id: int, timeout: float) -> dict:
+    url, headers, body = trigger(vote_id)
+    started = time.perf_counter()
+    try:
+        async with http.post(
+            url, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+        ) as r:
+            await r.read()
+            status = r.status
+    except TimeoutError:
+        status = "timeout"
+    answered = time.perf_counter() - started
+    deadline = started + timeout
+    while len(fleet.received[vote_id]) < len(fleet.clients) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.005)
+    latencies = [t - started for t in fleet.received[vote_id]]
+    return {
+        "status": status,
+        "answered_s": answered,
+        "latencies": latencies,
+        "missing": len(fleet.clients) - len(latencies),
+    }
+
+
+async def measure(
+    server: harness.Server, meeting_id: int, tokens: list[str], counts, rounds, trigger, votes
+) -> list:
+    fleet = Fleet(server.url, meeting_id)
+    results = []
+    async with aiohttp.ClientSession() as http:
+        try:
+            for count in counts:
+                started = time.perf_counter()
+                await fleet.grow_to(tokens[:count])
+                connect_s = time.perf_counter() - started
+                await asyncio.sleep(1)
+                status = server.worker_status()
+                row = {
+                    "count": count,
+                    "connected": len(fleet.clients),
+                    "refused": fleet.refused,
+                    "connect_s": connect_s,
+                    "server": status,
+                    "client_rss_mib": harness.rss_mib(),
+                    "latencies": [],
+                    "answered": [],
+                    "missing": 0,
+                    "failed_calls": [],
+                }
+                for _ in range(rounds):
+                    outcome = await one_round(fleet, http, trigger, next(votes), timeout=30)
+                    row["latencies"] += outcome["latencies"]
+                    row["answered"].append(outcome["answered_s"])
+                    row["missing"] += outcome["missing"]
+                    if outcome["status"] != 200:
+                        row["failed_calls"].append(outcome["status"])
+                        break  # the server is not taking calls at this count: say so, do not wait on
+                    await asyncio.sleep(0.3)
+                results.append(row)
+                print(f"  {describe(row)}", flush=True)
+        finally:
+            await fleet.close()
+    return results
+
+
+def describe(row: dict) -> str:
+    server = row["server"]
+    text = (
+        f"{row['count']} clients ({row['connected']} joined, {row['refused']} refused, "
+        f"connected in {row['connect_s']:.1f} s): "
+    )
+    if row["latencies"]:
+        text += f"event {harness.summary_ms(row['latencies'])}, API call p50 {harness.percentile(row['answered'], 50) * 1000:.0f} ms"
+    else:
+        text += "no event received"
+    text += (
+        f"; missing {row['missing']}, failed calls {row['failed_calls'] or 0}; server worker "
+        f"{server['threads']} threads, RSS {server['rss_mib']:.0f} MiB; client RSS {row['client_rss_mib']:.0f} MiB"
+    )
+    return text
+
+
+def setup_cabinet(work: Path, members: int, votes: int) -> dict:
+    from ecabinet.auth import service as auth
+    from ecabinet.extensions import db
+    from ecabinet.votes import service as voting
+
+    url = f"sqlite:///{work / 'ecabinet.db'}"
+    app = harness.make_app(url, str(work / "storage"))
+    harness.fresh_schema(app)
+    with app.app_context():
+        secretariat = harness.make_users("vpcp", 1, ("secretariat",))[0]
+        people = harness.make_users("member", members)
+        db.session.commit()
+        meeting = harness.make_meeting(secretariat, people, chair_id=people[0].id)
+        vote_ids = [
+            voting.create_vote(secretariat, meeting.id, question=f"Thông qua dự thảo số {n}?").id
+            for n in range(1, votes + 1)
+        ]
+        # Tokens issued by the service rather than 1,000 logins: this benchmark is about the sockets.
+        state = {
+            "database_url": url,
+            "meeting_id": meeting.id,
+            "vote_ids": vote_ids,
+            "runner_token": auth.issue_token(secretariat, 1),
+            "tokens": [auth.issue_token(p, 1) for p in people],
+        }
+        db.session.commit()
+        db.engine.dispose()
+    return state
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="20 and 50 clients, 2 rounds: a check that it works"
+    )
+    parser.add_argument("--counts", help="client counts, comma separated (default 100,500,1000)")
+    parser.add_argument("--rounds", type=int, help="events per client count (default 10)")
+    parser.add_argument(
+        "--worker-connections", type=int, help="gunicorn --worker-connections (default: gunicorn's)"
+    )
+    args = parser.parse_args()
+    counts = [int(c) for c in (args.counts or ("20,50" if args.quick else "100,500,1000")).split(",")]
+    rounds = args.rounds or (2 if args.quick else 10)
+    threads = max(counts) + 50
+    fd_limit = harness.raise_fd_limit()
+    gunicorn_args = ["--worker-connections", str(args.worker_connections)] if args.worker_connections else []
+    harness.print_machine(
+        {
+            "mode": "quick" if args.quick else "full",
+            "clients": ", ".join(map(str, counts)),
+            "rounds": str(rounds),
+            "ECABINET_THREADS": str(threads),
+            "gunicorn extra arguments": " ".join(gunicorn_args) or "none (the repository's gunicorn.conf.py)",
+            "open files limit": str(fd_limit),
+        }
+    )
+    with harness.workdir("fanout") as work:
+        state = setup_cabinet(work, max(counts), 2 * len(counts) * rounds)
+        votes = iter(state["vote_ids"])
+        env = {"ECABINET_THREADS": str(threads)}
+        ecabinet = harness.Server(
+            work,
+            env={**env, "DATABASE_URL": state["database_url"], "ECABINET_STORAGE": str(work / "storage")},
+            args=gunicorn_args,
+        )
+        bare = harness.Server(work, app="bare_server:app", env=env, args=gunicorn_args)
+
+        def open_vote(vote_id: int):
+            headers = {"Authorization": f"Bearer {state['runner_token']}"}
+            return f"{ecabinet.url}/api/v1/votes/{vote_id}/open", headers, None
+
+        def broadcast(vote_id: int):
+            body = {
+                "vote_id": vote_id,
+                "question": f"Thông qua dự thảo số {vote_id}?",
+                "secret": False,
+                "options": ["yes", "no", "abstain"],
+                "agenda_item_id": None,
+                "eligible": max(counts),
+                "majority": "absolute",
+            }
+            return f"{bare.url}/broadcast/{state['meeting_id']}", {}, body
+
+        results = {}
+        for name, server, trigger in (
+            ("ecabinet", ecabinet, open_vote),
+            ("bare Flask-SocketIO", bare, broadcast),
+        ):
+            print(f"## {name}", flush=True)
+            with harness.servers(server):
+                results[name] = asyncio.run(
+                    measure(server, state["meeting_id"], state["tokens"], counts, rounds, trigger, votes)
+                )
+    print("\n## ecabinet / bare (p99 of the time to receive vote.opened; goal <= 1.5x)")
+    for ours, theirs in zip(results["ecabinet"], results["bare Flask-SocketIO"], strict=True):
+        if ours["latencies"] and theirs["latencies"]:
+            ratio = harness.percentile(ours["latencies"], 99) / harness.percentile(theirs["latencies"], 99)
+            verdict = "met" if ratio <= 1.5 else "MISSED"
+            print(f"  {ours['count']} clients: {ratio:.2f}x ({verdict})")
+        else:
+            print(f"  {ours['count']} clients: no comparison (an event did not arrive)")
+
+
+if __name__ == "__main__":
+    main()
