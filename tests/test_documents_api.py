@@ -220,3 +220,23 @@ def test_closed_meeting_takes_no_new_documents(cabinet):
     sec.post(f"/meetings/{meeting['id']}/start")
     sec.post(f"/meetings/{meeting['id']}/close")
     assert_error(upload(sec, item["id"], make_pdf()), 409)
+
+
+def test_a_viewer_reading_in_byte_ranges_is_one_download_in_the_log(app, cabinet, meeting):
+    from sqlalchemy import func, select
+
+    from ecabinet.audit.models import AuditEntry
+    from ecabinet.extensions import db
+
+    sec = cabinet.api(cabinet.secretariat)
+    doc = upload(sec, meeting["secret"]["id"], make_pdf("Một", "Hai")).get_json()
+    cleared = cabinet.api(cabinet.members[0])
+    whole = cleared.get(f"/documents/{doc['id']}/file", headers={"Range": "bytes=0-1023"})
+    assert whole.status_code == 206
+    rest = cleared.get(f"/documents/{doc['id']}/file", headers={"Range": "bytes=1024-"})
+    assert rest.status_code == 206
+    with app.app_context():
+        count = db.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "document.download")
+        )
+    assert count == 1

@@ -194,7 +194,7 @@ def write_annotations(writer: PdfWriter, annotations: list[Annotation]) -> None:
 
 def annotated_for(user: User, version: DocumentVersion) -> io.BytesIO:
     """The version with this user's own annotations in it (and their watermark where one applies)."""
-    writer = PdfWriter(clone_from=download_for(user, version))
+    writer = PdfWriter(clone_from=download_for(user, version, new_download=False))
     write_annotations(writer, own_for_version(user, version))
     out = io.BytesIO()
     writer.write(out)

@@ -103,7 +103,8 @@ def remove(document_id: int):
 def file(document_id: int):
     user = actor()
     version = service.get_version(user, document_id, query_int("version", minimum=1))
-    return send_pdf(download_for(user, version), f"{version.document.title}.pdf")
+    continuing = request.range is not None and request.range.ranges[0][0] > 0
+    return send_pdf(download_for(user, version, new_download=not continuing), f"{version.document.title}.pdf")
 
 
 def send_pdf(path, download_name: str):

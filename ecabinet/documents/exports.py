@@ -65,8 +65,12 @@ def needs_watermark(meeting: Meeting, item: AgendaItem) -> bool:
     return policy == "all" or (policy == "confidential" and access.is_confidential(item))
 
 
-def download_for(user: User, version: DocumentVersion) -> Path:
-    """The file to send this user: the stored PDF, or a copy stamped with their name."""
+def download_for(user: User, version: DocumentVersion, new_download: bool = True) -> Path:
+    """The file to send this user: the stored PDF, or a copy stamped with their name.
+
+    `new_download` is False for the follow-up byte ranges a viewer fetches of the same file: one
+    reading is one entry in the log, however many pieces it arrives in.
+    """
     item = version.document.agenda_item
     original = service.file_path(version)
     # A ballot's papers (no agenda item) always name their reader: they go out to members' tablets
@@ -80,9 +84,10 @@ def download_for(user: User, version: DocumentVersion) -> Path:
         for page in writer.pages:
             stamper.stamp(page)
         _write_atomically(target, writer)
-    audit.record(
-        user, "document.download", version.document, {"version": version.number, "watermarked": True}
-    )
+    if new_download:
+        audit.record(
+            user, "document.download", version.document, {"version": version.number, "watermarked": True}
+        )
     return target
 
 
