@@ -12,7 +12,7 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/ruff format --check .
 
 echo "== test suite on SQLite"
-.venv/bin/python -m pytest "$@"
+env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
 
 PG_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/ecabinet_test}
 if .venv/bin/python tests/prepare_postgres.py "$PG_URL"; then
