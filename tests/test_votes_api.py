@@ -216,3 +216,13 @@ def test_casts_racing_the_close_are_all_or_nothing(app, cabinet, session):
     assert all(code in (201, 409) for code, _ in outcomes["cast"])
     final = cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()
     assert closed["counts"] == final["counts"] and final["counts"]["yes"] == accepted == final["cast"]
+
+
+def test_a_meeting_may_require_check_in_before_voting(cabinet):
+    meeting = cabinet.meeting("in_progress", require_checkin_to_vote=True)
+    vote = _vote(cabinet, meeting)
+    _open(cabinet, vote)
+    member = cabinet.api(cabinet.members[0])
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 409, "not_checked_in")
+    member.post(f"/meetings/{meeting['id']}/attendance")
+    assert member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}).status_code == 201

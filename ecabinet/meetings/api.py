@@ -25,6 +25,7 @@ class MeetingCreateBody(Body):
     kind: Literal["regular", "thematic", "extraordinary"] = "regular"
     quorum_numerator: int = Field(2, ge=1, le=100)
     quorum_denominator: int = Field(3, ge=1, le=100)
+    require_checkin_to_vote: bool = False
     watermark: Literal["confidential", "all", "none"] = Field(
         "confidential",
         description="whose downloads carry the reader's name: confidential items' documents, all, none",

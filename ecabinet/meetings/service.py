@@ -123,6 +123,7 @@ def create_meeting(
     ends_at: datetime | None = None,
     kind: str = "regular",
     watermark: str = "confidential",
+    require_checkin_to_vote: bool = False,
     quorum_numerator: int = 2,
     quorum_denominator: int = 3,
 ) -> Meeting:
@@ -138,6 +139,7 @@ def create_meeting(
         chair=_check_chair(chair_id),
         kind=kind,
         watermark=watermark,
+        require_checkin_to_vote=require_checkin_to_vote,
         quorum_numerator=quorum_numerator,
         quorum_denominator=quorum_denominator,
     )
