@@ -1,0 +1,340 @@
+// The live session: one meeting's events over Socket.IO, applied strictly in `seq` order.
+//
+// Plain script (no build step), after static/vendor/socket.io/socket.io.min.js, which defines
+// window.io. It defines window.ecabinetLive = {LiveMeeting, api, ApiError, serverNow, parseTime}.
+//
+//   var live = new ecabinetLive.LiveMeeting({meetingId: 7, eventsUrl: "/api/v1/meetings/7/events",
+//                                            seq: 41, strings: {...}});
+//   live.on("vote.opened", function (data, event) { ... });
+//   live.start();
+//
+// The page was rendered at event `seq`; everything after it arrives here exactly once and in order:
+// the server sends each event once to the socket, the socket may deliver two of them crosswise (two
+// requests commit one after the other but emit from two threads), a reconnect loses whatever was
+// sent meanwhile. So events wait in a buffer until their predecessor has been applied, and on every
+// (re)connect — and whenever a gap lasts — the client asks /events?after=<last seq> for the rest.
+(function () {
+  "use strict";
+
+  var GAP_WAIT_MS = 600; // how long an early event waits for its predecessor before we ask for it
+  var PAGE = 500; // events per catch-up request (the server answers at most 1000)
+
+  // --- the API, as the page's scripts call it: the login cookie, the CSRF token in a header ---------
+
+  function ApiError(status, code, message) {
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+  ApiError.prototype = Object.create(Error.prototype);
+  ApiError.prototype.constructor = ApiError;
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function api(method, url, body) {
+    var headers = { Accept: "application/json" };
+    var init = { method: method, credentials: "same-origin", headers: headers };
+    if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(
+      function (response) {
+        learnClock(response.headers.get("Date"));
+        if (response.status === 204) return null;
+        return response.json().then(
+          function (data) {
+            if (response.ok) return data;
+            var error = (data && data.error) || {};
+            throw new ApiError(response.status, error.code || "http_" + response.status, error.message || "");
+          },
+          function () {
+            if (response.ok) return null;
+            throw new ApiError(response.status, "http_" + response.status, response.statusText);
+          }
+        );
+      },
+      function () {
+        throw new ApiError(0, "network", "No connection");
+      }
+    );
+  }
+
+  // --- the server's clock ---------------------------------------------------------------------
+  // Speakers' timers count from the server's `started_at`; a tablet's own clock may be minutes off on
+  // a closed network. Each API answer's Date header (whole seconds) tells us roughly how far: half a
+  // second either way, so the estimate moves only when it is clearly wrong and timers do not jitter.
+
+  var clockOffset = 0;
+  var clockKnown = false;
+
+  function learnClock(header) {
+    var server = header ? Date.parse(header) : NaN;
+    if (isNaN(server)) return;
+    var offset = server + 500 - Date.now();
+    if (!clockKnown || Math.abs(offset - clockOffset) > 1500) clockOffset = offset;
+    clockKnown = true;
+  }
+
+  function serverNow() {
+    return Date.now() + clockOffset;
+  }
+
+  function parseTime(value) {
+    if (!value) return NaN;
+    // Safari parses at most three decimals of a second; the server writes microseconds.
+    return Date.parse(String(value).replace(/(\.\d{3})\d+/, "$1"));
+  }
+
+  // --- the offline banner -----------------------------------------------------------------------
+
+  function Banner(text) {
+    var node = document.createElement("div");
+    node.className = "live-offline";
+    node.setAttribute("role", "alert");
+    node.hidden = true;
+    var icon = document.createElement("span");
+    icon.className = "live-offline-icon";
+    icon.setAttribute("aria-hidden", "true");
+    var label = document.createElement("span");
+    label.className = "live-offline-text";
+    label.textContent = text;
+    node.appendChild(icon);
+    node.appendChild(label);
+    document.body.appendChild(node);
+    this.node = node;
+    this.label = label;
+  }
+
+  Banner.prototype.show = function (text) {
+    if (text) this.label.textContent = text;
+    this.node.hidden = false;
+    document.documentElement.classList.add("is-offline");
+  };
+
+  Banner.prototype.hide = function () {
+    this.node.hidden = true;
+    document.documentElement.classList.remove("is-offline");
+  };
+
+  // --- the client -----------------------------------------------------------------------------
+
+  function LiveMeeting(options) {
+    this.meetingId = options.meetingId;
+    this.eventsUrl = options.eventsUrl;
+    this.seq = options.seq || 0;
+    this.socketPath = options.socketPath || "/socket.io";
+    this.strings = options.strings || {};
+    this.handlers = {};
+    this.early = {}; // seq → event that came before its predecessor
+    this.earlyCount = 0;
+    this.catchUpRunning = null;
+    this.catchUpWanted = false;
+    this.gapTimer = null;
+    this.online = false;
+    this.stopped = false;
+    this.leaving = false;
+    this.socket = null;
+    this.banner = new Banner(this.strings.offline || "Offline – reconnecting…");
+  }
+
+  // handler(data, event); type "*" hears every applied event, "user" the caller's personal ones.
+  LiveMeeting.prototype.on = function (type, handler) {
+    (this.handlers[type] = this.handlers[type] || []).push(handler);
+    return this;
+  };
+
+  LiveMeeting.prototype.start = function () {
+    var self = this;
+    if (typeof window.io !== "function") {
+      // The vendored client did not load: the page still works, it just is not live.
+      this.banner.show(this.strings.offline);
+      return this;
+    }
+    var socket = window.io({
+      path: this.socketPath,
+      transports: ["websocket", "polling"],
+      tryAllTransports: true, // a proxy that drops websockets: long-polling instead
+      reconnectionDelayMax: 10000,
+    });
+    this.socket = socket;
+    socket.on("connect", function () {
+      self.join();
+    });
+    socket.on("event", function (event) {
+      self.receive(event);
+    });
+    socket.on("disconnect", function (reason) {
+      self.setOnline(false);
+      // The server dropping us on purpose stops Socket.IO's own retries; a tablet wants back in.
+      if (reason === "io server disconnect" && !self.stopped) socket.connect();
+    });
+    socket.on("connect_error", function () {
+      self.setOnline(false);
+      if (!socket.active && !self.stopped) {
+        // Refused at connect: the login has ended. The API says so too; ask it, then tell the reader.
+        api("GET", self.eventsUrl + "?after=" + self.seq + "&limit=1").then(
+          function () {
+            window.setTimeout(function () { if (!self.stopped) socket.connect(); }, 5000);
+          },
+          function (error) {
+            if (error.status === 401) self.fail(self.strings.loggedOut);
+            else window.setTimeout(function () { if (!self.stopped) socket.connect(); }, 5000);
+          }
+        );
+      }
+    });
+    // The browser knows before the socket's heartbeat does.
+    window.addEventListener("offline", function () { self.setOnline(false); });
+    // A page being left closes its socket; that is no reason to alarm anyone.
+    window.addEventListener("pagehide", function () { self.leaving = true; });
+    window.addEventListener("pageshow", function (event) {
+      self.leaving = false;
+      if (event.persisted && !self.stopped) {
+        // Back from the back/forward cache: whatever happened meanwhile is in the log.
+        if (socket.connected) self.catchUp(); else socket.connect();
+      }
+    });
+    return this;
+  };
+
+  LiveMeeting.prototype.join = function () {
+    var self = this;
+    var socket = this.socket;
+    socket.timeout(10000).emit("join", { meeting_id: this.meetingId }, function (err, ack) {
+      if (err) {
+        // No answer: start over with a fresh connection.
+        socket.disconnect();
+        window.setTimeout(function () { if (!self.stopped) socket.connect(); }, 1000);
+        return;
+      }
+      if (!ack || !ack.ok) {
+        self.fail(self.strings.gone);
+        return;
+      }
+      self.catchUp().then(function (ok) {
+        if (ok && socket.connected) self.setOnline(true);
+      });
+    });
+  };
+
+  LiveMeeting.prototype.receive = function (event) {
+    if (!event || typeof event !== "object") return;
+    if (event.meeting_id === null || event.meeting_id === undefined) {
+      this.emit("user", event); // a ballot, an annotation saved on another device: not in this log
+      return;
+    }
+    if (event.meeting_id !== this.meetingId || typeof event.seq !== "number") return;
+    if (event.seq <= this.seq || this.early[event.seq]) return; // applied already, or waiting
+    this.early[event.seq] = event;
+    this.earlyCount += 1;
+    this.drain();
+    this.watchGap();
+  };
+
+  // Events wait for a missing predecessor a moment (it may just be late), then we ask for it.
+  LiveMeeting.prototype.watchGap = function () {
+    if (!this.earlyCount || this.gapTimer || this.stopped) return;
+    var self = this;
+    this.gapTimer = window.setTimeout(function () {
+      self.gapTimer = null;
+      if (self.earlyCount) self.catchUp();
+    }, GAP_WAIT_MS);
+  };
+
+  LiveMeeting.prototype.drain = function () {
+    var next;
+    while ((next = this.early[this.seq + 1])) {
+      delete this.early[this.seq + 1];
+      this.earlyCount -= 1;
+      this.seq = next.seq;
+      // A redacted event is about something this reader may not see: it only moves the count on.
+      if (next.type !== "redacted") {
+        this.emit(next.type, next);
+        this.emit("*", next);
+      }
+    }
+  };
+
+  LiveMeeting.prototype.emit = function (type, event) {
+    var list = this.handlers[type] || [];
+    for (var i = 0; i < list.length; i++) {
+      try {
+        list[i](event.data || {}, event);
+      } catch (error) {
+        // One broken handler must not stop the others, nor the events after it.
+        if (window.console) window.console.error(error);
+      }
+    }
+  };
+
+  // Fetch and apply everything after the last applied seq. Resolves true once caught up.
+  LiveMeeting.prototype.catchUp = function () {
+    var self = this;
+    if (this.catchUpRunning) {
+      this.catchUpWanted = true;
+      return this.catchUpRunning;
+    }
+    function page() {
+      return api("GET", self.eventsUrl + "?after=" + self.seq + "&limit=" + PAGE).then(function (events) {
+        var before = self.seq;
+        for (var i = 0; i < events.length; i++) self.receive(events[i]);
+        if (events.length === PAGE && self.seq > before) return page();
+        return true;
+      });
+    }
+    this.catchUpRunning = page()
+      .then(
+        function (ok) { return ok; },
+        function (error) {
+          if (error.status === 401) self.fail(self.strings.loggedOut);
+          else if (error.status === 404) self.fail(self.strings.gone);
+          else {
+            // The network again: try once more shortly (the socket's reconnect will also ask).
+            window.setTimeout(function () { if (self.socket && self.socket.connected) self.catchUp(); }, 3000);
+          }
+          return false;
+        }
+      )
+      .then(function (ok) {
+        self.catchUpRunning = null;
+        if (self.catchUpWanted && !self.stopped) {
+          self.catchUpWanted = false;
+          return self.catchUp();
+        }
+        // Still a gap: an event newer than what the server had committed when we asked.
+        self.watchGap();
+        return ok;
+      });
+    return this.catchUpRunning;
+  };
+
+  LiveMeeting.prototype.setOnline = function (online) {
+    if (this.stopped) return;
+    this.online = online;
+    if (online) this.banner.hide();
+    else if (!this.leaving) this.banner.show(this.strings.offline);
+    this.emit("connection", { data: { online: online } });
+  };
+
+  // The session cannot go on (logged out, meeting gone): say so and stop trying.
+  LiveMeeting.prototype.fail = function (message) {
+    this.stopped = true;
+    this.banner.show(message || this.strings.offline);
+    this.banner.node.classList.add("live-offline-final");
+    if (this.socket) this.socket.disconnect();
+  };
+
+  window.ecabinetLive = {
+    LiveMeeting: LiveMeeting,
+    api: api,
+    ApiError: ApiError,
+    serverNow: serverNow,
+    parseTime: parseTime,
+  };
+})();
