@@ -114,14 +114,92 @@ def update_meeting(meeting_id: int):
 def meeting(meeting_id: int):
     actor = user()
     found = service.get_meeting(actor, meeting_id)
+    participant = access.participant_of(actor, found)
     return render_template(
         "meetings/meeting.html",
         meeting=serialize.meeting(actor, found, with_agenda=True),
-        participant=access.participant_of(actor, found),
-        # The page asks /api/v1 for events after this one, and reloads when the meeting changes.
+        participant=participant,
+        # The page shows the meeting as of this event; its script applies every later one.
+        # (Read with the meeting, before the rest: the page may be newer than it, never older.)
         last_seq=found.last_event_seq,
         people=_people() if access.can_manage_meeting(actor, found) else [],
+        can_vote=participant is not None and actor.has_role("member"),
+        live_strings=live_strings(),
     )
+
+
+@bp.get("/meetings/<int:meeting_id>/console")
+@login_required
+def console(meeting_id: int):
+    """The chair's and the secretariat's desk for the live session."""
+    actor = user()
+    found = service.get_meeting(actor, meeting_id)
+    if not access.can_run_meeting(actor, found):
+        abort(403)
+    participant = access.participant_of(actor, found)
+    return render_template(
+        "meetings/console.html",
+        meeting=serialize.meeting(actor, found, with_agenda=True),
+        last_seq=found.last_event_seq,
+        can_vote=participant is not None and actor.has_role("member"),
+        live_strings=live_strings(),
+    )
+
+
+@bp.get("/meetings/<int:meeting_id>/wall")
+@login_required
+def wall(meeting_id: int):
+    """The projector in the meeting room: read-only, large, for anyone who may see the meeting."""
+    actor = user()
+    found = service.get_meeting(actor, meeting_id)
+    return render_template(
+        "meetings/wall.html",
+        meeting=serialize.meeting(actor, found, with_agenda=True),
+        last_seq=found.last_event_seq,
+        live_strings=live_strings(),
+    )
+
+
+def live_strings() -> dict[str, str]:
+    """The words static/js/live.js and live-ui.js show, shared by the three live pages (each page
+    adds its own in its template). `{name}` marks where the script puts a value."""
+    return {
+        "offline": _("Offline – reconnecting…"),
+        "loggedOut": _("Your session has ended. Log in again to follow the meeting."),
+        "gone": _("This meeting is no longer available to you."),
+        "optionYes": _("In favour"),
+        "optionNo": _("Against"),
+        "optionAbstain": _("Abstain"),
+        "voteHeading": _("Vote"),
+        "resultHeading": _("Result of the vote"),
+        "secretVote": _("Secret vote"),
+        "majoritySimple": _("Passes with more votes in favour than against"),
+        "majorityAbsolute": _("Passes with more than half of all members in favour"),
+        "majorityTwoThirds": _("Passes with at least two thirds of all members in favour"),
+        "progress": _("%(cast)s of %(eligible)s members have voted", cast="{cast}", eligible="{eligible}"),
+        "notVoted": _("Did not vote"),
+        "passed": _("Passed"),
+        "failed": _("Not passed"),
+        "confirmVote": _("Confirm your vote: %(choice)s?", choice="{choice}"),
+        "voteIsFinal": _("Once confirmed, your vote cannot be changed."),
+        "confirm": _("Confirm"),
+        "cancel": _("Cancel"),
+        "sending": _("Sending…"),
+        "voted": _("You have voted"),
+        "yourChoice": _("Your choice: %(choice)s", choice="{choice}"),
+        "secretNote": _("Secret vote: only the fact that you voted is recorded, not your choice."),
+        "notEligible": _("You follow this vote but do not take part in it."),
+        "voteNotOpen": _("The vote is no longer open."),
+        "checkInFirst": _("Check in to the meeting before voting."),
+        "castOffline": _("No connection: your vote was not sent. Try again."),
+        "castRefused": _("The vote was not accepted: %(message)s", message="{message}"),
+        "close": _("Close"),
+        "speaking": _("Speaking"),
+        "waiting": _("Waiting"),
+        "spoke": _("Spoke"),
+        "noSpeakers": _("No one has asked to speak yet."),
+        "failedAction": _("That did not work: %(message)s", message="{message}"),
+    }
 
 
 @bp.post("/meetings/<int:meeting_id>/status/<action>")

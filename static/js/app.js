@@ -38,33 +38,5 @@
     box.addEventListener("change", function () { syncConfidential(box); });
   });
 
-  // The meeting page follows the session: when the live event log moves on (current item, check-ins,
-  // agenda changes), reload — unless the reader is filling in a form, who gets a notice instead.
-  var meeting = document.querySelector(".meeting[data-live-events]");
-  if (!meeting || !meeting.getAttribute("data-live-events") || !window.fetch) return;
-  var url = meeting.getAttribute("data-live-events");
-  var after = parseInt(meeting.getAttribute("data-last-seq"), 10) || 0;
-  var editing = false;
-  document.addEventListener("input", function () { editing = true; });
-
-  function poll() {
-    fetch(url + "?after=" + after + "&limit=50", {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    })
-      .then(function (response) { return response.ok ? response.json() : []; })
-      .then(function (events) {
-        if (!events.length) return;
-        after = events[events.length - 1].seq;
-        if (editing) {
-          var notice = document.querySelector(".live-notice");
-          if (notice) notice.hidden = false;
-        } else {
-          window.location.reload();
-        }
-      })
-      .catch(function () { /* the network comes back; the next poll catches up */ })
-      .finally(function () { window.setTimeout(poll, 8000); });
-  }
-  window.setTimeout(poll, 8000);
+  // The meeting page follows the session live through static/js/live.js and meeting-live.js.
 })();
