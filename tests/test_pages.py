@@ -232,3 +232,45 @@ def test_secretariat_creates_a_meeting_in_vietnam_time(browser, cabinet):
     assert "Phát hành tới thành phần dự họp" in text  # the next step, for a draft
     edit = b.text(f"{page}/edit")
     assert 'value="2026-12-01T08:00"' in edit and 'value="2026-12-01T11:30"' in edit
+
+
+def test_the_console_is_for_those_who_run_the_meeting(browser, cabinet):
+    meeting = cabinet.meeting("in_progress")
+    console = f"/meetings/{meeting['id']}/console"
+    assert browser(cabinet.members[0]).get(console).status_code == 403
+    assert browser(cabinet.observer).get(console).status_code == 403
+    assert browser(cabinet.outsider).get(console).status_code == 404  # the meeting does not exist for them
+    for person in (cabinet.chair, cabinet.secretariat):
+        page = browser(person).text(console)
+        assert "Bảng điều hành phiên họp" in page and meeting["title"] in page
+        assert 'id="console-config"' in page and "socket.io.min.js" in page
+    # The chair votes too: the console carries the vote panel for a voting chair only.
+    assert 'id="vote-panel"' in browser(cabinet.chair).text(console)
+    assert 'id="vote-panel"' not in browser(cabinet.secretariat).text(console)
+    # The meeting page shows the way there to those who may use it, and not to members.
+    assert console in browser(cabinet.chair).text(f"/meetings/{meeting['id']}")
+    assert console not in browser(cabinet.members[0]).text(f"/meetings/{meeting['id']}")
+
+
+def test_the_wall_is_for_everyone_who_may_see_the_meeting(browser, cabinet):
+    meeting = cabinet.meeting("in_progress")
+    cabinet.item(meeting["id"], "Báo cáo kinh tế - xã hội")
+    wall = f"/meetings/{meeting['id']}/wall"
+    for person in (cabinet.members[0], cabinet.observer, cabinet.chair, cabinet.secretariat, cabinet.clerk):
+        page = browser(person).text(wall)
+        assert "Đang thảo luận" in page and meeting["title"] in page
+        assert "Báo cáo kinh tế - xã hội" in page  # in the meeting data the wall draws from
+    assert browser(cabinet.outsider).get(wall).status_code == 404
+    draft = cabinet.meeting("draft")
+    assert browser(cabinet.members[0]).get(f"/meetings/{draft['id']}/wall").status_code == 404
+    assert browser().get(wall).status_code == 302  # log in first
+
+
+def test_the_meeting_page_goes_live_only_while_the_meeting_is(browser, cabinet):
+    b = browser(cabinet.members[0])
+    live = b.text(f"/meetings/{cabinet.meeting('in_progress')['id']}")
+    assert 'id="meeting-live-config"' in live and 'id="vote-panel"' in live
+    assert "Mất kết nối — đang kết nối lại…" in live  # the banner's words, for the script
+    assert "Theo dõi người trình bày" in live
+    closed = b.text(f"/meetings/{cabinet.meeting('closed')['id']}")
+    assert "socket.io.min.js" not in closed and 'id="meeting-live-config"' not in closed

@@ -1,0 +1,145 @@
+"""The live session in a real browser: a member's tablet page follows the meeting over Socket.IO.
+
+The secretariat acts through the API (as its console would); the member's page must show each change
+without a reload: a vote appears, is cast with a confirmation, shows its result; the page says when
+its connection is gone and catches up on what happened meanwhile once it is back.
+
+Needs Debian's Chromium and the playwright package (the `browser` extra); without them the test is
+skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser is a failure. Playwright downloads no
+browser here: it drives /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.helpers import ok
+from tests.live_server import serve
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+LIVE = "window.ecabinetMeeting && window.ecabinetMeeting.client.online"
+
+
+def _sync_playwright():
+    """Playwright's entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+        missing.append("the playwright package is not installed (pip install -e '.[browser]')")
+    if missing:
+        reason = "; ".join(missing)
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    return sync_playwright
+
+
+@pytest.fixture
+def server_url(app):
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser(server_url):
+    # Set up after the server, so torn down before it: the page's sockets close before the server does.
+    sync_playwright = _sync_playwright()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _log_in(page, url: str, username: str) -> None:
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda address: "/login" not in address)
+
+
+def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, server_url, browser):
+    sec = cabinet.api(cabinet.secretariat)
+    member, cleared = cabinet.members[0], cabinet.members[1]
+    meeting = cabinet.meeting("in_progress")
+    law = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
+    data = cabinet.item(meeting["id"], "Nghị định quy định chi tiết Luật Dữ liệu")
+    secret = cabinet.item(meeting["id"], "Phương án nhân sự", confidential=True, restricted_to=[cleared.id])
+    ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": law["id"]}))
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _log_in(page, server_url, member.username)
+    page.goto(f"{server_url}/meetings/{meeting['id']}")
+    page.wait_for_function(LIVE, timeout=15000)
+    assert page.locator(f"#item-{law['id']}.current").count() == 1
+
+    # An event about an item this member may not see reaches them as `redacted`: it only moves the
+    # count on, and the events after it still apply.
+    ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": secret["id"]}))
+    vote = ok(
+        sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua dự án Luật Đất đai"}), 201
+    )
+    ok(sec.post(f"/votes/{vote['id']}/open"))
+
+    # The vote panel appears without a reload; the choice is confirmed before it is cast.
+    panel = page.locator("#vote-panel")
+    panel.locator(".vote-option.opt-yes").wait_for(timeout=10000)
+    assert "Thông qua dự án Luật Đất đai" in panel.inner_text()
+    assert (
+        page.evaluate("window.ecabinetMeeting.client.seq")
+        == ok(sec.get(f"/meetings/{meeting['id']}/events?after=0"))[-1]["seq"]
+    )
+    panel.locator(".vote-option.opt-yes").click()
+    assert "Xác nhận biểu quyết: Tán thành?" in panel.locator(".vote-confirm").inner_text()
+    assert ok(sec.get(f"/votes/{vote['id']}"))["cast"] == 0  # nothing is cast before the confirmation
+    panel.locator(".vote-confirm-yes").click()
+    panel.locator(".voted-mark", has_text="Đã biểu quyết").wait_for(timeout=10000)
+    assert ok(sec.get(f"/votes/{vote['id']}"))["cast"] == 1
+    assert ok(sec.get(f"/votes/{vote['id']}"))["voters"] == {str(member.id): "yes"}
+    page.wait_for_function(
+        "document.querySelector('#vote-panel .progress-cast').textContent === '1'", timeout=10000
+    )
+
+    # Closed through the API: the result, with counts and the verdict, comes to the page by itself.
+    ok(sec.post(f"/votes/{vote['id']}/close"))
+    panel.locator(".verdict").wait_for(timeout=10000)
+    text = panel.text_content()  # as written, not as CSS capitalises it
+    assert "Kết quả biểu quyết" in text and "Không được thông qua" in text  # 1 of 4 is not more than half
+    assert panel.locator(".result-row.opt-yes .result-count strong").inner_text() == "1"
+
+    # The connection goes: the banner says so. What happens meanwhile is caught up on its return.
+    banner = page.locator(".live-offline")
+    assert banner.is_hidden()
+    context.set_offline(True)
+    banner.wait_for(state="visible", timeout=10000)
+    assert "Mất kết nối — đang kết nối lại…" in banner.inner_text()
+    ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": data["id"]}))
+    context.set_offline(False)
+    banner.wait_for(state="hidden", timeout=30000)
+    page.locator(f"#item-{data['id']}.current").wait_for(timeout=10000)
+    assert page.locator(".agenda-item.current").count() == 1
+    assert "Nghị định quy định chi tiết Luật Dữ liệu" in page.locator(".now-banner").inner_text()
+
+    context.close()
+    assert errors == []
