@@ -143,3 +143,54 @@ def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, se
 
     context.close()
     assert errors == []
+
+
+def test_events_apply_in_seq_order_and_a_gap_is_filled_from_the_log(cabinet, server_url, browser):
+    sec = cabinet.api(cabinet.secretariat)
+    meeting = cabinet.meeting("in_progress")
+    first = cabinet.item(meeting["id"], "Báo cáo kinh tế - xã hội")
+    second = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+    page = context.new_page()
+    _log_in(page, server_url, cabinet.members[0].username)
+    page.goto(f"{server_url}/meetings/{meeting['id']}")
+    page.wait_for_function(LIVE, timeout=15000)
+    page.evaluate(
+        "window.applied = []; window.ecabinetMeeting.client.on('*', (data, e) => window.applied.push(e.seq))"
+    )
+    seq = page.evaluate("window.ecabinetMeeting.client.seq")
+
+    # The socket loses an event (as around a reconnect): the next one waits, and the client fetches
+    # the missing one from the log before applying either.
+    page.evaluate(
+        """() => {
+        const client = window.ecabinetMeeting.client;
+        const lost = client.seq + 1;
+        client.socket.off("event");
+        client.socket.on("event", (e) => { if (e.seq !== lost) client.receive(e); });
+    }"""
+    )
+    ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": first["id"]}))  # lost
+    ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": second["id"]}))
+    page.wait_for_function(f"window.ecabinetMeeting.client.seq === {seq + 2}", timeout=10000)
+    assert page.evaluate("window.applied") == [seq + 1, seq + 2]
+    assert page.locator(".agenda-item.current").get_attribute("id") == f"item-{second['id']}"
+
+    # Two events delivered crosswise: the later one waits for the earlier; a repeat is ignored.
+    def current(n: int, item: dict) -> dict:
+        data = {"agenda_item_id": item["id"], "title": item["title"]}
+        return {
+            "seq": seq + n,
+            "type": "agenda.current",
+            "meeting_id": meeting["id"],
+            "data": data,
+            "at": None,
+        }
+
+    page.evaluate("e => window.ecabinetMeeting.client.receive(e)", current(4, second))
+    assert page.evaluate("window.applied") == [seq + 1, seq + 2]
+    page.evaluate("e => window.ecabinetMeeting.client.receive(e)", current(3, first))
+    page.evaluate("e => window.ecabinetMeeting.client.receive(e)", current(3, first))
+    assert page.evaluate("window.applied") == [seq + 1, seq + 2, seq + 3, seq + 4]
+    assert page.locator(".agenda-item.current").get_attribute("id") == f"item-{second['id']}"
+    context.close()

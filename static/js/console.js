@@ -67,6 +67,7 @@
     var status = state.meeting.status;
     $(".console-status").textContent = "";
     $(".console-status").appendChild(h("span", { className: "badge status-" + status, text: S[STATUS[status]] || status }));
+    $(".vote-create").hidden = status === "closed"; // a closed meeting takes no more votes
     var actions = $(".status-actions");
     actions.textContent = "";
     var next = NEXT[status];

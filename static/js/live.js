@@ -136,6 +136,7 @@
     this.catchUpRunning = null;
     this.catchUpWanted = false;
     this.gapTimer = null;
+    this.gapWait = GAP_WAIT_MS;
     this.online = false;
     this.stopped = false;
     this.leaving = false;
@@ -237,14 +238,18 @@
     this.watchGap();
   };
 
-  // Events wait for a missing predecessor a moment (it may just be late), then we ask for it.
+  // Events wait for a missing predecessor a moment (it may just be late), then we ask for it. The
+  // log has no gaps, so asking fills it; should it not, we ask again less and less often.
   LiveMeeting.prototype.watchGap = function () {
+    if (!this.earlyCount) this.gapWait = GAP_WAIT_MS;
     if (!this.earlyCount || this.gapTimer || this.stopped) return;
     var self = this;
     this.gapTimer = window.setTimeout(function () {
       self.gapTimer = null;
-      if (self.earlyCount) self.catchUp();
-    }, GAP_WAIT_MS);
+      if (!self.earlyCount) return;
+      self.gapWait = Math.min(self.gapWait * 2, 30000);
+      self.catchUp();
+    }, this.gapWait);
   };
 
   LiveMeeting.prototype.drain = function () {
