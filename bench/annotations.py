@@ -143,6 +143,8 @@ def main() -> None:
         harness.ensure_postgres_database(args.database_url)
         extra["postgresql"] = harness.postgres_version(args.database_url)
         targets.append(("PostgreSQL", args.database_url))
+    if not args.quick:
+        harness.wait_for_quiet()
     harness.print_machine(extra)
     with harness.workdir("annotations") as work:
         for label, url in targets:

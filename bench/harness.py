@@ -11,6 +11,7 @@ import atexit
 import importlib.metadata
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -126,6 +127,16 @@ def machine(extra: dict[str, str] | None = None) -> dict[str, str]:
     info["load average"] = f"{load} (1, 5, 15 min: other work on the machine shares its cores)"
     info.update(extra or {})
     return info
+
+
+def wait_for_quiet(limit: float = 2.0, patience: float = 300) -> None:
+    """Wait (at most `patience` seconds) until the 1-minute load average falls below `limit`: the
+    machine is shared, and a benchmark that starts in the middle of someone's test run measures both."""
+    deadline = time.monotonic() + patience
+    if os.getloadavg()[0] >= limit:
+        print(f"waiting up to {patience:.0f} s for the load average to fall below {limit} …", flush=True)
+    while os.getloadavg()[0] >= limit and time.monotonic() < deadline:
+        time.sleep(5)
 
 
 def print_machine(extra: dict[str, str] | None = None) -> None:
@@ -336,6 +347,15 @@ class Server:
             time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {timeout} s: {self.log_path.read_text()[-3000:]}")
+
+    def errors(self) -> dict[str, int]:
+        """The exceptions the server logged (the last line of each traceback), with their counts."""
+        found: dict[str, int] = {}
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        for line, following in zip(lines, [*lines[1:], ""], strict=True):
+            if re.match(r"^[\w.]+(Error|Exception|Exit)\b", line) and not following.startswith(" "):
+                found[line[:200]] = found.get(line[:200], 0) + 1
+        return found
 
     def worker_pid(self) -> int:
         assert self.process is not None

@@ -33,6 +33,8 @@ import harness
 import socketio
 
 CONNECT_AT_ONCE = 50
+PROFILED_VOTES = 3
+JOINS_PROFILED = 20
 
 
 class Fleet:
@@ -158,6 +160,60 @@ def describe(row: dict) -> str:
     return text
 
 
+def profile_ecabinet(state: dict, storage: str, votes: list[int]) -> None:
+    """cProfile, in this process, of what the servers' numbers point at: the open-vote call and a
+    socket's connect + join, on the same database (a meeting with all the members as participants)."""
+    import cProfile
+    import io
+    import pstats
+
+    from sqlalchemy import event
+
+    from ecabinet.extensions import db
+    from ecabinet.extensions import socketio as server_socketio
+
+    app = harness.make_app(state["database_url"], storage)
+    statements = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", lambda *_args: statements.append(1))
+    http = app.test_client()
+    headers = {"Authorization": f"Bearer {state['runner_token']}"}
+
+    def open_votes() -> None:
+        for vote_id in votes:
+            response = http.post(f"/api/v1/votes/{vote_id}/open", headers=headers)
+            assert response.status_code == 200, response.get_json()
+
+    def joins() -> None:
+        for token in state["tokens"][:JOINS_PROFILED]:
+            client = server_socketio.test_client(app, auth={"token": token})
+            assert client.emit("join", {"meeting_id": state["meeting_id"]}, callback=True)["ok"]
+            client.disconnect()
+
+    for label, fn, calls in (
+        (f"{len(votes)} open-vote calls", open_votes, len(votes)),
+        (f"{JOINS_PROFILED} socket connects + joins", joins, JOINS_PROFILED),
+    ):
+        statements.clear()
+        profile = cProfile.Profile()
+        started = time.perf_counter()
+        profile.enable()
+        fn()
+        profile.disable()
+        wall = time.perf_counter() - started
+        out = io.StringIO()
+        stats = pstats.Stats(profile, stream=out)
+        stats.sort_stats("tottime").print_stats(12)
+        stats.sort_stats("cumulative").print_stats(
+            r"ecabinet|sqlalchemy/orm/(session|loading|strategies)", 25
+        )
+        print(
+            f"### cProfile of {label} ({wall / calls * 1000:.0f} ms a call under the profiler, "
+            f"{len(statements) / calls:.0f} SQL statements a call)"
+        )
+        print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+
+
 def setup_cabinet(work: Path, members: int, votes: int) -> dict:
     from ecabinet.auth import service as auth
     from ecabinet.extensions import db
@@ -200,12 +256,17 @@ def main() -> None:
     parser.add_argument(
         "--worker-connections", type=int, help="gunicorn --worker-connections (default: gunicorn's)"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="then profile ecabinet's open-vote call and socket join"
+    )
     args = parser.parse_args()
     counts = [int(c) for c in (args.counts or ("20,50" if args.quick else "100,500,1000")).split(",")]
     rounds = args.rounds or (2 if args.quick else 10)
     threads = max(counts) + 50
     fd_limit = harness.raise_fd_limit()
     gunicorn_args = ["--worker-connections", str(args.worker_connections)] if args.worker_connections else []
+    if not args.quick:
+        harness.wait_for_quiet()
     harness.print_machine(
         {
             "mode": "quick" if args.quick else "full",
@@ -217,7 +278,7 @@ def main() -> None:
         }
     )
     with harness.workdir("fanout") as work:
-        state = setup_cabinet(work, max(counts), 2 * len(counts) * rounds)
+        state = setup_cabinet(work, max(counts), 2 * len(counts) * rounds + PROFILED_VOTES)
         votes = iter(state["vote_ids"])
         env = {"ECABINET_THREADS": str(threads)}
         ecabinet = harness.Server(
@@ -253,6 +314,9 @@ def main() -> None:
                 results[name] = asyncio.run(
                     measure(server, state["meeting_id"], state["tokens"], counts, rounds, trigger, votes)
                 )
+        if args.profile:
+            print("\n## profiles (ecabinet, in this process, same database)")
+            profile_ecabinet(state, str(work / "storage"), state["vote_ids"][-PROFILED_VOTES:])
     print("\n## ecabinet / bare (p99 of the time to receive vote.opened; goal <= 1.5x)")
     for ours, theirs in zip(results["ecabinet"], results["bare Flask-SocketIO"], strict=True):
         if ours["latencies"] and theirs["latencies"]:

@@ -160,6 +160,7 @@ def run(
         results = asyncio.run(storm(servers, state["vote_id"], tokens, spread))
         counted = check(state, servers[-1], runner)
         memory = [s.worker_status() for s in servers]
+        errors = [s.errors() for s in servers]
 
     ids = state["members"]
     accepted = {u for u, r in results.items() if r["status"] == 201}
@@ -194,8 +195,62 @@ def run(
         print(
             f"  server {n + 1}: {status['threads']} threads, RSS {status['rss_mib']:.0f} MiB (peak {status['peak_rss_mib']:.0f} MiB)"
         )
+    for n, found in enumerate(errors):
+        for line, count in found.items():
+            print(f"  server {n + 1} logged {count} x {line}")
     verdict = "met" if p99 <= GOAL_P99_MS and not not_recorded and not doubled else "MISSED"
     print(f"  goal (lost 0, doubled 0, p99 <= {GOAL_P99_MS:.0f} ms): {verdict}")
+
+
+def profile_casts(work: Path, members: int, casts: int) -> None:
+    """cProfile of `casts` casts through the Flask test client, in this process, on a fresh SQLite
+    database with the same meeting (all `members` taking part): where one cast's time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    from sqlalchemy import event, select
+
+    from ecabinet.auth import service as auth
+    from ecabinet.auth.models import User
+    from ecabinet.extensions import db
+    from ecabinet.votes import service as voting
+
+    state = setup(f"sqlite:///{work / 'profile.db'}", str(work / "storage-profile"), members)
+    app = state["app"]
+    with app.app_context():
+        voters = list(state["members"].values())[:casts]
+        tokens = [auth.issue_token(db.session.get(User, user_id), 1) for user_id in voters]
+        runner = db.session.scalar(select(User).where(User.username == state["secretariat"]))
+        voting.open_vote(runner, state["vote_id"])
+        db.session.commit()
+        statements = []
+        event.listen(db.engine, "before_cursor_execute", lambda *_args: statements.append(1))
+    client = app.test_client()
+
+    def cast_all() -> None:
+        for token in tokens:
+            response = client.post(
+                f"/api/v1/votes/{state['vote_id']}/cast",
+                json={"choice": "yes"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert response.status_code == 201, response.get_json()
+
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    cast_all()
+    profile.disable()
+    wall = time.perf_counter() - started
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"ecabinet", 25)
+    print(
+        f"### cProfile of {casts} casts, {members} members in the meeting ({wall / casts * 1000:.0f} ms a cast "
+        f"under the profiler, {len(statements) / casts:.0f} SQL statements a cast)"
+    )
+    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
 
 
 def main() -> None:
@@ -208,6 +263,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS)
     parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL + Redis set-up")
+    parser.add_argument("--profile", action="store_true", help="then profile casts in this process")
     args = parser.parse_args()
     members = args.members or (50 if args.quick else 500)
 
@@ -221,6 +277,8 @@ def main() -> None:
         except Exception as exc:  # no server: say so and measure what can be measured
             print(f"PostgreSQL/Redis not usable ({exc}); running SQLite only")
             postgres = False
+    if not args.quick:
+        harness.wait_for_quiet()
     harness.print_machine(extra)
     with harness.workdir("votes") as work:
         run("SQLite, one process", f"sqlite:///{work / 'ecabinet.db'}", work, members, args.spread, 1, {})
@@ -234,6 +292,9 @@ def main() -> None:
                 2,
                 {"SOCKETIO_MESSAGE_QUEUE": args.redis_url},
             )
+        if args.profile:
+            print("\n## profile (ecabinet, in this process)")
+            profile_casts(work, members, 20)
 
 
 if __name__ == "__main__":
