@@ -1,0 +1,118 @@
+// The secretariat's document tools on the meeting page (templates/documents/_manage.html):
+// several PDFs uploaded at once, each with its own progress bar and the server's verdict
+// (too large, not a PDF, encrypted…), new versions, retitling and removal through /api/v1.
+(function () {
+  "use strict";
+
+  var strings = JSON.parse((document.getElementById("documents-admin-strings") || {}).textContent || "{}");
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function message(xhr) {
+    try {
+      var body = JSON.parse(xhr.responseText);
+      return (body.error && body.error.message) || xhr.statusText;
+    } catch (e) {
+      return xhr.status === 413 ? strings.tooLarge || "Too large" : xhr.statusText || strings.failed || "Failed";
+    }
+  }
+
+  // One file, one request (multipart, field `file`), one progress bar; resolves when answered.
+  function send(url, file, list) {
+    var row = document.createElement("li");
+    var label = document.createElement("span");
+    var bar = document.createElement("progress");
+    label.textContent = file.name + " ";
+    bar.max = 100;
+    bar.value = 0;
+    row.appendChild(label);
+    row.appendChild(bar);
+    list.appendChild(row);
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      var form = new FormData();
+      form.append("file", file, file.name);
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.onprogress = function (event) {
+        if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
+      };
+      xhr.onload = function () {
+        var ok = xhr.status === 201;
+        bar.value = 100;
+        row.className = ok ? "ok" : "error";
+        row.appendChild(document.createTextNode(ok ? " ✓ " + (strings.done || "Uploaded") : " ✗ " + message(xhr)));
+        resolve(ok);
+      };
+      xhr.onerror = function () {
+        row.className = "error";
+        row.appendChild(document.createTextNode(" ✗ " + (strings.network || "Network error")));
+        resolve(false);
+      };
+      xhr.send(form);
+    });
+  }
+
+  function json(method, url, body) {
+    return fetch(url, {
+      method: method,
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (response) {
+      if (response.ok) return response;
+      return response.json().then(function (data) {
+        throw new Error((data.error && data.error.message) || response.statusText);
+      });
+    });
+  }
+
+  function uploadAll(files, url, list) {
+    // One after the other: a tablet on a meeting-room network does better with one upload at a time.
+    var results = [];
+    return Array.prototype.reduce
+      .call(files, function (chain, file) {
+        return chain.then(function () {
+          return send(url, file, list).then(function (ok) {
+            results.push(ok);
+          });
+        });
+      }, Promise.resolve())
+      .then(function () {
+        if (results.some(Boolean)) window.setTimeout(function () { window.location.reload(); }, 800);
+      });
+  }
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    var box = input.closest(".doc-admin");
+    if (!box || !input.files || !input.files.length) return;
+    var list = box.querySelector(".upload-progress");
+    if (input.dataset.action === "upload") uploadAll(input.files, box.dataset.uploadUrl, list);
+    if (input.dataset.action === "version") {
+      uploadAll([input.files[0]], input.closest(".doc-admin-row").dataset.versionUrl, list);
+    }
+    input.value = "";
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-action]");
+    var row = button && button.closest(".doc-admin-row");
+    if (!row) return;
+    var url = row.dataset.documentUrl;
+    if (button.dataset.action === "retitle") {
+      json("PATCH", url, { title: row.querySelector(".doc-title").value })
+        .then(function () { window.location.reload(); })
+        .catch(function (error) { window.alert(error.message); });
+    }
+    if (button.dataset.action === "remove" && window.confirm(button.dataset.confirm)) {
+      json("DELETE", url)
+        .then(function () { window.location.reload(); })
+        .catch(function (error) { window.alert(error.message); });
+    }
+  });
+})();
