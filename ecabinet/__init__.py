@@ -147,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.meetings.api import bp as meetings_api
     from ecabinet.meetings.views import bp as meetings_pages
     from ecabinet.minutes.api import bp as minutes_api
+    from ecabinet.minutes.views import bp as minutes_pages
     from ecabinet.speakers.api import bp as speakers_api
     from ecabinet.votes.api import bp as votes_api
 
@@ -167,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_pages)
     app.register_blueprint(meetings_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(minutes_pages)
 
     @app.before_request
     def protect_cookie_sessions():

@@ -81,6 +81,9 @@ def approve_minutes(meeting_id: int):
     errors=(403, 404),
 )
 def minutes_revisions(meeting_id: int):
+    user = actor()
+    meeting, _minutes = service.get(user, meeting_id)
+    visible = service.visible_keys(user, meeting)
     return jsonify(
         [
             {
@@ -88,9 +91,9 @@ def minutes_revisions(meeting_id: int):
                 "author": r.author.full_name if r.author else None,
                 "created_at": iso(r.created_at),
                 "summary": r.summary,
-                "entries": r.entries,
+                "entries": {key: text for key, text in r.entries.items() if key in visible},
             }
-            for r in service.revisions(actor(), meeting_id)
+            for r in service.revisions(user, meeting_id)
         ]
     )
 

@@ -135,6 +135,11 @@ def revisions(user: User, meeting_id: int) -> list[MinutesRevision]:
     return list(minutes.revisions)
 
 
+def visible_keys(user: User, meeting: Meeting) -> set[str]:
+    """The keys of a revision's `entries` this user may read: a confidential item's text stays hidden."""
+    return {str(e.item.id) for e in meetings.visible_agenda(user, meeting)}
+
+
 def _effective(minutes: Minutes) -> MinutesRevision | None:
     """Approved minutes are the frozen revision; otherwise the latest."""
     if minutes.approved_revision is not None:
