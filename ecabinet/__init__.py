@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.auth.api import bp as auth_api
     from ecabinet.auth.views import bp as auth_pages
     from ecabinet.ballots.api import bp as ballots_api
+    from ecabinet.ballots.views import bp as ballots_pages
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
     from ecabinet.documents.api import bp as documents_api
@@ -168,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_pages)
     app.register_blueprint(meetings_pages)
     app.register_blueprint(documents_pages)
+    app.register_blueprint(ballots_pages)
     app.register_blueprint(minutes_pages)
 
     @app.before_request
