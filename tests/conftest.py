@@ -197,3 +197,25 @@ class Cabinet:
 @pytest.fixture
 def cabinet(make_user, api_for):
     return Cabinet(make_user, api_for)
+
+
+@pytest.fixture
+def server_url(app):
+    """The app served over real HTTP (and Socket.IO) on a free loopback port for the test's length."""
+    from tests.live_server import serve
+
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def browser(server_url):
+    """Headless Chromium; set up after the server, so closed before it: its sockets end first."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+
+    with sync_playwright()() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -11,69 +11,14 @@ browser here: it drives /usr/bin/chromium.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 from tests.helpers import ok
-from tests.live_server import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 LIVE = "window.ecabinetMeeting && window.ecabinetMeeting.client.online"
-
-
-def _sync_playwright():
-    """Playwright's entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        missing.append("the playwright package is not installed (pip install -e '.[browser]')")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    return sync_playwright
-
-
-@pytest.fixture
-def server_url(app):
-    with serve(app) as url:
-        yield url
-
-
-@pytest.fixture
-def browser(server_url):
-    # Set up after the server, so torn down before it: the page's sockets close before the server does.
-    sync_playwright = _sync_playwright()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _log_in(page, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda address: "/login" not in address)
 
 
 def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, server_url, browser):
@@ -89,7 +34,7 @@ def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, se
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _log_in(page, server_url, member.username)
+    log_in(page, server_url, member.username)
     page.goto(f"{server_url}/meetings/{meeting['id']}")
     page.wait_for_function(LIVE, timeout=15000)
     assert page.locator(f"#item-{law['id']}.current").count() == 1
@@ -152,7 +97,7 @@ def test_events_apply_in_seq_order_and_a_gap_is_filled_from_the_log(cabinet, ser
     second = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
     page = context.new_page()
-    _log_in(page, server_url, cabinet.members[0].username)
+    log_in(page, server_url, cabinet.members[0].username)
     page.goto(f"{server_url}/meetings/{meeting['id']}")
     page.wait_for_function(LIVE, timeout=15000)
     page.evaluate(

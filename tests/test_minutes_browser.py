@@ -9,62 +9,15 @@ browser here: it drives /usr/bin/chromium.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 from tests.helpers import ok
-from tests.live_server import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 NOTES = "Bộ trưởng Bộ Tài chính trình bày tờ trình; các thành viên thống nhất cao."
 DECISION = "Thông qua dự án Luật, giao Bộ Tài chính tiếp thu, hoàn thiện."
-
-
-def _sync_playwright():
-    """Playwright's entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        missing.append("the playwright package is not installed (pip install -e '.[browser]')")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    return sync_playwright
-
-
-@pytest.fixture
-def server_url(app):
-    with serve(app) as url:
-        yield url
-
-
-@pytest.fixture
-def browser(server_url):
-    # Set up after the server, so torn down before it: the page's sockets close before the server does.
-    sync_playwright = _sync_playwright()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
@@ -84,11 +37,7 @@ def clerk_page(cabinet, server_url, browser):
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-    page.goto(f"{server_url}/login")
-    page.fill("input[name=username]", cabinet.clerk.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda address: "/login" not in address)
+    log_in(page, server_url, cabinet.clerk.username)
     yield page
     context.close()
 

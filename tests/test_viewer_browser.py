@@ -9,72 +9,18 @@ downloads no browser here: it drives /usr/bin/chromium.
 from __future__ import annotations
 
 import json
-import os
 import re
-import threading
 import time
 
 import pytest
 from flask import render_template_string
-from werkzeug.serving import make_server
 
+from tests.browser import log_in
 from tests.conftest import PASSWORD
 from tests.helpers import ok
 from tests.pdfs import make_pdf, upload
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 WORDS = "Phạm vi điều chỉnh"
-
-
-def _sync_playwright():
-    """Playwright's entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        missing.append("the playwright package is not installed (pip install -e '.[browser]')")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    return sync_playwright
-
-
-@pytest.fixture
-def server_url(app):
-    """The app served over real HTTP on a free loopback port, in a thread, for the length of the test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture
-def browser(server_url):
-    # Set up after the server, so torn down before it: the page's requests end before the server does.
-    sync_playwright = _sync_playwright()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
@@ -125,14 +71,6 @@ def test_document_list_partial_links_to_the_viewer(app, document):
     assert "Dự thảo Luật Đất đai" in html and "Phiên bản 1" in html and "2 trang" in html
 
 
-def _log_in(page, url: str, username: str) -> None:
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda address: "/login" not in address)
-
-
 def _saved_annotations(api, document_id: int, timeout: float = 15) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:
@@ -149,7 +87,7 @@ def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, do
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    _log_in(page, server_url, member.username)
+    log_in(page, server_url, member.username)
 
     page.goto(f"{server_url}/documents/{document['id']}")
     words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first

@@ -1,0 +1,49 @@
+"""Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright.
+
+Playwright downloads no browser here. Without Chromium or the playwright package a browser test is
+skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def sync_playwright():
+    """Playwright's entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK):
+        missing.append(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright as entry
+    except ImportError:
+        entry = None
+        missing.append("the playwright package is not installed (pip install -e '.[browser]')")
+    if missing:
+        reason = "; ".join(missing)
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+        pytest.skip(reason)
+    return entry
+
+
+def log_in(page, url: str, username: str, password: str | None = None) -> None:
+    """Log in through the login page, as a person would, and wait to be let in."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda address: "/login" not in address)
