@@ -226,3 +226,16 @@ def test_a_meeting_may_require_check_in_before_voting(cabinet):
     assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 409, "not_checked_in")
     member.post(f"/meetings/{meeting['id']}/attendance")
     assert member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}).status_code == 201
+
+
+def test_a_vote_on_a_confidential_item_counts_only_cleared_members(cabinet, session):
+    secret = cabinet.item(session["id"], "Nhân sự", confidential=True, restricted_to=[cabinet.members[0].id])
+    vote = _vote(cabinet, session, agenda_item_id=secret["id"])
+    opened = _open(cabinet, vote)
+    assert opened["eligible"] == 2  # the chair and the one cleared member
+    assert_error(
+        cabinet.api(cabinet.members[1]).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 404
+    )
+    for person in (cabinet.chair, cabinet.members[0]):
+        cabinet.api(person).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"})
+    assert cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/close").get_json()["passed"] is True

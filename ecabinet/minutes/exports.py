@@ -107,15 +107,19 @@ def build_minutes(record: SessionRecord) -> official.OfficialDocument:
         issued_at=meeting.starts_at,
         sections=sections,
         signatures=[
-            (
-                "Thư ký",
-                record.minutes.latest.author.full_name
-                if record.minutes.latest and record.minutes.latest.author
-                else "",
-            ),
+            ("Thư ký", _clerk_name(record)),
             ("Chủ tọa", meeting.chair.full_name if meeting.chair else ""),
         ],
     )
+
+
+def _clerk_name(record: SessionRecord) -> str:
+    """The meeting's clerk signs: the participant with the clerk role, else who last wrote the text."""
+    clerk = next((p.user for p in record.meeting.participants if p.user.has_role("clerk")), None)
+    if clerk is not None:
+        return clerk.full_name
+    latest = record.minutes.latest
+    return latest.author.full_name if latest and latest.author else ""
 
 
 def build_conclusions(record: SessionRecord) -> official.OfficialDocument:

@@ -220,7 +220,10 @@ def record(user: User, meeting_id: int) -> SessionRecord:
             stand_ins.append(
                 f"Ông/bà {p.user.full_name} dự thay {p.stands_in_for.title or p.stands_in_for.full_name}"
             )
-        (present if p.present else absent).append(label)
+        if p.present:
+            present.append(label)
+        elif p.user.has_role("member"):  # absence is recorded for members, not for staff and guests
+            absent.append(label)
     all_votes = db.session.scalars(
         select(Vote).where(Vote.meeting_id == meeting.id, Vote.status == "closed").order_by(Vote.id)
     ).all()

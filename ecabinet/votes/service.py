@@ -14,16 +14,23 @@ from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
-from ecabinet.meetings.models import AgendaItem, Meeting
+from ecabinet.meetings.models import AgendaItem
 from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
 
 DEFAULT_OPTIONS = ["yes", "no", "abstain"]
 
 
-def eligible_members(meeting: Meeting) -> list[User]:
+def eligible_members(vote: Vote) -> list[User]:
     """Who votes: the meeting's participants holding the member role (observers, clerks and
-    stand-ins without the role speak but do not vote)."""
-    return [p.user for p in meeting.participants if p.user.has_role("member") and p.user.active]
+    stand-ins without the role speak but do not vote) who may see what the vote is about — on a
+    confidential item, only those cleared for it, or no majority could ever be reached."""
+    return [
+        p.user
+        for p in vote.meeting.participants
+        if p.user.has_role("member")
+        and p.user.active
+        and (vote.agenda_item is None or access.can_see_item(p.user, vote.agenda_item))
+    ]
 
 
 def get_vote(user: User, vote_id: int) -> Vote:
@@ -121,7 +128,7 @@ def open_vote(user: User, vote_id: int) -> Vote:
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
     vote.status = "open"
     vote.opened_at = utcnow()
-    vote.eligible = len(eligible_members(vote.meeting))
+    vote.eligible = len(eligible_members(vote))
     audit.record(user, "vote.open", vote)
     publisher.publish(vote.meeting, "vote.opened", _public(vote), vote.agenda_item)
     return vote
@@ -277,7 +284,7 @@ def serialize(user: User, vote: Vote) -> dict:
         "options": vote.options,
         "majority": vote.majority,
         "chair_breaks_tie": vote.chair_breaks_tie,
-        "eligible": vote.eligible if vote.status != "draft" else len(eligible_members(vote.meeting)),
+        "eligible": vote.eligible if vote.status != "draft" else len(eligible_members(vote)),
         "cast": current.cast,
         "has_voted": has_voted(user, vote),
     }
