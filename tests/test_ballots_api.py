@@ -297,3 +297,29 @@ def test_answers_on_an_earlier_version_are_flagged(cabinet):
     flags = {a["full_name"]: a["earlier_version"] for a in answers if a["choice"]}
     assert flags == {cabinet.members[0].full_name: True, cabinet.members[1].full_name: False}
     assert_error(cabinet.api(cabinet.outsider).get(f"/documents/{document_id}"), 404)
+
+
+def test_a_ballot_paper_opens_in_the_viewer_and_leads_back_to_the_ballot(client, cabinet):
+    import re
+
+    from tests.conftest import PASSWORD
+
+    sec = cabinet.api(cabinet.secretariat)
+    ballot = _ballot(cabinet)
+    doc = sec.post(
+        f"/ballots/{ballot['id']}/documents", **multipart(make_pdf("Dự thảo"), "du-thao.pdf")
+    ).get_json()
+    sec.post(f"/ballots/{ballot['id']}/send")
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(
+        "/login", data={"csrf_token": token, "username": cabinet.members[0].username, "password": PASSWORD}
+    )
+
+    def back_link(query: str) -> str:
+        page = client.get(f"/documents/{doc['id']}?back={query}")
+        assert page.status_code == 200
+        return re.search(r'class="vw-back" href="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+    assert back_link(f"/ballots/{ballot['id']}") == f"/ballots/{ballot['id']}"
+    assert back_link("//evil.example") == "/ballots"  # another site is never a way back

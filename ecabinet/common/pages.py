@@ -91,16 +91,17 @@ def page_message(exc: DomainError) -> str:
     return by_status.get(exc.status, _("Some of the input is not valid; check the form."))
 
 
-def _safe_next() -> str | None:
-    target = request.form.get("next") or request.args.get("next")
+def _safe_next(field: str = "next") -> str | None:
+    target = request.form.get(field) or request.args.get(field)
     # Only paths on this site: no scheme, no host, no protocol-relative //evil.example.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
 
 
-def safe_next() -> str | None:
-    return _safe_next()
+def safe_next(field: str = "next") -> str | None:
+    """A same-site path from the form or query field (`next` by default), or None."""
+    return _safe_next(field)
 
 
 def checked_ids(field: str) -> list[int]:

@@ -7,9 +7,10 @@ API addresses); the PDF and the annotations come from the same /api/v1 the table
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
-from ecabinet.common.pages import user
+from ecabinet.common.pages import safe_next, user
 from ecabinet.documents import serialize, service
 
 bp = Blueprint("documents_pages", __name__)
@@ -26,7 +27,14 @@ def viewer(document_id: int):
         abort(404)
     page = request.args.get("page", default=1, type=int)
     item = document.agenda_item
-    meeting = item.meeting
+    # A meeting's paper leads back to its agenda item; a ballot's paper (no item) back to where the
+    # reader came from (the ballot pages pass it), else to the ballots.
+    if item is not None:
+        back_url = url_for("meetings_pages.meeting", meeting_id=item.meeting_id) + f"#item-{item.id}"
+        back_label, context = _("Back to the meeting"), item.title
+    else:
+        back_url = safe_next("back") or url_for("ballots_pages.inbox")
+        back_label, context = _("Back"), _("Written-opinion ballot")
     version_query = {} if version is document.latest else {"version": version.number}
     config = {
         "documentId": document.id,
@@ -50,8 +58,9 @@ def viewer(document_id: int):
         "documents/viewer.html",
         document=serialize.document(document, with_versions=True),
         version=serialize.version(version),
-        item=item,
-        meeting=meeting,
+        back_url=back_url,
+        back_label=back_label,
+        context=context,
         config=config,
         file_url=url_for("api.documents.file", document_id=document.id, **version_query),
         annotated_url=url_for("api.annotations.annotated_pdf", document_id=document.id, **version_query),
