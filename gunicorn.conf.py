@@ -17,3 +17,6 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's control socket lives at one fixed path per user; several ecabinet processes on one host
+# (scale-out, tests, benchmarks) would fight over it, and we manage processes with systemd instead.
+control_socket_disable = True

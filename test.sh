@@ -11,13 +11,17 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 
+# Two workers (pytest-xdist): the machines have two cores and much of a test's time is spent waiting
+# on sockets, browsers and servers. PYTEST_WORKERS=0 runs in one process.
+WORKERS=(-n "${PYTEST_WORKERS:-2}")
+
 echo "== test suite on SQLite"
-env -u TEST_DATABASE_URL .venv/bin/python -m pytest "$@"
+env -u TEST_DATABASE_URL .venv/bin/python -m pytest "${WORKERS[@]}" "$@"
 
 PG_URL=${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/ecabinet_test}
 if .venv/bin/python tests/prepare_postgres.py "$PG_URL"; then
   echo "== test suite on PostgreSQL"
-  TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest "$@"
+  TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest "${WORKERS[@]}" "$@"
 elif [ "${REQUIRE_POSTGRES:-0}" = 1 ]; then
   echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but not reachable at $PG_URL" >&2
   exit 1

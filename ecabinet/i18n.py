@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -22,10 +24,11 @@ def compile_catalogs(app: Flask) -> str:
         mo_path.parent.mkdir(parents=True, exist_ok=True)
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file)
-        tmp = mo_path.with_suffix(".tmp")
-        with tmp.open("wb") as mo_file:
+        # A private temporary name: several server processes may start, and compile, at once.
+        fd, tmp = tempfile.mkstemp(dir=mo_path.parent, suffix=".mo.part")
+        with os.fdopen(fd, "wb") as mo_file:
             write_mo(mo_file, catalog)
-        tmp.replace(mo_path)
+        os.replace(tmp, mo_path)
     return str(target)
 
 

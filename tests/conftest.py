@@ -9,18 +9,47 @@ from itertools import count
 
 import pytest
 
-os.environ.setdefault("ECABINET_INSTANCE", tempfile.mkdtemp(prefix="ecabinet-test-instance-"))
+# Each test process its own instance folder (pytest-xdist workers too), never the developer's.
+os.environ["ECABINET_INSTANCE"] = tempfile.mkdtemp(prefix="ecabinet-test-instance-")
 
 from sqlalchemy import text  # noqa: E402
 
 from ecabinet import create_app  # noqa: E402
 from ecabinet.audit.models import HEAD_ROW  # noqa: E402
 from ecabinet.auth import service as auth_service  # noqa: E402
+from ecabinet.ballots import mail  # noqa: E402
 from ecabinet.config import TestConfig  # noqa: E402
+from ecabinet.documents import text_index  # noqa: E402
 from ecabinet.extensions import db, limiter  # noqa: E402
 
 PASSWORD = "correct horse battery"
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def _postgres_url() -> str:
+    """TEST_DATABASE_URL, one database per pytest-xdist worker (created when missing)."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    with psycopg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        dbname="postgres",
+        autocommit=True,
+    ) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _postgres_url()
 _pg_schema_ready = False
 
 
@@ -55,6 +84,10 @@ def app(tmp_path):
         limiter.reset()
     # No app context stays pushed: each request gets its own `g`, as in production.
     yield app
+    # Background work queued by the test (page text, mail) finishes on this app's database before the
+    # database goes, so no connection is left behind in a pool nobody closes.
+    text_index.wait_idle()
+    mail.wait_idle()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
