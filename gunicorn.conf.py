@@ -12,6 +12,9 @@ bind = os.environ.get("ECABINET_BIND", "127.0.0.1:8000")
 workers = 1
 worker_class = "gthread"
 threads = int(os.environ.get("ECABINET_THREADS", "200"))
+# Open connections a worker takes (default 1000): above the threads, so that with every thread holding
+# a websocket the worker still accepts the next page or API call rather than refusing it.
+worker_connections = threads * 2 + 100
 timeout = 120
 graceful_timeout = 20
 keepalive = 5

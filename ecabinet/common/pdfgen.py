@@ -13,16 +13,23 @@ from fpdf import FPDF
 FONTS = Path(__file__).resolve().parent.parent / "fonts"
 
 
-def new_document(orientation: str = "P") -> FPDF:
+FONT_FILES = {
+    ("Serif", ""): "DejaVuSerif.ttf",
+    ("Serif", "B"): "DejaVuSerif-Bold.ttf",
+    ("Serif", "I"): "DejaVuSerif-Italic.ttf",
+    ("Sans", ""): "DejaVuSans.ttf",
+    ("Sans", "B"): "DejaVuSans-Bold.ttf",
+}
+
+
+def new_document(orientation: str = "P", fonts: tuple[tuple[str, str], ...] = tuple(FONT_FILES)) -> FPDF:
+    """An A4 document in points with the named fonts (all by default; reading a font costs time)."""
     pdf = FPDF(orientation=orientation, unit="pt", format="A4")
     pdf.set_margins(56, 56, 56)
     pdf.set_auto_page_break(True, margin=56)
-    pdf.add_font("Serif", "", str(FONTS / "DejaVuSerif.ttf"))
-    pdf.add_font("Serif", "B", str(FONTS / "DejaVuSerif-Bold.ttf"))
-    pdf.add_font("Serif", "I", str(FONTS / "DejaVuSerif-Italic.ttf"))
-    pdf.add_font("Sans", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("Sans", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
-    pdf.set_font("Serif", size=12)
+    for family, style in fonts:
+        pdf.add_font(family, style, str(FONTS / FONT_FILES[family, style]))
+    pdf.set_font(*fonts[0], size=12)
     pdf.set_creator("ecabinet")
     return pdf
 

@@ -40,10 +40,16 @@ class Document(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     agenda_item: Mapped[AgendaItem | None] = relationship(
-        backref=db.backref("documents", order_by="Document.position", cascade="all, delete-orphan")
+        # Loaded with the items, all at once: the agenda, the book and the API list every item's papers.
+        backref=db.backref(
+            "documents", order_by="Document.position", cascade="all, delete-orphan", lazy="selectin"
+        )
     )
     versions: Mapped[list[DocumentVersion]] = relationship(
-        back_populates="document", cascade="all, delete-orphan", order_by="DocumentVersion.number"
+        back_populates="document",
+        cascade="all, delete-orphan",
+        order_by="DocumentVersion.number",
+        lazy="selectin",
     )
     created_by: Mapped[User | None] = relationship()
 

@@ -26,7 +26,7 @@ OVERLAY_SIZE = 600.0  # the overlay is drawn on a square and scaled to each page
 
 @lru_cache(maxsize=256)
 def _overlay_pdf(text: str) -> bytes:
-    pdf = new_document()
+    pdf = new_document(fonts=(("Sans", "B"),))  # one font to read, not five: this runs per reader
     pdf.add_page(format=(OVERLAY_SIZE, OVERLAY_SIZE))
     pdf.set_font("Sans", "B", 26)
     width = pdf.get_string_width(text)

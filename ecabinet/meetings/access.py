@@ -6,7 +6,10 @@ restricted to; for everyone else it does not exist (lists, counts, documents, se
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from ecabinet.auth.models import User
+from ecabinet.extensions import db
 from ecabinet.meetings.models import AgendaItem, Meeting, Participant
 
 
@@ -15,7 +18,13 @@ def is_secretariat(user: User) -> bool:
 
 
 def participant_of(user: User, meeting: Meeting) -> Participant | None:
-    return next((p for p in meeting.participants if p.user_id == user.id), None)
+    # Asked on nearly every request: one indexed row, not the whole list of participants with their
+    # accounts — unless that list is loaded already.
+    if "participants" in meeting.__dict__:
+        return next((p for p in meeting.participants if p.user_id == user.id), None)
+    return db.session.scalar(
+        select(Participant).where(Participant.meeting_id == meeting.id, Participant.user_id == user.id)
+    )
 
 
 def can_see_meeting(user: User, meeting: Meeting) -> bool:
@@ -38,8 +47,11 @@ def can_run_meeting(user: User, meeting: Meeting) -> bool:
 
 
 def can_see_item(user: User, item: AgendaItem) -> bool:
-    if not can_see_meeting(user, item.meeting):
-        return False
+    return can_see_meeting(user, item.meeting) and cleared_for_item(user, item)
+
+
+def cleared_for_item(user: User, item: AgendaItem) -> bool:
+    """The confidentiality half of `can_see_item`, for callers that checked the meeting already."""
     node: AgendaItem | None = item
     while node is not None:
         if node.confidential and not _cleared_for(user, node):

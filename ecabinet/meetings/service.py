@@ -241,18 +241,24 @@ class AgendaEntry:
 def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
     """The agenda in order, depth first, numbered over what this user can see (1, 1.1, 2 …)."""
     entries: list[AgendaEntry] = []
+    if not access.can_see_meeting(user, meeting):
+        return entries
+    # The tree from the meeting's one list of items: no query per item for its children.
+    children: dict[int | None, list[AgendaItem]] = {}
+    for item in meeting.items:
+        children.setdefault(item.parent_id, []).append(item)
 
-    def walk(items: list[AgendaItem], prefix: str, level: int) -> None:
+    def walk(parent_id: int | None, prefix: str, level: int) -> None:
         number = 0
-        for item in sorted(items, key=lambda i: (i.position, i.id)):
-            if not access.can_see_item(user, item):
+        for item in sorted(children.get(parent_id, []), key=lambda i: (i.position, i.id)):
+            if not access.cleared_for_item(user, item):
                 continue
             number += 1
             label = f"{prefix}{number}"
             entries.append(AgendaEntry(item, label, level, number))
-            walk(item.children, f"{label}.", level + 1)
+            walk(item.id, f"{label}.", level + 1)
 
-    walk([i for i in meeting.items if i.parent_id is None], "", 0)
+    walk(None, "", 0)
     return entries
 
 

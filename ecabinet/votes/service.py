@@ -4,33 +4,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, select, update
 
 from ecabinet.audit import service as audit
-from ecabinet.auth.models import User
+from ecabinet.auth.models import User, UserRole
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
-from ecabinet.meetings.models import AgendaItem
+from ecabinet.meetings.models import AgendaItem, Participant
 from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
 
 DEFAULT_OPTIONS = ["yes", "no", "abstain"]
 
 
-def eligible_members(vote: Vote) -> list[User]:
+def count_eligible(vote: Vote) -> int:
     """Who votes: the meeting's participants holding the member role (observers, clerks and
     stand-ins without the role speak but do not vote) who may see what the vote is about — on a
     confidential item, only those cleared for it, or no majority could ever be reached."""
-    return [
-        p.user
-        for p in vote.meeting.participants
-        if p.user.has_role("member")
-        and p.user.active
-        and (vote.agenda_item is None or access.can_see_item(p.user, vote.agenda_item))
-    ]
+    item = vote.agenda_item
+    if item is not None and access.is_confidential(item):
+        return sum(
+            1
+            for p in vote.meeting.participants
+            if p.user.has_role("member") and p.user.active and access.cleared_for_item(p.user, item)
+        )
+    # Counted in the database: a cabinet meeting may have hundreds of participants with their accounts.
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Participant)
+        .join(User, User.id == Participant.user_id)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "member"))
+        .where(Participant.meeting_id == vote.meeting_id, User.active)
+    )
 
 
 def get_vote(user: User, vote_id: int) -> Vote:
@@ -128,7 +136,7 @@ def open_vote(user: User, vote_id: int) -> Vote:
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
     vote.status = "open"
     vote.opened_at = utcnow()
-    vote.eligible = len(eligible_members(vote))
+    vote.eligible = count_eligible(vote)
     audit.record(user, "vote.open", vote)
     publisher.publish(vote.meeting, "vote.opened", _public(vote), vote.agenda_item)
     return vote
@@ -284,7 +292,7 @@ def serialize(user: User, vote: Vote) -> dict:
         "options": vote.options,
         "majority": vote.majority,
         "chair_breaks_tie": vote.chair_breaks_tie,
-        "eligible": vote.eligible if vote.status != "draft" else len(eligible_members(vote)),
+        "eligible": vote.eligible if vote.status != "draft" else count_eligible(vote),
         "cast": current.cast,
         "has_voted": has_voted(user, vote),
     }
