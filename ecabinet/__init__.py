@@ -126,8 +126,10 @@ def _tune_database(engine) -> None:
 
 
 def _request_writes() -> bool:
+    # Outside a request (command line, background work) a transaction is there to write: on SQLite it
+    # takes the lock at once rather than fail on a stale snapshot when another writer got in between.
     if not has_request_context():
-        return False
+        return True
     if request.method in UNSAFE_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint or "")
