@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ecabinet.audit import service as audit
@@ -63,7 +64,9 @@ def issue_token(user: User, days: int, user_agent: str | None = None) -> str:
 
 def user_for_token(raw: str) -> User | None:
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(raw), ApiToken.revoked_at.is_(None))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # every API call asks: token and account in one query
+        .where(ApiToken.token_hash == _token_digest(raw), ApiToken.revoked_at.is_(None))
     )
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None
