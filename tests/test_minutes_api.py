@@ -187,3 +187,21 @@ def test_exports_carry_the_session_record(cabinet):
     notice_text = " ".join(" ".join(p.extract_text().split()) for p in notice.pages)
     assert "THÔNG BÁO KẾT LUẬN" in notice_text and "Chính phủ thống nhất thông qua dự án Luật." in notice_text
     assert "Bộ trưởng trình bày tờ trình." not in notice_text
+
+
+def test_approved_minutes_are_signed_when_the_office_certificate_is_configured(app, cabinet, tmp_path):
+    from tests.test_ballot_report import _ca_and_signer, _validate
+
+    root, cert, key = _ca_and_signer(tmp_path)
+    app.config.update(ECABINET_SIGNING_CERT=str(cert), ECABINET_SIGNING_KEY=str(key))
+    meeting, land, _ = _session(cabinet)
+    clerk = cabinet.api(cabinet.clerk)
+    clerk.put(
+        f"/meetings/{meeting['id']}/minutes",
+        json={"entries": [{"agenda_item_id": land["id"], "decision": "Thông qua."}]},
+    )
+    draft = clerk.get(f"/meetings/{meeting['id']}/minutes.pdf").data
+    assert b"/ByteRange" not in draft  # a draft is not a record yet: unsigned
+    cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/minutes/approve")
+    signed = clerk.get(f"/meetings/{meeting['id']}/minutes.pdf").data
+    assert _validate(signed, root) is True
