@@ -9,63 +9,17 @@ browser here: it drives /usr/bin/chromium.
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.browser import log_in
 from tests.helpers import ok
-from tests.live_server import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 COMMENT = "Đề nghị lùi thời điểm có hiệu lực đến ngày 01/7/2027 để các bộ kịp chuẩn bị."
-
-
-def _sync_playwright():
-    """Playwright's entry point, or a skip (a failure under REQUIRE_BROWSER=1) saying what is missing."""
-    missing = []
-    if not os.access(CHROMIUM, os.X_OK):
-        missing.append(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-        missing.append("the playwright package is not installed (pip install -e '.[browser]')")
-    if missing:
-        reason = "; ".join(missing)
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    return sync_playwright
-
-
-@pytest.fixture
-def server_url(app):
-    with serve(app) as url:
-        yield url
-
-
-@pytest.fixture
-def browser(server_url):
-    # Set up after the server, so torn down before it: the page's requests end before the server does.
-    sync_playwright = _sync_playwright()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _sent_ballot(cabinet, recipients) -> dict:
@@ -94,11 +48,7 @@ def _page(browser, url: str, username: str):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda address: "/login" not in address)
+    log_in(page, url, username)
     return context, page, errors
 
 
