@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ecabinet.errors import DomainError
+from ecabinet.extensions import db
 
 
 def form_action(fallback: Callable[..., str]) -> Callable:
@@ -25,12 +26,10 @@ def form_action(fallback: Callable[..., str]) -> Callable:
             try:
                 result = view(*args, **kwargs)
             except DomainError as exc:
-                from ecabinet.extensions import db
-
                 db.session.rollback()
                 flash(page_message(exc), "error")
-                return redirect(_safe_next() or fallback(**kwargs))
-            return result or redirect(_safe_next() or fallback(**kwargs))
+                return redirect(safe_next() or fallback(**kwargs))
+            return result or redirect(safe_next() or fallback(**kwargs))
 
         return run
 
@@ -91,17 +90,13 @@ def page_message(exc: DomainError) -> str:
     return by_status.get(exc.status, _("Some of the input is not valid; check the form."))
 
 
-def _safe_next(field: str = "next") -> str | None:
+def safe_next(field: str = "next") -> str | None:
+    """A same-site path from the form or query field (`next` by default), or None."""
     target = request.form.get(field) or request.args.get(field)
     # Only paths on this site: no scheme, no host, no protocol-relative //evil.example.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
-
-
-def safe_next(field: str = "next") -> str | None:
-    """A same-site path from the form or query field (`next` by default), or None."""
-    return _safe_next(field)
 
 
 def checked_ids(field: str) -> list[int]:
