@@ -8,11 +8,10 @@ from pydantic import Field, StringConstraints
 from ecabinet.annotations import service
 from ecabinet.annotations.export import annotated_for
 from ecabinet.annotations.models import KINDS
-from ecabinet.common.api import actor, body, created, no_content, query_int, writes
+from ecabinet.common.api import actor, body, created, no_content, query_int, send_pdf, writes
 from ecabinet.common.input import Body
 from ecabinet.common.openapi import doc
 from ecabinet.documents import service as documents
-from ecabinet.documents.api import send_pdf
 
 bp = Blueprint("annotations", __name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, send_file
 from flask_login import current_user
 from pydantic import BaseModel
 
@@ -85,6 +85,15 @@ def download(content: bytes, mimetype: str, filename: str) -> Response:
     """A generated file as an attachment that no shared cache keeps."""
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def send_pdf(path, download_name: str) -> Response:
+    """A stored PDF, with byte ranges for the viewer, that no shared cache keeps."""
+    response = send_file(
+        path, mimetype="application/pdf", download_name=download_name, conditional=True, max_age=0
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, jsonify, request
 
-from ecabinet.common.api import actor, body, created, no_content, query_int, writes
+from ecabinet.common.api import actor, body, created, no_content, query_int, send_pdf, writes
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize, service
@@ -105,14 +105,6 @@ def file(document_id: int):
     version = service.get_version(user, document_id, query_int("version", minimum=1))
     continuing = request.range is not None and request.range.ranges[0][0] > 0
     return send_pdf(download_for(user, version, new_download=not continuing), f"{version.document.title}.pdf")
-
-
-def send_pdf(path, download_name: str):
-    response = send_file(
-        path, mimetype="application/pdf", download_name=download_name, conditional=True, max_age=0
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/meetings/<int:meeting_id>/book.pdf")
