@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, jsonify, request, session
 from flask_login import current_user
-from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from ecabinet.common import sqlite
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
 from ecabinet.errors import error_body, register_error_handlers
 from ecabinet.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -28,6 +28,12 @@ def create_app(config: object | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = (app.config["ECABINET_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, where cookie authentication is used
 
+    embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if embedded:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite.engine_options(
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        )
+
     _import_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
@@ -38,8 +44,9 @@ def create_app(config: object | None = None) -> Flask:
     socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
     _init_login()
     _init_babel(app)
-    with app.app_context():
-        _tune_database(db.engine)
+    if embedded:
+        with app.app_context():
+            sqlite.tune(db.engine, writes=_request_writes)
 
     register_error_handlers(app)
     _register_blueprints(app)
@@ -101,28 +108,6 @@ def _init_babel(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = compile_catalogs(app)
     babel.init_app(app, locale_selector=select_locale)
     register_jinja(app)
-
-
-def _tune_database(engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        # A request that changes something takes the write lock up front, so concurrent writers queue
-        # instead of failing halfway on a stale snapshot; reads stay concurrent.
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _request_writes() else "BEGIN")
 
 
 def _request_writes() -> bool:

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
@@ -64,6 +64,8 @@ def _write_pending(session: Session) -> None:
     pending = unit_of_work.take(session, _QUEUE)
     if not pending:
         return
+    # The transaction's own rows first: the chain's head must be the last lock it takes.
+    session.flush()
     # Bumping the head first takes its row lock: concurrent writers append one after another.
     seq, prev = session.execute(
         update(AuditChainHead)
@@ -72,6 +74,7 @@ def _write_pending(session: Session) -> None:
         .returning(AuditChainHead.seq, AuditChainHead.hash)
     ).one()
     seq -= len(pending)
+    rows = []
     for item in pending:
         seq += 1
         # Round-trip the payload through JSON so the hash covers exactly what is stored.
@@ -79,22 +82,22 @@ def _write_pending(session: Session) -> None:
         digest = entry_hash(
             prev, seq, item.at, item.actor_id, item.action, item.object_type, item.object_id, payload
         )
-        session.add(
-            AuditEntry(
-                seq=seq,
-                at=item.at,
-                actor_id=item.actor_id,
-                action=item.action,
-                object_type=item.object_type,
-                object_id=item.object_id,
-                payload=payload,
-                prev_hash=prev,
-                hash=digest,
-            )
+        rows.append(
+            {
+                "seq": seq,
+                "at": item.at,
+                "actor_id": item.actor_id,
+                "action": item.action,
+                "object_type": item.object_type,
+                "object_id": item.object_id,
+                "payload": payload,
+                "prev_hash": prev,
+                "hash": digest,
+            }
         )
         prev = digest
+    session.execute(insert(AuditEntry), rows)
     session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=prev))
-    session.flush()
 
 
 @dataclass

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.auth.models import User, UserRole
@@ -114,20 +114,23 @@ def _store_pending(session: Session) -> None:
             .values(last_event_seq=Meeting.last_event_seq + len(events))
             .returning(Meeting.last_event_seq)
         ).scalar_one()
-        for seq, event in enumerate(events, start=last - len(events) + 1):
-            row = MeetingEvent(
-                meeting_id=meeting_id,
-                seq=seq,
-                type=event.type,
-                data=event.data,
-                runner_data=event.runner_data,
-                agenda_item_id=event.agenda_item_id,
-                item_confidential=event.item_confidential,
-                at=event.at,
-            )
-            session.add(row)
-            _address(session, row)
-    session.flush()
+        # Plain rows, not ORM objects: every cast of a vote storm writes one, and nothing reads them back here.
+        rows = [
+            {
+                "meeting_id": meeting_id,
+                "seq": seq,
+                "type": event.type,
+                "data": event.data,
+                "runner_data": event.runner_data,
+                "agenda_item_id": event.agenda_item_id,
+                "item_confidential": event.item_confidential,
+                "at": event.at,
+            }
+            for seq, event in enumerate(events, start=last - len(events) + 1)
+        ]
+        session.execute(insert(MeetingEvent), rows)
+        for row in rows:
+            _address(session, MeetingEvent(**row))
 
 
 def _address(session: Session, event: MeetingEvent) -> None:

@@ -96,4 +96,5 @@ def close_vote(vote_id: int):
 def cast(vote_id: int):
     data = body(CastBody)
     user = actor()
-    return created(service.serialize(user, service.cast(user, vote_id, data.choice)))
+    vote, current = service.cast(user, vote_id, data.choice)
+    return created(service.serialize(user, vote, current, voted=True))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.orm import contains_eager
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User, UserRole
@@ -158,22 +159,40 @@ def tally(vote: Vote) -> Tally:
     return Tally(counts, sum(counts.values()))
 
 
-def cast(user: User, vote_id: int, choice: str) -> Vote:
-    vote = db.session.get(Vote, vote_id)
-    if vote is None:
+def cast(user: User, vote_id: int, choice: str) -> tuple[Vote, Tally]:
+    """Record one member's vote; the vote and its tally right after it.
+
+    This is the hot path when every member votes within the same second: the vote, its meeting, the
+    caller's participation and whether they voted already come in one query, and the rows are
+    written without the ORM's flush."""
+    row = db.session.execute(
+        select(Vote, Participant.present, VoteParticipation.user_id)
+        .join(Vote.meeting)
+        .options(contains_eager(Vote.meeting))
+        .outerjoin(
+            Participant, and_(Participant.meeting_id == Vote.meeting_id, Participant.user_id == user.id)
+        )
+        .outerjoin(
+            VoteParticipation,
+            and_(VoteParticipation.vote_id == Vote.id, VoteParticipation.user_id == user.id),
+        )
+        .where(Vote.id == vote_id)
+        # Shared: casts go on side by side, while an open or a close (taking it alone) waits for them.
+        .with_for_update(read=True, of=Vote)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
         raise NotFound(f"Vote {vote_id} not found")
-    # Asked once: this is the hot path when every member votes within the same second.
-    participant = access.participant_of(user, vote.meeting)
-    if participant is None:
+    vote, present, already_voted = row
+    if present is None:
         # The contract answers 403 to a non-participant, whether or not they could see the meeting.
         raise Forbidden("Only the meeting's members vote")
     if vote.meeting.status == "draft" or (
-        vote.agenda_item is not None and not access.cleared_for_item(user, vote.agenda_item)
+        vote.agenda_item_id is not None and not access.cleared_for_item(user, vote.agenda_item)
     ):
         raise NotFound(f"Vote {vote_id} not found")
     if not user.has_role("member"):
         raise Forbidden("Only the members taking part in the meeting vote")
-    _lock(vote, shared=True)
     if vote.status != "open":
         raise Conflict(f"The vote is {vote.status}, not open", code="vote_not_open")
     if choice not in vote.options:
@@ -182,22 +201,23 @@ def cast(user: User, vote_id: int, choice: str) -> Vote:
             code="unknown_choice",
             fields=["choice"],
         )
-    if vote.meeting.require_checkin_to_vote and not participant.present:
+    if vote.meeting.require_checkin_to_vote and not present:
         raise Conflict("Check in to the meeting before voting", code="not_checked_in")
-    if db.session.get(VoteParticipation, (vote.id, user.id)) is not None:
+    if already_voted is not None:
         raise Conflict("You have already voted", code="already_voted")
     # The primary key (vote, member) refuses a second row even when two devices race past the check.
-    db.session.add(
-        VoteParticipation(vote_id=vote.id, user_id=user.id, choice=None if vote.secret else choice)
+    db.session.execute(
+        insert(VoteParticipation).values(
+            vote_id=vote.id, user_id=user.id, choice=None if vote.secret else choice
+        )
     )
-    db.session.flush()
     db.session.execute(
         update(VoteTally)
         .where(VoteTally.vote_id == vote.id, VoteTally.choice == choice)
         .values(count=VoteTally.count + 1)
     )
     # A secret vote's log line says who voted, never how.
-    audit.record(user, "vote.cast", vote, {} if vote.secret else {"choice": choice})
+    audit.record(user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": choice})
     current = tally(vote)
     publisher.publish(
         vote.meeting,
@@ -206,7 +226,7 @@ def cast(user: User, vote_id: int, choice: str) -> Vote:
         vote.agenda_item,
         runner_data={"counts": current.counts},
     )
-    return vote
+    return vote, current
 
 
 def close_vote(user: User, vote_id: int) -> Vote:
@@ -281,8 +301,9 @@ def _public(vote: Vote) -> dict:
     }
 
 
-def serialize(user: User, vote: Vote) -> dict:
-    current = tally(vote)
+def serialize(user: User, vote: Vote, current: Tally | None = None, voted: bool | None = None) -> dict:
+    """The vote as `user` sees it; a caller that just counted or cast passes what it knows."""
+    current = current or tally(vote)
     out = {
         "id": vote.id,
         "meeting_id": vote.meeting_id,
@@ -295,7 +316,7 @@ def serialize(user: User, vote: Vote) -> dict:
         "chair_breaks_tie": vote.chair_breaks_tie,
         "eligible": vote.eligible if vote.status != "draft" else count_eligible(vote),
         "cast": current.cast,
-        "has_voted": has_voted(user, vote),
+        "has_voted": has_voted(user, vote) if voted is None else voted,
     }
     if vote.status == "closed" or access.can_run_meeting(user, vote.meeting):
         out["counts"] = current.counts
