@@ -206,6 +206,12 @@ def process_status(pid: int | str = "self") -> dict[str, str]:
     return out
 
 
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU time a process has used so far (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mib(pid: int | str = "self") -> float:
     return int(process_status(pid)["VmRSS"].split()[0]) / 1024
 

@@ -157,7 +157,9 @@ def run(
             timeout=30,
         )
         opened.raise_for_status()
+        cpu_before = [harness.cpu_seconds(s.worker_pid()) for s in servers]
         results = asyncio.run(storm(servers, state["vote_id"], tokens, spread))
+        cpu_used = sum(harness.cpu_seconds(s.worker_pid()) for s in servers) - sum(cpu_before)
         counted = check(state, servers[-1], runner)
         memory = [s.worker_status() for s in servers]
         errors = [s.errors() for s in servers]
@@ -181,6 +183,7 @@ def run(
     print(f"  {members} members logged in through the API in {login_s:.1f} s")
     print(f"  casts sent over {max(sent) - min(sent):.2f} s; cast latency {harness.summary_ms(latencies)}")
     print(f"  answered 201: {len(accepted)}; failed: {len(failed)} {statuses or ''}")
+    print(f"  server CPU during the storm: {cpu_used:.2f} s, {cpu_used / len(results) * 1000:.2f} ms a cast")
     print(
         f"  recorded: {len(recorded)} members in the database, {rows} rows, tallies add up to {counted['db_tally']}; "
         f"GET /votes/<id>: cast {counted['api_cast']}, {len(counted['api_voters'])} voters"

@@ -115,10 +115,8 @@ def _request_writes() -> bool:
     # takes the lock at once rather than fail on a stale snapshot when another writer got in between.
     if not has_request_context():
         return True
-    if request.method in UNSAFE_METHODS:
-        return True
     view = current_app.view_functions.get(request.endpoint or "")
-    return getattr(view, "_writes", False)
+    return getattr(view, "_writes", request.method in UNSAFE_METHODS)
 
 
 def _register_blueprints(app: Flask) -> None:

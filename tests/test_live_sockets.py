@@ -140,6 +140,25 @@ def test_every_tablet_follows_the_session(cabinet, live):
     assert missed[-1]["type"] == "vote.closed"
 
 
+def test_a_secret_votes_running_counts_reach_the_runners_live_only(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("in_progress")
+    member, chair = tablet(cabinet.members[0]), tablet(cabinet.chair)
+    start_seq = chair.join(meeting["id"])["seq"]
+    member.join(meeting["id"])
+    sec = cabinet.api(cabinet.secretariat)
+    vote = sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Bỏ phiếu kín?", "secret": True})
+    sec.post(f"/votes/{vote.get_json()['id']}/open")
+    cabinet.api(cabinet.members[1]).post(f"/votes/{vote.get_json()['id']}/cast", json={"choice": "no"})
+    assert chair.next("vote.progress")["data"]["counts"] == {"yes": 0, "no": 1, "abstain": 0}
+    assert "counts" not in member.next("vote.progress")["data"]
+    replayed = (
+        cabinet.api(cabinet.chair).get(f"/meetings/{meeting['id']}/events?after={start_seq}").get_json()
+    )
+    progress = [e for e in replayed if e["type"] == "vote.progress"]
+    assert progress and all("counts" not in e["data"] for e in progress)  # not stored, so not replayed
+
+
 def test_confidential_events_are_redacted_with_the_same_seq(cabinet, live):
     _, tablet = live
     meeting = cabinet.meeting("published")

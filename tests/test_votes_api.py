@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select, text
 
 from ecabinet.extensions import db
+from ecabinet.live.models import MeetingEvent
 from ecabinet.votes.models import VoteParticipation
 from tests.helpers import assert_error
 
@@ -155,6 +156,11 @@ def test_secret_vote_keeps_no_link_between_member_and_choice(app, cabinet, sessi
             assert not any(f'"user_id": {m}' in blob or f"'{m}'" in blob for m in member_ids)
         columns = db.session.execute(text("SELECT * FROM vote_participations")).keys()
         assert set(columns) == {"vote_id", "user_id", "choice"}
+        # Running counts stored beside the audit log's times of casting would tie members to choices.
+        stored = db.session.scalars(
+            select(MeetingEvent.runner_data).where(MeetingEvent.type == "vote.progress")
+        ).all()
+        assert len(stored) >= 1 and all(r is None for r in stored)
 
 
 def test_concurrent_casts_from_two_devices_count_once(app, cabinet, session):

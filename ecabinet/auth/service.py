@@ -63,10 +63,15 @@ def issue_token(user: User, days: int, user_agent: str | None = None) -> str:
 
 
 def user_for_token(raw: str) -> User | None:
-    token = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))  # every API call asks: token and account in one query
-        .where(ApiToken.token_hash == _token_digest(raw), ApiToken.revoked_at.is_(None))
+    # Every API call asks: token, account and roles in one query.
+    token = (
+        db.session.execute(
+            select(ApiToken)
+            .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+            .where(ApiToken.token_hash == _token_digest(raw), ApiToken.revoked_at.is_(None))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
     if token is None or token.expires_at <= utcnow() or not token.user.active:
         return None

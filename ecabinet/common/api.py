@@ -56,6 +56,13 @@ def writes(view: Callable) -> Callable:
     return view
 
 
+def written_in_batches(view: Callable) -> Callable:
+    """Mark a POST whose change a batch writer makes (`common.batching`), not the request itself: its
+    own transaction only reads, and on SQLite it must not hold the write lock the writer waits for."""
+    view._writes = False
+    return view
+
+
 def actor():
     """The logged-in user as a plain model object for the services."""
     return current_user._get_current_object()

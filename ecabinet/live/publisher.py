@@ -53,6 +53,7 @@ class _Pending:
     type: str
     data: dict
     runner_data: dict | None
+    store_runner_data: bool
     agenda_item_id: int | None
     item_confidential: bool
     at: datetime = field(default_factory=utcnow)
@@ -71,7 +72,12 @@ def user_room(user_id: int) -> str:
 
 
 def publish(
-    meeting: Meeting, type: str, data: dict, item: AgendaItem | None = None, runner_data: dict | None = None
+    meeting: Meeting,
+    type: str,
+    data: dict,
+    item: AgendaItem | None = None,
+    runner_data: dict | None = None,
+    store_runner_data: bool = True,
 ) -> None:
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown live event type {type!r}")
@@ -80,7 +86,9 @@ def publish(
     item_id = item.id if item is not None else None
     confidential = item is not None and access.is_confidential(item)
     unit_of_work.queue(
-        db.session(), _QUEUE, _Pending(meeting.id, type, data, runner_data, item_id, confidential)
+        db.session(),
+        _QUEUE,
+        _Pending(meeting.id, type, data, runner_data, store_runner_data, item_id, confidential),
     )
 
 
@@ -128,7 +136,13 @@ def _store_pending(session: Session) -> None:
             }
             for seq, event in enumerate(events, start=last - len(events) + 1)
         ]
-        session.execute(insert(MeetingEvent), rows)
+        session.execute(
+            insert(MeetingEvent),
+            [
+                {**row, "runner_data": row["runner_data"] if event.store_runner_data else None}
+                for row, event in zip(rows, events, strict=True)
+            ],
+        )
         for row in rows:
             _address(session, MeetingEvent(**row))
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
 
-from ecabinet.common.api import actor, body, created
+from ecabinet.common.api import actor, body, created, written_in_batches
 from ecabinet.common.input import Body, Id, LongText
 from ecabinet.common.openapi import doc
 from ecabinet.votes import service
@@ -85,6 +85,7 @@ def close_vote(vote_id: int):
 
 
 @bp.post("/votes/<int:vote_id>/cast")
+@written_in_batches
 @doc(
     "Cast your vote (once; final)",
     who="member taking part",
@@ -96,5 +97,4 @@ def close_vote(vote_id: int):
 def cast(vote_id: int):
     data = body(CastBody)
     user = actor()
-    vote, current = service.cast(user, vote_id, data.choice)
-    return created(service.serialize(user, vote, current, voted=True))
+    return created(service.cast(user, vote_id, data.choice))

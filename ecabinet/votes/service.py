@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, insert, select, update
@@ -9,8 +11,9 @@ from sqlalchemy.orm import contains_eager
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User, UserRole
+from ecabinet.common import batching
 from ecabinet.common.time import utcnow
-from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
+from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
@@ -159,38 +162,116 @@ def tally(vote: Vote) -> Tally:
     return Tally(counts, sum(counts.values()))
 
 
-def cast(user: User, vote_id: int, choice: str) -> tuple[Vote, Tally]:
-    """Record one member's vote; the vote and its tally right after it.
+@dataclass(frozen=True)
+class _Cast:
+    vote_id: int
+    user_id: int
+    choice: str
 
-    This is the hot path when every member votes within the same second: the vote, its meeting, the
-    caller's participation and whether they voted already come in one query, and the rows are
-    written without the ORM's flush."""
-    row = db.session.execute(
-        select(Vote, Participant.present, VoteParticipation.user_id)
+
+def cast(user: User, vote_id: int, choice: str) -> dict:
+    """Record one member's vote (once, final); the vote as they now see it.
+
+    Written together with the other casts arriving at the same moment (`common.batching`): when a
+    whole cabinet votes within a second, one transaction per cast would spend its time taking the
+    lock and chaining the audit log rather than counting."""
+    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, user.id, choice))
+
+
+def _record_casts(casts: Sequence[_Cast]) -> list[dict | DomainError]:
+    """Per cast, the vote as its member now sees it, or why it was refused."""
+    results: list[dict | DomainError] = [NotFound() for _ in casts]
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({c.user_id for c in casts})))}
+    by_vote: dict[int, list[int]] = {}
+    for n, c in enumerate(casts):
+        by_vote.setdefault(c.vote_id, []).append(n)
+    for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise
+        _record_casts_of_vote(
+            vote_id, [(n, casts[n], users[casts[n].user_id]) for n in by_vote[vote_id]], results
+        )
+    return results
+
+
+def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], results: list) -> None:
+    vote = db.session.execute(
+        select(Vote)
         .join(Vote.meeting)
         .options(contains_eager(Vote.meeting))
-        .outerjoin(
-            Participant, and_(Participant.meeting_id == Vote.meeting_id, Participant.user_id == user.id)
-        )
-        .outerjoin(
-            VoteParticipation,
-            and_(VoteParticipation.vote_id == Vote.id, VoteParticipation.user_id == user.id),
-        )
         .where(Vote.id == vote_id)
         # Shared: casts go on side by side, while an open or a close (taking it alone) waits for them.
         .with_for_update(read=True, of=Vote)
         .execution_options(populate_existing=True)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"Vote {vote_id} not found")
-    vote, present, already_voted = row
+    ).scalar_one_or_none()
+    if vote is None:
+        for n, _, _ in casts:
+            results[n] = NotFound(f"Vote {vote_id} not found")
+        return
+    user_ids = [c.user_id for _, c, _ in casts]
+    present = dict(
+        db.session.execute(
+            select(Participant.user_id, Participant.present).where(
+                Participant.meeting_id == vote.meeting_id, Participant.user_id.in_(user_ids)
+            )
+        ).all()
+    )
+    voted = set(
+        db.session.scalars(
+            select(VoteParticipation.user_id).where(
+                VoteParticipation.vote_id == vote.id, VoteParticipation.user_id.in_(user_ids)
+            )
+        )
+    )
+    accepted = []
+    for n, c, user in casts:
+        try:
+            _check_cast(user, vote, c.choice, present.get(user.id), user.id in voted)
+        except DomainError as refused:
+            results[n] = refused
+            continue
+        voted.add(user.id)  # a second device's cast in the same batch is a second vote
+        accepted.append((n, c, user))
+    if not accepted:
+        return
+    # The primary key (vote, member) refuses a second row even if another process wrote one meanwhile.
+    db.session.execute(
+        insert(VoteParticipation),
+        [
+            {"vote_id": vote.id, "user_id": user.id, "choice": None if vote.secret else c.choice}
+            for _, c, user in accepted
+        ],
+    )
+    for choice, count in Counter(c.choice for _, c, _ in accepted).items():
+        db.session.execute(
+            update(VoteTally)
+            .where(VoteTally.vote_id == vote.id, VoteTally.choice == choice)
+            .values(count=VoteTally.count + count)
+        )
+    for _, c, user in accepted:
+        # A secret vote's log line says who voted, never how.
+        audit.record(user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
+    current = tally(vote)
+    publisher.publish(
+        vote.meeting,
+        "vote.progress",
+        {"vote_id": vote.id, "cast": current.cast, "eligible": vote.eligible},
+        vote.agenda_item,
+        runner_data={"counts": current.counts},
+        # Stored beside the audit log's times of casting, a secret vote's running counts would tie
+        # members to choices: the runners get them live only.
+        store_runner_data=not vote.secret,
+    )
+    for n, _, user in accepted:
+        results[n] = serialize(user, vote, current, voted=True)
+
+
+def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, already_voted: bool) -> None:
     if present is None:
         # The contract answers 403 to a non-participant, whether or not they could see the meeting.
         raise Forbidden("Only the meeting's members vote")
     if vote.meeting.status == "draft" or (
         vote.agenda_item_id is not None and not access.cleared_for_item(user, vote.agenda_item)
     ):
-        raise NotFound(f"Vote {vote_id} not found")
+        raise NotFound(f"Vote {vote.id} not found")
     if not user.has_role("member"):
         raise Forbidden("Only the members taking part in the meeting vote")
     if vote.status != "open":
@@ -203,30 +284,8 @@ def cast(user: User, vote_id: int, choice: str) -> tuple[Vote, Tally]:
         )
     if vote.meeting.require_checkin_to_vote and not present:
         raise Conflict("Check in to the meeting before voting", code="not_checked_in")
-    if already_voted is not None:
+    if already_voted:
         raise Conflict("You have already voted", code="already_voted")
-    # The primary key (vote, member) refuses a second row even when two devices race past the check.
-    db.session.execute(
-        insert(VoteParticipation).values(
-            vote_id=vote.id, user_id=user.id, choice=None if vote.secret else choice
-        )
-    )
-    db.session.execute(
-        update(VoteTally)
-        .where(VoteTally.vote_id == vote.id, VoteTally.choice == choice)
-        .values(count=VoteTally.count + 1)
-    )
-    # A secret vote's log line says who voted, never how.
-    audit.record(user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": choice})
-    current = tally(vote)
-    publisher.publish(
-        vote.meeting,
-        "vote.progress",
-        {"vote_id": vote.id, "cast": current.cast, "eligible": vote.eligible},
-        vote.agenda_item,
-        runner_data={"counts": current.counts},
-    )
-    return vote, current
 
 
 def close_vote(user: User, vote_id: int) -> Vote:

@@ -221,7 +221,8 @@
       known = { id: id, cast: 0, status: "draft" };
       state.votes.push(known);
     }
-    for (var key in vote) if (key !== "vote_id") known[key] = vote[key];
+    // A replayed secret-vote event carries no counts (they are not stored): keep the live ones shown.
+    for (var key in vote) if (key !== "vote_id" && vote[key] !== undefined) known[key] = vote[key];
     renderVotes();
     return known;
   }
