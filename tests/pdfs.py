@@ -1,8 +1,10 @@
-"""PDFs made on the spot for tests: Vietnamese text, encrypted, broken."""
+"""PDFs made on the spot for tests: Vietnamese text, encrypted, broken, written byte by byte."""
 
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from functools import lru_cache
 
 from pypdf import PdfReader, PdfWriter
@@ -31,6 +33,58 @@ def encrypted_pdf() -> bytes:
 def broken_pdf() -> bytes:
     good = make_pdf("Hỏng")
     return good[:20] + b"\x00garbage\xff" * 50
+
+
+def handmade_pdf(objects: dict[int, bytes], compressed: frozenset[int] = frozenset()) -> bytes:
+    """A PDF written byte by byte from its objects' text (object 1 the catalog). The objects in
+    `compressed` go into an object stream, and then the cross-reference table is a stream too, as
+    in the files many office suites write."""
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    offsets = {}
+    for number, text in objects.items():
+        if number not in compressed:
+            offsets[number] = len(out)
+            out += b"%d 0 obj\n%s\nendobj\n" % (number, text)
+    size = max(objects) + 1
+    if not compressed:
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % size
+        for number in range(1, size):
+            out += b"%010d 00000 n \n" % offsets[number] if number in offsets else b"0000000000 65535 f \n"
+        out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+        return bytes(out)
+    members = sorted(compressed)
+    index, body = [], b""
+    for number in members:
+        index.append(b"%d %d" % (number, len(body)))
+        body += objects[number] + b"\n"
+    head = b" ".join(index) + b"\n"
+    data = zlib.compress(head + body)
+    stream_number, xref_number = size, size + 1
+    offsets[stream_number] = len(out)
+    out += b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n" % (
+        stream_number,
+        len(members),
+        len(head),
+        len(data),
+    )
+    out += data + b"\nendstream\nendobj\n"
+    offsets[xref_number] = len(out)
+    rows = b"".join(
+        struct.pack(">BIH", 2, stream_number, members.index(n))
+        if n in compressed
+        else struct.pack(">BIH", 1, offsets[n], 0)
+        if n in offsets
+        else struct.pack(">BIH", 0, 0, 65535)
+        for n in range(xref_number + 1)
+    )
+    out += b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % (
+        xref_number,
+        xref_number + 1,
+        len(rows),
+    )
+    out += rows + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[xref_number]
+    return bytes(out)
 
 
 BOUNDARY = "ecabinet-test-boundary-7d41"

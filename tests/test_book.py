@@ -7,6 +7,7 @@ import time
 
 from pypdf import PdfReader
 
+from ecabinet.common.pdfgen import new_document, to_bytes
 from tests.helpers import assert_error
 from tests.pdfs import make_pdf, new_version, upload
 
@@ -62,9 +63,48 @@ def test_each_member_gets_the_book_they_may_see(cabinet):
     # Page labels: roman for the front matter, then 1…n across every document.
     assert other.page_labels[:3] == ["i", "ii", "1"] and other.page_labels[-1] == "6"
     assert "6 / 6" in other.pages[-1].extract_text()
+    assert [f"{n} / 6" in page.extract_text() for n, page in enumerate(other.pages[front:], 1)] == [True] * 6
     # The confidential part carries the cleared member's name; the rest does not.
     assert f"Bản của {cabinet.members[0].full_name}" in cleared.pages[-1].extract_text()
     assert "Bản của" not in cleared.pages[2].extract_text()
+    # The stamps are objects of their own, written once and shared by every page.
+    body = cleared.pages[front:]
+    assert len({p["/Resources"]["/Font"].raw_get("/ECPN").idnum for p in body}) == 1
+    assert len({p.raw_get("/Contents")[0].idnum for p in body}) == 1
+    assert [p["/Resources"].get("/XObject", {}).get("/ECWM") is not None for p in body] == [False] * 6 + [
+        True
+    ]
+
+
+def test_the_book_carries_each_papers_images_and_fonts_as_they_are(cabinet):
+    from PIL import Image
+
+    pdf = new_document()
+    pdf.add_page()
+    pdf.image(Image.radial_gradient("L").resize((64, 64)), x=56, y=120, w=200)
+    pdf.set_font("Serif", size=14)
+    pdf.cell(0, 20, "Bản đồ quy hoạch sử dụng đất")
+    scan = to_bytes(pdf)
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"], "Quy hoạch")
+    upload(cabinet.api(cabinet.secretariat), item["id"], scan, title="Bản đồ")
+    book = PdfReader(
+        io.BytesIO(cabinet.api(cabinet.members[1]).get(f"/meetings/{meeting['id']}/book.pdf").data)
+    )
+    source = PdfReader(io.BytesIO(scan)).pages[0]
+    page = book.pages[-1]
+    assert "Bản đồ quy hoạch sử dụng đất" in page.extract_text()
+    assert [i.data for i in page.images] == [i.data for i in source.images]
+    [font] = [f for f in page["/Resources"]["/Font"].values() if f.get_object()["/Subtype"] == "/Type0"]
+    [original] = source["/Resources"]["/Font"].values()
+    descriptor = "/DescendantFonts", 0, "/FontDescriptor", "/FontFile2"
+
+    def program(f):
+        for key in descriptor:
+            f = f.get_object()[key]
+        return f.get_object().get_data()
+
+    assert program(font) == program(original)
 
 
 def test_repeat_is_served_from_the_cache_and_a_new_version_rebuilds(cabinet):

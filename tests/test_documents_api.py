@@ -6,7 +6,8 @@ import io
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from pypdf.constants import PageLabelStyle
 
 from ecabinet.documents import text_index
 from tests.helpers import assert_error
@@ -181,6 +182,24 @@ def test_watermark_policy_all_stamps_every_download(cabinet, meeting):
     # One shared overlay object, not one per page.
     forms = {p["/Resources"]["/XObject"].raw_get("/ECWM").idnum for p in pdf.pages}
     assert len(forms) == 1
+
+
+def test_a_watermarked_copy_keeps_the_documents_outline_labels_and_information(cabinet, meeting):
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf("Mở đầu", "Điều 1", "Điều 2"))))
+    writer.add_outline_item(title="Chương I. Quy định chung", page_number=1)
+    writer.set_page_label(0, 0, style=PageLabelStyle.UPPERCASE_LETTER)
+    writer.set_page_label(1, 2, style=PageLabelStyle.DECIMAL)
+    writer.add_metadata({"/Title": "Tờ trình Luật Đất đai"})
+    source = io.BytesIO()
+    writer.write(source)
+    sec = cabinet.api(cabinet.secretariat)
+    doc = upload(sec, meeting["secret"]["id"], source.getvalue()).get_json()
+    copy = PdfReader(io.BytesIO(cabinet.api(cabinet.members[0]).get(f"/documents/{doc['id']}/file").data))
+    assert "Bản của" in copy.pages[1].extract_text() and "Điều 1" in copy.pages[1].extract_text()
+    assert [entry.title for entry in copy.outline] == ["Chương I. Quy định chung"]
+    assert copy.get_destination_page_number(copy.outline[0]) == 1
+    assert copy.page_labels == ["A", "1", "2"]
+    assert copy.metadata.title == "Tờ trình Luật Đất đai"
 
 
 def test_search_is_accent_insensitive_and_names_pages(cabinet, meeting):

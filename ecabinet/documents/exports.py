@@ -8,23 +8,25 @@ read, and any change to the content makes a new key.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from pypdf import PdfReader, PdfWriter
-from pypdf.constants import PageLabelStyle
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.common.time import utcnow
 from ecabinet.documents import service
+from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
 from ecabinet.documents.stamping import Stamper
 from ecabinet.errors import Forbidden
@@ -48,11 +50,17 @@ def _cache_key(*parts) -> str:
     ).hexdigest()
 
 
-def _write_atomically(path: Path, writer: PdfWriter) -> None:
+@contextmanager
+def _atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A file that appears at `path` whole, or not at all."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as out:
-        writer.write(out)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as out:
+            yield out
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def watermark_text(user: User, when: datetime | None = None) -> str:
@@ -79,11 +87,19 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
         return original
     target = _cache_dir() / f"doc-{_cache_key(version.sha256, user.id, user.full_name)}.pdf"
     if not target.exists():
-        writer = PdfWriter(clone_from=original)
-        stamper = Stamper(writer, watermark_text(user))
-        for page in writer.pages:
-            stamper.stamp(page)
-        _write_atomically(target, writer)
+        with _atomic_output(target) as out:
+            pdf = Assembler(out)
+            stamper = Stamper(pdf, watermark_text(user))
+            with pdf.source(original) as reader:
+                for page in reader.pages:
+                    stamper.stamp(page)
+                pdf.add_pages(reader.pages)
+                # The rest of the document comes along: its outline, links, forms, page labels.
+                root = reader.root_object
+                pdf.finish(
+                    {key: value for key, value in root.items() if key not in ("/Type", "/Pages")},
+                    reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None,
+                )
     if new_download:
         audit.record(
             user, "document.download", version.document, {"version": version.number, "watermarked": True}
@@ -126,42 +142,37 @@ def book_for(user: User, meeting_id: int) -> Path:
 
 
 def _build_book(user: User, meeting: Meeting, contents, stamped: list[bool], target: Path) -> None:
-    writer = PdfWriter()
-    front = PdfReader(_front_matter(meeting, contents))
-    writer.append(front, import_outline=False)
-    front_pages = len(writer.pages)
-    writer.add_outline_item(title="Bìa và chương trình họp", page_number=0)
-    spans: list[tuple[int, int, bool]] = []
-    for (number, item, documents), stamp in zip(contents, stamped, strict=True):
-        start = len(writer.pages)
-        parent = writer.add_outline_item(
-            title=f"{number}. {item.title}", page_number=start if documents else None
+    with _atomic_output(target) as out:
+        pdf = Assembler(out)
+        stamper = Stamper(pdf, watermark_text(user) if any(stamped) else None, number_pages=True)
+        with pdf.source(_front_matter(meeting, contents)) as front:
+            front_pages = len(front.pages)
+            outline = [Bookmark("Bìa và chương trình họp", pdf.add_pages(front.pages)[0])]
+        for (number, item, documents), stamp in zip(contents, stamped, strict=True):
+            children = []
+            for document in documents:
+                with pdf.source(service.file_path(document.latest)) as source:
+                    for page in source.pages:
+                        stamper.stamp(page, watermark=stamp)
+                    children.append(Bookmark(document.title, pdf.add_pages(source.pages)[0]))
+            outline.append(
+                Bookmark(f"{number}. {item.title}", children[0].page if children else None, children)
+            )
+        stamper.write_page_numbers()
+        labels = [NumberObject(0), DictionaryObject({NameObject("/S"): NameObject("/r")})]
+        if pdf.page_count > front_pages:
+            labels += [NumberObject(front_pages), DictionaryObject({NameObject("/S"): NameObject("/D")})]
+        pdf.finish(
+            {
+                "/Outlines": pdf.add_outline(outline),
+                "/PageLabels": DictionaryObject({NameObject("/Nums"): ArrayObject(labels)}),
+                "/PageMode": NameObject("/UseOutlines"),
+            },
+            {"/Title": TextStringObject(meeting.title), "/Creator": TextStringObject("ecabinet")},
         )
-        for document in documents:
-            first = len(writer.pages)
-            writer.append(service.file_path(document.latest), import_outline=False)
-            writer.add_outline_item(title=document.title, page_number=first, parent=parent)
-        if len(writer.pages) > start:
-            spans.append((start, len(writer.pages), stamp))
-    body_pages = len(writer.pages) - front_pages
-    writer.set_page_label(0, front_pages - 1, style=PageLabelStyle.LOWERCASE_ROMAN, start=1)
-    if body_pages:
-        writer.set_page_label(front_pages, len(writer.pages) - 1, style=PageLabelStyle.DECIMAL, start=1)
-    plain = Stamper(writer, None, number_pages=True)
-    marked = Stamper(writer, watermark_text(user), number_pages=True) if any(stamped) else None
-    stamp_of = {}
-    for start, end, stamp in spans:
-        for index in range(start, end):
-            stamp_of[index] = stamp
-    for index in range(front_pages, len(writer.pages)):
-        stamper = marked if stamp_of.get(index) and marked else plain
-        stamper.stamp(writer.pages[index], f"{index - front_pages + 1} / {body_pages}")
-    writer.add_metadata({"/Title": meeting.title, "/Creator": "ecabinet"})
-    writer.page_mode = "/UseOutlines"
-    _write_atomically(target, writer)
 
 
-def _front_matter(meeting: Meeting, contents) -> io.BytesIO:
+def _front_matter(meeting: Meeting, contents) -> bytes:
     pdf = new_document()
     pdf.add_page()
     pdf.set_font("Serif", "B", 13)
@@ -201,4 +212,4 @@ def _front_matter(meeting: Meeting, contents) -> io.BytesIO:
             pdf.set_x(56 + 18 * depth)
             pdf.multi_cell(0, 15, line, new_x="LMARGIN", new_y="NEXT")
         pdf.ln(4)
-    return io.BytesIO(to_bytes(pdf))
+    return to_bytes(pdf)

@@ -6,13 +6,10 @@ overlay is added to the file once, and each page gets only a few bytes: `q … c
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 
-from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
-    DecodedStreamObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
@@ -20,6 +17,7 @@ from pypdf.generic import (
 )
 
 from ecabinet.common.pdfgen import new_document, to_bytes
+from ecabinet.documents.assembly import Assembler
 
 OVERLAY_SIZE = 600.0  # the overlay is drawn on a square and scaled to each page
 
@@ -36,33 +34,30 @@ def _overlay_pdf(text: str) -> bytes:
     return to_bytes(pdf)
 
 
-def _stream(writer: PdfWriter, data: bytes) -> IndirectObject:
-    stream = DecodedStreamObject()
-    stream.set_data(data)
-    return writer._add_object(stream)
-
-
 class Stamper:
-    """Adds one watermark and/or page numbers to pages of a writer, sharing every object it can."""
+    """Adds one watermark and/or page numbers to pages of an assembled PDF, sharing every object it can."""
 
-    def __init__(self, writer: PdfWriter, watermark: str | None, number_pages: bool = False):
-        self.writer = writer
+    def __init__(self, pdf: Assembler, watermark: str | None, number_pages: bool = False):
+        self.pdf = pdf
         self.form = self._form(watermark) if watermark else None
-        self.number_pages = number_pages
         self.font = self._helvetica() if number_pages else None
-        self.open = _stream(writer, b"q\n")
-        self.close = _stream(writer, b"Q\n")
+        self.open = pdf.add_stream(b"q\n")
+        self.close = pdf.add_stream(b"Q\n")
         self._placements: dict[tuple, IndirectObject] = {}
+        self._numbered: list[tuple[int, float, float]] = []  # object number, centre and foot of the page
 
     def _form(self, text: str) -> IndirectObject:
-        page = PdfReader(io.BytesIO(_overlay_pdf(text))).pages[0]
-        form = DecodedStreamObject()
-        form.set_data(page.get_contents().get_data())
-        form[NameObject("/Type")] = NameObject("/XObject")
-        form[NameObject("/Subtype")] = NameObject("/Form")
-        form[NameObject("/BBox")] = RectangleObject([0, 0, OVERLAY_SIZE, OVERLAY_SIZE])
-        form[NameObject("/Resources")] = page["/Resources"].clone(self.writer)
-        return self.writer._add_object(form)
+        with self.pdf.source(_overlay_pdf(text)) as overlay:
+            page = overlay.pages[0]
+            form = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Form"),
+                    NameObject("/BBox"): RectangleObject([0, 0, OVERLAY_SIZE, OVERLAY_SIZE]),
+                    NameObject("/Resources"): page.raw_get("/Resources"),
+                }
+            )
+            return self.pdf.add_stream(page.get_contents().get_data(), form)
 
     def _helvetica(self) -> IndirectObject:
         font = DictionaryObject(
@@ -73,7 +68,7 @@ class Stamper:
                 NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
             }
         )
-        return self.writer._add_object(font)
+        return self.pdf.add(font)
 
     def _watermark_placement(self, box: RectangleObject) -> IndirectObject:
         x0, y0, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
@@ -82,38 +77,46 @@ class Stamper:
             scale = min(width, height) / OVERLAY_SIZE
             dx = x0 + (width - OVERLAY_SIZE * scale) / 2
             dy = y0 + (height - OVERLAY_SIZE * scale) / 2
-            self._placements[key] = _stream(
-                self.writer, f"q {scale:.4f} 0 0 {scale:.4f} {dx:.2f} {dy:.2f} cm /ECWM Do Q\n".encode()
+            self._placements[key] = self.pdf.add_stream(
+                f"q {scale:.4f} 0 0 {scale:.4f} {dx:.2f} {dy:.2f} cm /ECWM Do Q\n".encode()
             )
         return self._placements[key]
 
-    def stamp(self, page, label: str | None = None) -> None:
+    def stamp(self, page, watermark: bool = True) -> None:
+        """Stamp a page before it is added: the watermark (unless `watermark` is False) and, if the
+        stamper numbers pages, a place for its number, written by `write_page_numbers`."""
         parts = ArrayObject([self.open])
         if "/Contents" in page:
-            raw = page.raw_get("/Contents")
-            resolved = raw.get_object()
-            parts.extend(resolved) if isinstance(resolved, ArrayObject) else parts.append(raw)
+            contents = page.raw_get("/Contents")
+            if self.pdf.is_array(contents):
+                parts.extend(contents.get_object())
+            else:
+                parts.append(contents)
         parts.append(self.close)
         box = page.mediabox
-        if self.form is not None:
+        if self.form is not None and watermark:
             self._resource(page, "/XObject")[NameObject("/ECWM")] = self.form
             parts.append(self._watermark_placement(box))
-        if label is not None and self.font is not None:
+        if self.font is not None:
             self._resource(page, "/Font")[NameObject("/ECPN")] = self.font
-            x = float(box.left) + float(box.width) / 2 - len(label) * 2.5
-            y = float(box.bottom) + 14
-            text = label.encode("latin-1").replace(b"(", b"\\(").replace(b")", b"\\)")
-            parts.append(
-                _stream(
-                    self.writer,
-                    b"q BT /ECPN 9 Tf 0.35 g "
-                    + f"{x:.2f} {y:.2f}".encode()
-                    + b" Td ("
-                    + text
-                    + b") Tj ET Q\n",
-                )
+            number = self.pdf.reserve()
+            parts.append(number)
+            self._numbered.append(
+                (number.idnum, float(box.left) + float(box.width) / 2, float(box.bottom) + 14)
             )
         page[NameObject("/Contents")] = parts
+
+    def write_page_numbers(self) -> None:
+        """Write "n / N" on each numbered page, in the order they were stamped. N is known only
+        once every page is in, so the pages go first (and their files are closed) and this last."""
+        total = len(self._numbered)
+        for index, (number, centre, y) in enumerate(self._numbered, start=1):
+            label = f"{index} / {total}"
+            x = centre - len(label) * 2.5
+            self.pdf.write_stream(
+                IndirectObject(number, 0, self.pdf),
+                f"q BT /ECPN 9 Tf 0.35 g {x:.2f} {y:.2f} Td ({label}) Tj ET Q\n".encode(),
+            )
 
     @staticmethod
     def _resource(page, kind: str) -> DictionaryObject:
