@@ -124,6 +124,7 @@ async def measure(
                     "client_rss_mib": harness.rss_mib(),
                     "latencies": [],
                     "answered": [],
+                    "rounds": [],
                     "missing": 0,
                     "failed_calls": [],
                 }
@@ -131,6 +132,7 @@ async def measure(
                     outcome = await one_round(fleet, http, trigger, next(votes), timeout=30)
                     row["latencies"] += outcome["latencies"]
                     row["answered"].append(outcome["answered_s"])
+                    row["rounds"].append(outcome["latencies"])
                     row["missing"] += outcome["missing"]
                     if outcome["status"] != 200:
                         row["failed_calls"].append(outcome["status"])
@@ -151,6 +153,8 @@ def describe(row: dict) -> str:
     )
     if row["latencies"]:
         text += f"event {harness.summary_ms(row['latencies'])}, API call p50 {harness.percentile(row['answered'], 50) * 1000:.0f} ms"
+        lasts = ", ".join(f"{max(r, default=0) * 1000:.0f}" for r in row["rounds"])
+        text += f" (each round's last receipt: {lasts} ms)"
     else:
         text += "no event received"
     text += (
@@ -322,7 +326,15 @@ def main() -> None:
         if ours["latencies"] and theirs["latencies"]:
             ratio = harness.percentile(ours["latencies"], 99) / harness.percentile(theirs["latencies"], 99)
             verdict = "met" if ratio <= 1.5 else "MISSED"
-            print(f"  {ours['count']} clients: {ratio:.2f}x ({verdict})")
+            print(f"  {ours['count']} clients: {ratio:.2f}x ({verdict})", end="")
+            # The first event after the tablets joined can cost more (it is shown, not hidden): the
+            # same ratio over the later rounds tells a one-off from a steady cost.
+            later = [[t for r in row["rounds"][1:] for t in r] for row in (ours, theirs)]
+            if all(later):
+                steady = harness.percentile(later[0], 99) / harness.percentile(later[1], 99)
+                print(f"; without each side's first round {steady:.2f}x")
+            else:
+                print()
         else:
             print(f"  {ours['count']} clients: no comparison (an event did not arrive)")
 

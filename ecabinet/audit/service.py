@@ -37,7 +37,8 @@ def record(actor, action: str, obj, payload: dict | None = None) -> None:
     if isinstance(obj, tuple):
         object_type, object_id = obj
     else:
-        db.session.flush()
+        if obj.id is None:  # a new object gets its id when it is written
+            db.session.flush()
         object_type, object_id = obj.__tablename__, obj.id
     unit_of_work.queue(
         db.session(),

@@ -60,21 +60,23 @@ def _may_see(user: User, vote: Vote) -> bool:
     return vote.status != "draft" or access.can_run_meeting(user, vote.meeting)
 
 
-def _run(user: User, vote_id: int, lock: bool = False) -> Vote:
-    vote = get_vote(user, vote_id)
+def _run(user: User, vote_id: int) -> Vote:
+    """The vote, for the chair or the secretariat to open or close: its row locked and read afresh.
+    They take it alone while the casts' writer takes it shared, so that no cast slips in after a
+    close. (SQLite has no row locks; there every writing transaction holds the database's lock.)"""
+    vote = db.session.execute(
+        select(Vote)
+        .join(Vote.meeting)
+        .options(contains_eager(Vote.meeting))
+        .where(Vote.id == vote_id)
+        .with_for_update(of=Vote)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if vote is None or not _may_see(user, vote):
+        raise NotFound(f"Vote {vote_id} not found")
     if not access.can_run_meeting(user, vote.meeting):
         raise Forbidden("Only the chair or the secretariat runs votes")
-    if lock:
-        _lock(vote)
     return vote
-
-
-def _lock(vote: Vote, shared: bool = False) -> None:
-    """Lock the vote's row and reload its status, so that no cast slips in after a close: casts take
-    the lock shared (they go on side by side), opening and closing take it alone. (SQLite has no row
-    locks; there every writing request holds the database's write lock anyway.)"""
-    db.session.execute(select(Vote.id).where(Vote.id == vote.id).with_for_update(read=shared))
-    db.session.refresh(vote, ["status"])
 
 
 def create_vote(
@@ -133,14 +135,14 @@ def create_vote(
 
 
 def open_vote(user: User, vote_id: int) -> Vote:
-    vote = _run(user, vote_id, lock=True)
+    vote = _run(user, vote_id)
     if vote.status != "draft":
         raise Conflict(f"The vote is {vote.status}", code="wrong_vote_state")
     if vote.meeting.status != "in_progress":
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
+    vote.eligible = count_eligible(vote)  # counted before the vote changes, so that it is written once
     vote.status = "open"
     vote.opened_at = utcnow()
-    vote.eligible = count_eligible(vote)
     audit.record(user, "vote.open", vote)
     publisher.publish(vote.meeting, "vote.opened", _public(vote), vote.agenda_item)
     return vote
@@ -289,7 +291,7 @@ def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, alrea
 
 
 def close_vote(user: User, vote_id: int) -> Vote:
-    vote = _run(user, vote_id, lock=True)
+    vote = _run(user, vote_id)
     if vote.status != "open":
         raise Conflict(f"The vote is {vote.status}, not open", code="wrong_vote_state")
     vote.status = "closed"
@@ -382,9 +384,13 @@ def serialize(user: User, vote: Vote, current: Tally | None = None, voted: bool 
     if vote.status == "closed":
         out["passed"] = vote.passed
     if not vote.secret and "counts" in out:
-        rows = db.session.scalars(select(VoteParticipation).where(VoteParticipation.vote_id == vote.id))
-        out["voters"] = {str(r.user_id): r.choice for r in rows}
+        out["voters"] = _voters(vote) if current.cast else {}
     return out
+
+
+def _voters(vote: Vote) -> dict[str, str]:
+    rows = db.session.scalars(select(VoteParticipation).where(VoteParticipation.vote_id == vote.id))
+    return {str(r.user_id): r.choice for r in rows}
 
 
 def named_choices(vote: Vote) -> list[tuple[str, str]]:
