@@ -43,7 +43,7 @@ class _Waiting:
 
 
 class BatchWriter:
-    IDLE_SECONDS = 30  # the thread ends when nothing came for this long, and starts again on demand
+    IDLE_SECONDS = 2  # the thread ends when nothing came for this long, and starts again on demand
 
     def __init__(self, app: Flask, name: str, handler: Handler, max_batch: int = 200):
         self.app = app
