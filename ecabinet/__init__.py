@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ecabinet.common import sqlite
+from ecabinet.common.input import MAX_INT
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
-from ecabinet.errors import error_body, register_error_handlers
+from ecabinet.errors import NotFound, error_body, register_error_handlers
 from ecabinet.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -156,6 +157,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_pages)
     app.register_blueprint(ballots_pages)
     app.register_blueprint(minutes_pages)
+
+    @app.before_request
+    def ids_in_range():
+        """An id in the path larger than any integer column holds names nothing, on a page as in the
+        API: 404 without asking the database, which would fail on it."""
+        if any(isinstance(v, int) and v > MAX_INT for v in (request.view_args or {}).values()):
+            raise NotFound()
 
     @app.before_request
     def protect_cookie_sessions():

@@ -274,3 +274,13 @@ def test_the_meeting_page_goes_live_only_while_the_meeting_is(browser, cabinet):
     assert "Theo dõi người trình bày" in live
     closed = b.text(f"/meetings/{cabinet.meeting('closed')['id']}")
     assert "socket.io.min.js" not in closed and 'id="meeting-live-config"' not in closed
+
+
+def test_pages_with_ids_too_large_for_the_database_are_404(browser, cabinet, subtests):
+    secretariat = browser(cabinet.secretariat)
+    for path in ("/meetings/{}", "/meetings/{}/console", "/ballots/{}", "/admin/users/{}"):
+        for huge in (2**31, 2**63, 10**30):
+            with subtests.test(path=path, id=huge):
+                response = secretariat.get(path.format(huge))
+                assert response.status_code == 404
+                assert "text/html" in response.content_type
