@@ -21,11 +21,13 @@
 
   // --- the API, as the page's scripts call it: the login cookie, the CSRF token in a header ---------
 
-  function ApiError(status, code, message) {
+  // `details`: the rest of the API's error object (e.g. the newer text that a stale save met).
+  function ApiError(status, code, message, details) {
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.message = message;
+    this.details = details || {};
   }
   ApiError.prototype = Object.create(Error.prototype);
   ApiError.prototype.constructor = ApiError;
@@ -51,7 +53,7 @@
           function (data) {
             if (response.ok) return data;
             var error = (data && data.error) || {};
-            throw new ApiError(response.status, error.code || "http_" + response.status, error.message || "");
+            throw new ApiError(response.status, error.code || "http_" + response.status, error.message || "", error);
           },
           function () {
             if (response.ok) return null;

@@ -184,8 +184,9 @@
 
   function refused(error) {
     if (error.status === 409 && error.code === "stale_revision") {
-      // The newer text itself: the API's answer carries it, and a fresh read is at least as new.
-      api("GET", config.minutesUrl).then(openConflict, refused);
+      // The API's answer carries the newer text; read it afresh only if an older server left it out.
+      if (error.details.current) openConflict(error.details.current);
+      else api("GET", config.minutesUrl).then(openConflict, refused);
       return;
     }
     if (error.status === 409 && error.code === "minutes_approved") {
