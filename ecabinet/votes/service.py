@@ -60,18 +60,23 @@ def _may_see(user: User, vote: Vote) -> bool:
     return vote.status != "draft" or access.can_run_meeting(user, vote.meeting)
 
 
-def _run(user: User, vote_id: int) -> Vote:
-    """The vote, for the chair or the secretariat to open or close: its row locked and read afresh.
-    They take it alone while the casts' writer takes it shared, so that no cast slips in after a
+def _locked(vote_id: int, shared: bool = False) -> Vote | None:
+    """The vote and its meeting, read afresh with the vote's row locked: casts take the lock shared
+    (they go on side by side), opening and closing take it alone, so that no cast slips in after a
     close. (SQLite has no row locks; there every writing transaction holds the database's lock.)"""
-    vote = db.session.execute(
+    return db.session.execute(
         select(Vote)
         .join(Vote.meeting)
         .options(contains_eager(Vote.meeting))
         .where(Vote.id == vote_id)
-        .with_for_update(of=Vote)
+        .with_for_update(read=shared, of=Vote)
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def _run(user: User, vote_id: int) -> Vote:
+    """The vote, locked, for the chair or the secretariat to open or close."""
+    vote = _locked(vote_id)
     if vote is None or not _may_see(user, vote):
         raise NotFound(f"Vote {vote_id} not found")
     if not access.can_run_meeting(user, vote.meeting):
@@ -195,15 +200,7 @@ def _record_casts(casts: Sequence[_Cast]) -> list[dict | DomainError]:
 
 
 def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], results: list) -> None:
-    vote = db.session.execute(
-        select(Vote)
-        .join(Vote.meeting)
-        .options(contains_eager(Vote.meeting))
-        .where(Vote.id == vote_id)
-        # Shared: casts go on side by side, while an open or a close (taking it alone) waits for them.
-        .with_for_update(read=True, of=Vote)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    vote = _locked(vote_id, shared=True)
     if vote is None:
         for n, _, _ in casts:
             results[n] = NotFound(f"Vote {vote_id} not found")
