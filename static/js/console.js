@@ -5,14 +5,15 @@
   "use strict";
 
   var L = window.ecabinetLive;
-  var configNode = document.getElementById("console-config");
-  if (!L || !L.VotePanel || !configNode) return;
-  var config = JSON.parse(configNode.textContent);
-  var S = L.strings("live-strings", "console-strings");
+  var page = L && L.VotePanel ? L.livePage("console-config", "console-strings", ".console") : null;
+  if (!page) return;
+  var config = page.config;
+  var S = page.S;
   var API = config.api;
-  var meetingUrl = API + "/meetings/" + config.meetingId;
+  var meetingUrl = page.meetingUrl;
   var h = L.h;
-  var root = document.querySelector(".console");
+  var client = page.client;
+  var $ = page.$;
 
   var state = {
     meeting: config.meeting,
@@ -21,17 +22,6 @@
     speakersItemId: null,
     presenter: { document_id: null, version: null, page: null },
   };
-
-  var client = new L.LiveMeeting({
-    meetingId: config.meetingId,
-    eventsUrl: config.eventsUrl,
-    seq: config.seq,
-    strings: S,
-  });
-
-  function $(selector) {
-    return root.querySelector(selector);
-  }
 
   function complain(error) {
     window.alert(L.fmt(S.failedAction, { message: error.message || error.code }));

@@ -1,7 +1,7 @@
 // The pieces the live pages share: the vote panel, the result chart, speakers' lists and timers.
 //
 // Plain script after live.js; adds to window.ecabinetLive: strings, fmt, h, optionLabel, duration,
-// startTimers, progress, resultChart, speakersList, VotePanel. Every word shown comes from the
+// startTimers, progress, resultChart, speakersList, VotePanel, livePage. Every word shown comes from the
 // page's JSON string blocks (rendered with _() in the reader's language), never from here.
 (function () {
   "use strict";
@@ -18,6 +18,31 @@
       for (var key in table) out[key] = table[key];
     }
     return out;
+  }
+
+  // What a page that follows one meeting starts from: its configuration (the JSON block `configId`),
+  // its strings, its root node and a LiveMeeting for the meeting (not started). Null without the block.
+  function livePage(configId, stringsId, rootSelector) {
+    var configNode = document.getElementById(configId);
+    if (!configNode) return null;
+    var config = JSON.parse(configNode.textContent);
+    var S = strings("live-strings", stringsId);
+    var root = document.querySelector(rootSelector);
+    return {
+      config: config,
+      S: S,
+      meetingUrl: config.api + "/meetings/" + config.meetingId,
+      root: root,
+      $: function (selector) {
+        return root.querySelector(selector);
+      },
+      client: new live.LiveMeeting({
+        meetingId: config.meetingId,
+        eventsUrl: config.eventsUrl,
+        seq: config.seq,
+        strings: S,
+      }),
+    };
   }
 
   // "{cast} of {eligible}" with values; a value that is a DOM node is put in as that node (fmtNodes).
@@ -439,4 +464,5 @@
   live.resultChart = resultChart;
   live.speakersList = speakersList;
   live.VotePanel = VotePanel;
+  live.livePage = livePage;
 })();

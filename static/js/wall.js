@@ -7,27 +7,18 @@
   "use strict";
 
   var L = window.ecabinetLive;
-  var configNode = document.getElementById("wall-config");
-  if (!L || !L.resultChart || !configNode) return;
-  var config = JSON.parse(configNode.textContent);
-  var S = L.strings("live-strings", "wall-strings");
+  var page = L && L.resultChart ? L.livePage("wall-config", "wall-strings", ".wall") : null;
+  if (!page) return;
+  var config = page.config;
+  var S = page.S;
   var API = config.api;
-  var meetingUrl = API + "/meetings/" + config.meetingId;
+  var meetingUrl = page.meetingUrl;
   var h = L.h;
-  var root = document.querySelector(".wall");
+  var root = page.root;
+  var client = page.client;
+  var $ = page.$;
 
   var state = { meeting: config.meeting, vote: null, speakers: [], speakersItemId: null };
-
-  var client = new L.LiveMeeting({
-    meetingId: config.meetingId,
-    eventsUrl: config.eventsUrl,
-    seq: config.seq,
-    strings: S,
-  });
-
-  function $(selector) {
-    return root.querySelector(selector);
-  }
 
   function currentItem() {
     var id = state.meeting.current_agenda_item_id;
