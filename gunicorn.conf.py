@@ -18,7 +18,10 @@ worker_connections = threads * 2 + 100
 timeout = 120
 graceful_timeout = 20
 keepalive = 5
-accesslog = "-"
+# A line per request: "-" for standard output, or a file. Off by default: behind nginx (README) its own
+# access log has every request, and who changed what is in the audit log; formatting and writing the
+# line costs a simple request a fifth of its CPU time, which a burst of votes feels.
+accesslog = os.environ.get("ECABINET_ACCESS_LOG") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # gunicorn's control socket lives at one fixed path per user; several ecabinet processes on one host
 # (scale-out, tests, benchmarks) would fight over it, and we manage processes with systemd instead.
