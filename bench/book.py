@@ -290,24 +290,16 @@ def measured(fn) -> dict:
 
 
 def _profiled(fn, label: str):
-    import cProfile
-    import pstats
-
-    profile = cProfile.Profile()
-    started = time.perf_counter()
-    profile.enable()
-    fn()
-    profile.disable()
-    wall = time.perf_counter() - started
-    out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
-    stats.sort_stats("tottime").print_stats(18)
-    stats.sort_stats("cumulative").print_stats(
-        r"ecabinet|pypdf/_writer|pypdf/_page|pypdf/generic|fpdf/fpdf|sqlalchemy/orm/(session|loading|strategies)",
-        22,
+    wall, report = harness.profiled(
+        fn,
+        top=18,
+        cumulative=(
+            r"ecabinet|pypdf/_writer|pypdf/_page|pypdf/generic|fpdf/fpdf|sqlalchemy/orm/(session|loading|strategies)",
+            22,
+        ),
     )
     print(f"### cProfile of {label} ({wall:.2f} s under the profiler)")
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+    print(report)
 
 
 def child_ecabinet_book(state: dict, kind: str, profile: bool) -> dict:

@@ -191,6 +191,27 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def profiled(fn, top: int = 0, cumulative: tuple[str, int] = (r"ecabinet", 25)) -> tuple[float, str]:
+    """Run `fn` under cProfile: its wall time under the profiler, and the report — the `top` entries by
+    own time (none when 0), then the `cumulative` (pattern, count) entries by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    fn()
+    profile.disable()
+    wall = time.perf_counter() - started
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out)
+    if top:
+        stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(*cumulative)
+    return wall, "\n".join(line for line in out.getvalue().splitlines() if line.strip())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

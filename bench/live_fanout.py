@@ -173,10 +173,6 @@ def describe(row: dict) -> str:
 def profile_ecabinet(state: dict, storage: str, votes: list[int]) -> None:
     """cProfile, in this process, of what the servers' numbers point at: the open-vote call and a
     socket's connect + join, on the same database (a meeting with all the members as participants)."""
-    import cProfile
-    import io
-    import pstats
-
     from sqlalchemy import event
 
     from ecabinet.extensions import db
@@ -205,23 +201,14 @@ def profile_ecabinet(state: dict, storage: str, votes: list[int]) -> None:
         (f"{JOINS_PROFILED} socket connects + joins", joins, JOINS_PROFILED),
     ):
         statements.clear()
-        profile = cProfile.Profile()
-        started = time.perf_counter()
-        profile.enable()
-        fn()
-        profile.disable()
-        wall = time.perf_counter() - started
-        out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out)
-        stats.sort_stats("tottime").print_stats(12)
-        stats.sort_stats("cumulative").print_stats(
-            r"ecabinet|sqlalchemy/orm/(session|loading|strategies)", 25
+        wall, report = harness.profiled(
+            fn, top=12, cumulative=(r"ecabinet|sqlalchemy/orm/(session|loading|strategies)", 25)
         )
         print(
             f"### cProfile of {label} ({wall / calls * 1000:.0f} ms a call under the profiler, "
             f"{len(statements) / calls:.0f} SQL statements a call)"
         )
-        print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+        print(report)
 
 
 def setup_cabinet(work: Path, members: int, votes: int) -> dict:

@@ -213,10 +213,6 @@ def run(
 def profile_casts(work: Path, members: int, casts: int) -> None:
     """cProfile of `casts` casts through the Flask test client, in this process, on a fresh SQLite
     database with the same meeting (all `members` taking part): where one cast's time goes."""
-    import cProfile
-    import io
-    import pstats
-
     from sqlalchemy import event, select
 
     from ecabinet.auth import service as auth
@@ -245,20 +241,12 @@ def profile_casts(work: Path, members: int, casts: int) -> None:
             )
             assert response.status_code == 201, response.get_json()
 
-    profile = cProfile.Profile()
-    started = time.perf_counter()
-    profile.enable()
-    cast_all()
-    profile.disable()
-    wall = time.perf_counter() - started
-    out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
-    stats.sort_stats("cumulative").print_stats(r"ecabinet", 25)
+    wall, report = harness.profiled(cast_all)
     print(
         f"### cProfile of {casts} casts, {members} members in the meeting ({wall / casts * 1000:.0f} ms a cast "
         f"under the profiler, {len(statements) / casts:.0f} SQL statements a cast)"
     )
-    print("\n".join(line for line in out.getvalue().splitlines() if line.strip()))
+    print(report)
 
 
 def main() -> None:
