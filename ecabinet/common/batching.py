@@ -27,6 +27,7 @@ from ecabinet.errors import DomainError
 from ecabinet.extensions import db
 
 log = logging.getLogger(__name__)
+_CREATE = threading.Lock()
 
 # A batch handler: the items in the order they came, and per item its result or the DomainError to raise.
 Handler = Callable[[Sequence[Any]], list[Any]]
@@ -119,10 +120,8 @@ def writer_for(name: str, handler: Handler) -> BatchWriter:
     """The current app's writer for this kind of item (each app — the tests make many — has its own)."""
     app = current_app._get_current_object()
     writers = app.extensions.setdefault("ecabinet.batch_writers", {})
-    with _CREATE:
-        if name not in writers:
-            writers[name] = BatchWriter(app, name, handler)
-        return writers[name]
-
-
-_CREATE = threading.Lock()
+    writer = writers.get(name)
+    if writer is None:  # once per app and kind: every cast after the first finds it without a lock
+        with _CREATE:
+            writer = writers.setdefault(name, BatchWriter(app, name, handler))
+    return writer

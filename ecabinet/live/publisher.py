@@ -129,22 +129,17 @@ def _store_pending(session: Session) -> None:
                 "seq": seq,
                 "type": event.type,
                 "data": event.data,
-                "runner_data": event.runner_data,
+                "runner_data": event.runner_data if event.store_runner_data else None,
                 "agenda_item_id": event.agenda_item_id,
                 "item_confidential": event.item_confidential,
                 "at": event.at,
             }
             for seq, event in enumerate(events, start=last - len(events) + 1)
         ]
-        session.execute(
-            insert(MeetingEvent),
-            [
-                {**row, "runner_data": row["runner_data"] if event.store_runner_data else None}
-                for row, event in zip(rows, events, strict=True)
-            ],
-        )
-        for row in rows:
-            _address(session, MeetingEvent(**row))
+        session.execute(insert(MeetingEvent), rows)
+        for row, event in zip(rows, events, strict=True):
+            # Sent with what the runners see live, whether or not it was stored.
+            _address(session, MeetingEvent(**row | {"runner_data": event.runner_data}))
 
 
 def _address(session: Session, event: MeetingEvent) -> None:
