@@ -1,20 +1,28 @@
-"""gunicorn settings that make Socket.IO's websockets work.
+"""gunicorn settings: one process running gevent, which serves every page, API call and websocket.
 
-One worker process with many threads: Flask-SocketIO keeps a client's session in the process that
-accepted it, so a process serves its own sockets, and simple-websocket gives each websocket a thread.
-To serve more tablets, run more such processes (or hosts) behind a sticky load balancer with
+gunicorn's gevent worker patches the standard library, so each connection — an API call or a tablet's
+websocket held open for the whole session — is a greenlet on one loop rather than an OS thread.
+A burst (every member voting within the same second) then costs each request its own work only: with
+a thread per request, hundreds of threads taking turns at the GIL spent more CPU than the requests,
+and the writer thread that commits the casts waited its turn behind them at every statement.
+PostgreSQL's psycopg (3.1.14 and later) and Redis's client cooperate with the patched sockets; SQLite
+calls are short and local. Flask-SocketIO follows in its gevent mode with simple-websocket
+(`ecabinet.common.serving`); do not install gevent-websocket, which breaks this worker.
+
+Flask-SocketIO keeps a client's session in the process that accepted it, so a process serves its own
+sockets. To serve more tablets, run more such processes (or hosts) behind a sticky load balancer with
 SOCKETIO_MESSAGE_QUEUE set (README: scale-out).
 """
 
 import os
+import resource
 
 bind = os.environ.get("ECABINET_BIND", "127.0.0.1:8000")
 workers = 1
-worker_class = "gthread"
-threads = int(os.environ.get("ECABINET_THREADS", "200"))
-# Open connections a worker takes (default 1000): above the threads, so that with every thread holding
-# a websocket the worker still accepts the next page or API call rather than refusing it.
-worker_connections = threads * 2 + 100
+worker_class = "gevent"
+# Open connections the worker serves at once (gunicorn's default is 1000): every tablet holds one
+# websocket, and pages, API calls and downloads come on top.
+worker_connections = int(os.environ.get("ECABINET_CONNECTIONS", "4000"))
 timeout = 120
 graceful_timeout = 20
 keepalive = 5
@@ -29,6 +37,15 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
+    # Each connection is a file descriptor: many systems start a process with a soft limit of 1024,
+    # below worker_connections. Raise it as far as the hard limit allows.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = worker_connections + 256  # the database, the log, Redis, the PDFs being read
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard)
+        )
+
     # What the worker loaded to start (the app, SQLAlchemy's mappers, the fonts) lives as long as it does:
     # collected once, then moved out of the collector's sight, so that the collections that run every
     # few hundred allocations no longer walk it — a quarter of a simple request's CPU time.

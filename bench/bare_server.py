@@ -2,7 +2,7 @@
 
     gunicorn -c gunicorn.conf.py --bind 127.0.0.1:PORT --pythonpath bench bare_server:app
 
-The same gunicorn settings as ecabinet, the same Socket.IO stack, none of ecabinet's work: no
+The same gunicorn settings as ecabinet (gevent), the same Socket.IO stack, none of ecabinet's work: no
 login, no database, no audit, no stored events. A socket joins a meeting's room with `join`; POST
 /broadcast/<meeting_id> sends the JSON body to that room as the payload of an `event`, in the shape
 ecabinet's publisher sends (seq, type, meeting_id, data, at).
@@ -17,8 +17,10 @@ from datetime import UTC, datetime
 from flask import Flask, jsonify, request
 from flask_socketio import SocketIO, join_room
 
+from ecabinet.common.serving import socketio_async_mode
+
 app = Flask(__name__)
-socketio = SocketIO(app)
+socketio = SocketIO(app, async_mode=socketio_async_mode())  # gevent under gunicorn.conf.py, as ecabinet
 _seq = itertools.count(1)
 _seq_lock = threading.Lock()
 

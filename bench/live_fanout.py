@@ -3,10 +3,10 @@
     .venv/bin/python bench/live_fanout.py [--quick] [--counts 100,500,1000] [--rounds 10]
                                           [--worker-connections N]
 
-Both servers run as `gunicorn -c gunicorn.conf.py --bind 127.0.0.1:PORT …` (one gthread worker,
-ECABINET_THREADS threads: a websocket holds one for as long as it is open, so the thread count is set
-to the largest client count plus 50). ecabinet runs on SQLite with one meeting whose participants
-are the members; the bare server is bench/bare_server.py.
+Both servers run as `gunicorn -c gunicorn.conf.py --bind 127.0.0.1:PORT …` (one gevent worker,
+a greenlet per connection, up to worker_connections — 4,000 unless ECABINET_CONNECTIONS says
+otherwise). ecabinet runs on SQLite with one meeting whose participants are the members; the bare
+server is bench/bare_server.py.
 
 The clients are python-socketio AsyncClients (aiohttp, websocket transport) in this one process, one
 per member, each logged in with its own bearer token and joined to the meeting. For each client
@@ -16,8 +16,8 @@ the secretariat opens a vote (POST /api/v1/votes/<id>/open; on the bare server P
 the call was sent. The clients share this process's two cores with the server: the times include
 their own reading of the event, the same for both servers.
 
---worker-connections passes gunicorn's --worker-connections (its default, 1000, counts every open
-socket: with 1,000 websockets open the worker accepts no further connection, not even the API call).
+--worker-connections passes gunicorn's --worker-connections (it counts every open socket: with that
+many websockets open the worker accepts no further connection, not even the API call).
 """
 
 from __future__ import annotations
@@ -259,7 +259,6 @@ def main() -> None:
     args = parser.parse_args()
     counts = [int(c) for c in (args.counts or ("20,50" if args.quick else "100,500,1000")).split(",")]
     rounds = args.rounds or (2 if args.quick else 10)
-    threads = max(counts) + 50
     fd_limit = harness.raise_fd_limit()
     gunicorn_args = ["--worker-connections", str(args.worker_connections)] if args.worker_connections else []
     if not args.quick:
@@ -269,7 +268,6 @@ def main() -> None:
             "mode": "quick" if args.quick else "full",
             "clients": ", ".join(map(str, counts)),
             "rounds": str(rounds),
-            "ECABINET_THREADS": str(threads),
             "gunicorn extra arguments": " ".join(gunicorn_args) or "none (the repository's gunicorn.conf.py)",
             "open files limit": str(fd_limit),
         }
@@ -277,13 +275,12 @@ def main() -> None:
     with harness.workdir("fanout") as work:
         state = setup_cabinet(work, max(counts), 2 * len(counts) * rounds + PROFILED_VOTES)
         votes = iter(state["vote_ids"])
-        env = {"ECABINET_THREADS": str(threads)}
         ecabinet = harness.Server(
             work,
-            env={**env, "DATABASE_URL": state["database_url"], "ECABINET_STORAGE": str(work / "storage")},
+            env={"DATABASE_URL": state["database_url"], "ECABINET_STORAGE": str(work / "storage")},
             args=gunicorn_args,
         )
-        bare = harness.Server(work, app="bare_server:app", env=env, args=gunicorn_args)
+        bare = harness.Server(work, app="bare_server:app", args=gunicorn_args)
 
         def open_vote(vote_id: int):
             headers = {"Authorization": f"Bearer {state['runner_token']}"}

@@ -6,7 +6,7 @@ from flask import Flask, current_app, g, has_request_context, jsonify, request, 
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ecabinet.common import sqlite
+from ecabinet.common import serving, sqlite
 from ecabinet.common.input import MAX_INT
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
 from ecabinet.errors import NotFound, error_body, register_error_handlers
@@ -42,7 +42,9 @@ def create_app(config: object | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     _register_sockets()  # before init_app, which hands the registered handlers to each app's server
-    socketio.init_app(app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"])
+    socketio.init_app(
+        app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], async_mode=serving.socketio_async_mode()
+    )
     _init_login()
     _init_babel(app)
     if embedded:

@@ -9,18 +9,14 @@ from __future__ import annotations
 import os
 import queue
 import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 import socketio
 
 from tests.conftest import PASSWORD, POSTGRES_URL
+from tests.gunicorn_server import gunicorn
 
-REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -32,12 +28,6 @@ def _redis_up() -> bool:
             return conn.recv(16).startswith(b"+PONG")
     except OSError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 pytestmark = [
@@ -55,55 +45,14 @@ def two_servers(app, tmp_path):
             pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but does not answer at {REDIS_URL}")
         pytest.skip(f"no Redis at {REDIS_URL}")
     env = {
-        **os.environ,
         "DATABASE_URL": POSTGRES_URL,
         "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
         "SECRET_KEY": "scale-out-test",
         "ECABINET_INSTANCE": str(tmp_path / "instance"),
         "ECABINET_STORAGE": str(tmp_path / "storage"),
     }
-    servers = []
-    for _ in range(2):
-        port = _free_port()
-        log = open(tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 (closed below)
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        servers.append((f"http://127.0.0.1:{port}", process, log))
-    try:
-        for url, process, _ in servers:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(f"{url}/healthz", timeout=2).ok:
-                        break
-                except requests.RequestException:
-                    pass  # still starting
-                assert process.poll() is None, f"server exited; see {tmp_path}"
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.2)
-        yield [url for url, _, _ in servers]
-    finally:
-        for _, process, log in servers:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            log.close()
+    with gunicorn(env, tmp_path, processes=2) as urls:
+        yield urls
 
 
 def _token(url: str, username: str) -> str:

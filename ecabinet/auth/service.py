@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import ROLES, ApiToken, Organization, User, UserRole
+from ecabinet.common.serving import off_loop
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ecabinet.extensions import db
@@ -27,7 +28,11 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+    return off_loop(generate_password_hash, password, current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _password_matches(stored_hash: str, password: str) -> bool:
+    return off_loop(check_password_hash, stored_hash, password)
 
 
 def _new_nonce() -> str:
@@ -41,9 +46,9 @@ def _token_digest(raw: str) -> str:
 def authenticate(username: str, password: str) -> User:
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        _password_matches(_DUMMY_HASH, password)
         raise Unauthorized("Wrong username or password", code="bad_credentials")
-    if not check_password_hash(user.password_hash, password) or not user.active:
+    if not _password_matches(user.password_hash, password) or not user.active:
         raise Unauthorized("Wrong username or password", code="bad_credentials")
     return user
 

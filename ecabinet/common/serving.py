@@ -1,0 +1,39 @@
+"""How this process serves: one gevent loop under gunicorn (production), or threads (tests, `flask run`).
+
+gunicorn's gevent worker patches the standard library before it loads the app, so sockets, locks,
+queues and `threading.Thread` become greenlets on one loop. Flask-SocketIO must then run in its gevent
+mode; everywhere else (the test server, the command line) nothing is patched and it runs with threads.
+Deciding from the patching, not from whether gevent is installed, keeps both working from one install.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def green() -> bool:
+    """Whether gevent has patched this process (gunicorn's gevent worker)."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return bool(monkey.is_module_patched("socket"))
+
+
+def socketio_async_mode() -> str:
+    return "gevent" if green() else "threading"
+
+
+def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
+    """`fn(*args)` in a native thread when on the gevent loop; here and now otherwise.
+
+    For CPU-heavy work in C that lets go of the GIL (a password's scrypt, ~50–100 ms): run on the
+    loop it would hold every socket and request of the process still for that long; in a native
+    thread it runs on the other core while the loop goes on. `fn` must not touch the database
+    session or a socket: it runs outside the request's greenlet."""
+    if not green():
+        return fn(*args)
+    import gevent
+
+    return gevent.get_hub().threadpool.apply(fn, args)

@@ -1,0 +1,62 @@
+"""ecabinet served the way production serves it: gunicorn with gunicorn.conf.py, in processes of its own."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], logs: Path, processes: int = 1) -> Iterator[list[str]]:
+    """`processes` servers on free loopback ports with the environment `env` added; their base URLs."""
+    env = {**os.environ, **env}
+    servers = []
+    for _ in range(processes):
+        port = _free_port()
+        log = open(logs / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 (closed below)
+        command = [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"]
+        process = subprocess.Popen(
+            [*command, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        servers.append((f"http://127.0.0.1:{port}", process, log))
+    try:
+        for url, process, _ in servers:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(f"{url}/healthz", timeout=2).ok:
+                        break
+                except requests.RequestException:
+                    pass  # still starting
+                assert process.poll() is None, f"server exited; see {logs}"
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        yield [url for url, _, _ in servers]
+    finally:
+        for _, process, log in servers:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
