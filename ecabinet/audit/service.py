@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
@@ -60,6 +60,19 @@ def entry_hash(
     return hashlib.sha256(content.encode()).hexdigest()
 
 
+# Built once, run on the connection as plain SQL: every transaction that records anything runs them,
+# and building them anew through the ORM cost more than running them.
+_HEAD = AuditChainHead.__table__
+_BUMP_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + bindparam("entries"))
+    .returning(_HEAD.c.seq, _HEAD.c.hash)
+)
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("tip"))
+_INSERT_ENTRIES = insert(AuditEntry.__table__)
+
+
 @unit_of_work.on_before_commit_last
 def _write_pending(session: Session) -> None:
     pending = unit_of_work.take(session, _QUEUE)
@@ -68,12 +81,8 @@ def _write_pending(session: Session) -> None:
     # The transaction's own rows first: the chain's head must be the last lock it takes.
     session.flush()
     # Bumping the head first takes its row lock: concurrent writers append one after another.
-    seq, prev = session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .values(seq=AuditChainHead.seq + len(pending))
-        .returning(AuditChainHead.seq, AuditChainHead.hash)
-    ).one()
+    connection = session.connection()
+    seq, prev = connection.execute(_BUMP_HEAD, {"entries": len(pending)}).one()
     seq -= len(pending)
     rows = []
     for item in pending:
@@ -97,8 +106,8 @@ def _write_pending(session: Session) -> None:
             }
         )
         prev = digest
-    session.execute(insert(AuditEntry), rows)
-    session.execute(update(AuditChainHead).where(AuditChainHead.id == 1).values(hash=prev))
+    connection.execute(_INSERT_ENTRIES, rows)
+    connection.execute(_SET_HEAD_HASH, {"tip": prev})
 
 
 @dataclass

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import contains_eager
 
 from ecabinet.audit import service as audit
@@ -64,14 +64,45 @@ def _locked(vote_id: int, shared: bool = False) -> Vote | None:
     """The vote and its meeting, read afresh with the vote's row locked: casts take the lock shared
     (they go on side by side), opening and closing take it alone, so that no cast slips in after a
     close. (SQLite has no row locks; there every writing transaction holds the database's lock.)"""
-    return db.session.execute(
-        select(Vote)
-        .join(Vote.meeting)
-        .options(contains_eager(Vote.meeting))
-        .where(Vote.id == vote_id)
-        .with_for_update(read=shared, of=Vote)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    return db.session.execute(_LOCK_VOTE[shared], {"vote": vote_id}).scalar_one_or_none()
+
+
+# Built once: each cast and each open or close runs them, and building them cost more than running them.
+_LOCK_VOTE = {
+    shared: select(Vote)
+    .join(Vote.meeting)
+    .options(contains_eager(Vote.meeting))
+    .where(Vote.id == bindparam("vote"))
+    .with_for_update(read=shared, of=Vote)
+    .execution_options(populate_existing=True)
+    for shared in (False, True)
+}
+_TALLY = (
+    select(VoteTally.choice, VoteTally.count)
+    .where(VoteTally.vote_id == bindparam("vote"))
+    .order_by(VoteTally.position)
+)
+# Per member of a batch: taking part? checked in? voted already? (Not taking part: no row.)
+_CASTERS = (
+    select(Participant.user_id, Participant.present, VoteParticipation.user_id.is_not(None))
+    .outerjoin(
+        VoteParticipation,
+        and_(
+            VoteParticipation.vote_id == bindparam("vote"), VoteParticipation.user_id == Participant.user_id
+        ),
+    )
+    .where(
+        Participant.meeting_id == bindparam("meeting"),
+        Participant.user_id.in_(bindparam("members", expanding=True)),
+    )
+)
+_INSERT_PARTICIPATIONS = insert(VoteParticipation.__table__)
+_TALLIES = VoteTally.__table__
+_ADD_TO_TALLY = (
+    update(_TALLIES)
+    .where(_TALLIES.c.vote_id == bindparam("vote"), _TALLIES.c.choice == bindparam("option"))
+    .values(count=_TALLIES.c.count + bindparam("added"))
+)
 
 
 def _run(user: User, vote_id: int) -> Vote:
@@ -160,19 +191,16 @@ class Tally:
 
 
 def tally(vote: Vote) -> Tally:
-    rows = db.session.execute(
-        select(VoteTally.choice, VoteTally.count)
-        .where(VoteTally.vote_id == vote.id)
-        .order_by(VoteTally.position)
-    ).all()
-    counts = {choice: count for choice, count in rows}
+    counts = dict(db.session.execute(_TALLY, {"vote": vote.id}).all())
     return Tally(counts, sum(counts.values()))
 
 
 @dataclass(frozen=True)
 class _Cast:
     vote_id: int
-    user_id: int
+    # The caller as the request loaded them, roles included: the writer reads only their id and roles,
+    # which saves loading every member of the batch again.
+    user: User
     choice: str
 
 
@@ -182,20 +210,17 @@ def cast(user: User, vote_id: int, choice: str) -> dict:
     Written together with the other casts arriving at the same moment (`common.batching`): when a
     whole cabinet votes within a second, one transaction per cast would spend its time taking the
     lock and chaining the audit log rather than counting."""
-    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, user.id, choice))
+    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, user, choice))
 
 
 def _record_casts(casts: Sequence[_Cast]) -> list[dict | DomainError]:
     """Per cast, the vote as its member now sees it, or why it was refused."""
     results: list[dict | DomainError] = [NotFound() for _ in casts]
-    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({c.user_id for c in casts})))}
     by_vote: dict[int, list[int]] = {}
     for n, c in enumerate(casts):
         by_vote.setdefault(c.vote_id, []).append(n)
     for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise
-        _record_casts_of_vote(
-            vote_id, [(n, casts[n], users[casts[n].user_id]) for n in by_vote[vote_id]], results
-        )
+        _record_casts_of_vote(vote_id, [(n, casts[n], casts[n].user) for n in by_vote[vote_id]], results)
     return results
 
 
@@ -205,21 +230,13 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], re
         for n, _, _ in casts:
             results[n] = NotFound(f"Vote {vote_id} not found")
         return
-    user_ids = [c.user_id for _, c, _ in casts]
-    present = dict(
-        db.session.execute(
-            select(Participant.user_id, Participant.present).where(
-                Participant.meeting_id == vote.meeting_id, Participant.user_id.in_(user_ids)
-            )
-        ).all()
-    )
-    voted = set(
-        db.session.scalars(
-            select(VoteParticipation.user_id).where(
-                VoteParticipation.vote_id == vote.id, VoteParticipation.user_id.in_(user_ids)
-            )
-        )
-    )
+    connection = db.session.connection()
+    members = {"vote": vote.id, "meeting": vote.meeting_id, "members": [user.id for _, _, user in casts]}
+    present, voted = {}, set()
+    for user_id, checked_in, has_voted in connection.execute(_CASTERS, members):
+        present[user_id] = checked_in
+        if has_voted:
+            voted.add(user_id)
     accepted = []
     for n, c, user in casts:
         try:
@@ -232,19 +249,17 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], re
     if not accepted:
         return
     # The primary key (vote, member) refuses a second row even if another process wrote one meanwhile.
-    db.session.execute(
-        insert(VoteParticipation),
+    connection.execute(
+        _INSERT_PARTICIPATIONS,
         [
             {"vote_id": vote.id, "user_id": user.id, "choice": None if vote.secret else c.choice}
             for _, c, user in accepted
         ],
     )
-    for choice, count in Counter(c.choice for _, c, _ in accepted).items():
-        db.session.execute(
-            update(VoteTally)
-            .where(VoteTally.vote_id == vote.id, VoteTally.choice == choice)
-            .values(count=VoteTally.count + count)
-        )
+    added = Counter(c.choice for _, c, _ in accepted)
+    connection.execute(
+        _ADD_TO_TALLY, [{"vote": vote.id, "option": choice, "added": n} for choice, n in added.items()]
+    )
     for _, c, user in accepted:
         # A secret vote's log line says who voted, never how.
         audit.record(user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
