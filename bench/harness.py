@@ -233,6 +233,31 @@ def cpu_seconds(pid: int | str = "self") -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time all cores have spent busy so far (/proc/stat: user, nice, system, irq, softirq, steal)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds_by_pid(command: str) -> dict[str, float]:
+    """User + system CPU time used so far by each running process of that name (e.g. "postgres")."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == command:
+                found[proc.name] = cpu_seconds(proc.name)
+        except OSError:  # it ended meanwhile
+            continue
+    return found
+
+
+def cpu_used_since(before: dict[str, float], after: dict[str, float]) -> float:
+    """CPU time used between two `cpu_seconds_by_pid` readings (a process that ended in between is
+    left out, one that started counts whole)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
 def rss_mib(pid: int | str = "self") -> float:
     return int(process_status(pid)["VmRSS"].split()[0]) / 1024
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
 import time
 from pathlib import Path
@@ -163,8 +164,14 @@ def run(
         gc.collect()
         gc.freeze()
         cpu_before = [harness.cpu_seconds(s.worker_pid()) for s in servers]
+        # Beside the servers, on the same cores: the database's own processes, and everything at all.
+        others_before = harness.cpu_seconds_by_pid("postgres"), harness.machine_cpu_seconds()
+        storm_started = time.perf_counter()
         results = asyncio.run(storm(servers, state["vote_id"], tokens, spread))
         cpu_used = sum(harness.cpu_seconds(s.worker_pid()) for s in servers) - sum(cpu_before)
+        storm_s = time.perf_counter() - storm_started
+        postgres_cpu = harness.cpu_used_since(others_before[0], harness.cpu_seconds_by_pid("postgres"))
+        machine_cpu = harness.machine_cpu_seconds() - others_before[1]
         counted = check(state, servers[-1], runner)
         memory = [s.worker_status() for s in servers]
         errors = [s.errors() for s in servers]
@@ -189,6 +196,11 @@ def run(
     print(f"  casts sent over {max(sent) - min(sent):.2f} s; cast latency {harness.summary_ms(latencies)}")
     print(f"  answered 201: {len(accepted)}; failed: {len(failed)} {statuses or ''}")
     print(f"  server CPU during the storm: {cpu_used:.2f} s, {cpu_used / len(results) * 1000:.2f} ms a cast")
+    cores = os.cpu_count() or 1
+    print(
+        f"  the storm took {storm_s:.2f} s; all processes used {machine_cpu:.2f} s of CPU in it "
+        f"({machine_cpu / storm_s / cores:.0%} of {cores} cores), PostgreSQL's {postgres_cpu:.2f} s"
+    )
     print(
         f"  recorded: {len(recorded)} members in the database, {rows} rows, tallies add up to {counted['db_tally']}; "
         f"GET /votes/<id>: cast {counted['api_cast']}, {len(counted['api_voters'])} voters"
