@@ -192,17 +192,19 @@ def test_setting_it_current_does_not_reveal_it(cabinet, agenda):
     ok(sec.post(f"/meetings/{mid}/current", json={"agenda_item_id": agenda["secret"]["id"]}))
     for person in hidden_from(cabinet):
         api = cabinet.api(person)
-        assert ok(api.get(f"/meetings/{mid}"))["current_agenda_item_id"] is None
+        seen = ok(api.get(f"/meetings/{mid}"))
+        # They learn that a confidential item is under way (their tablet stops showing the last one), not which.
+        assert seen["current_agenda_item_id"] is None and seen["current_agenda_item_hidden"] is True
         listed = next(m for m in ok(api.get("/meetings")) if m["id"] == mid)
         assert listed["current_agenda_item_id"] is None
     for person in allowed(cabinet):
-        assert (
-            ok(cabinet.api(person).get(f"/meetings/{mid}"))["current_agenda_item_id"]
-            == agenda["secret"]["id"]
-        )
+        seen = ok(cabinet.api(person).get(f"/meetings/{mid}"))
+        assert seen["current_agenda_item_id"] == agenda["secret"]["id"]
+        assert seen["current_agenda_item_hidden"] is False
     ok(sec.post(f"/meetings/{mid}/current", json={"agenda_item_id": agenda["second"]["id"]}))
-    member = cabinet.api(cabinet.members[1])
-    assert ok(member.get(f"/meetings/{mid}"))["current_agenda_item_id"] == agenda["second"]["id"]
+    member = ok(cabinet.api(cabinet.members[1]).get(f"/meetings/{mid}"))
+    assert member["current_agenda_item_id"] == agenda["second"]["id"]
+    assert member["current_agenda_item_hidden"] is False
 
 
 def test_the_chair_may_set_it_current_but_a_member_cannot_guess_it(cabinet, agenda):

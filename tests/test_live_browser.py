@@ -42,6 +42,11 @@ def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, se
     # An event about an item this member may not see reaches them as `redacted`: it only moves the
     # count on, and the events after it still apply.
     ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": secret["id"]}))
+    # The member's agenda stops pointing at the item before it, and the banner says what is under way.
+    page.locator(".now-banner.hidden-item").wait_for(timeout=10000)
+    assert page.locator(".agenda-item.current").count() == 0
+    assert "Một nội dung mật bạn không được xem" in page.locator(".now-banner").inner_text()
+    assert "Phương án nhân sự" not in page.content()
     vote = ok(
         sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua dự án Luật Đất đai"}), 201
     )

@@ -41,6 +41,9 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "quorum": summary["quorum"],
         "attendance": summary,
         "current_agenda_item_id": current.id if current else None,
+        # Under discussion, but confidential and not for this reader: their agenda must not keep
+        # pointing at the item before it.
+        "current_agenda_item_hidden": m.current_item_id is not None and current is None,
         "participants": [
             {
                 "user_id": p.user_id,

@@ -260,8 +260,11 @@
       delete this.early[this.seq + 1];
       this.earlyCount -= 1;
       this.seq = next.seq;
-      // A redacted event is about something this reader may not see: it only moves the count on.
-      if (next.type !== "redacted") {
+      // A redacted event is about something this reader may not see: it moves the count on, and a
+      // page that shows the meeting's state may ask the server what it now looks like to this reader.
+      if (next.type === "redacted") {
+        this.emit("redacted", next);
+      } else {
         this.emit(next.type, next);
         this.emit("*", next);
       }

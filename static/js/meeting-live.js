@@ -69,6 +69,7 @@
     var title = item.querySelector(".item-title").firstChild.textContent.trim();
     if (banner) {
       banner.hidden = false;
+      banner.classList.remove("hidden-item");
       banner.setAttribute("href", "#item-" + itemId);
       banner.querySelector(".num").textContent = number + ".";
       banner.querySelector(".title").textContent = title;
@@ -81,6 +82,42 @@
 
   client.on("agenda.current", function (data) {
     setCurrent(data.agenda_item_id);
+  });
+
+  // The meeting moved to an item this reader may not see (they got a `redacted` event): the agenda
+  // stops pointing at the item before it, and the banner says a confidential item is under way.
+  function showHiddenItem() {
+    config.currentItemId = null;
+    document.querySelectorAll(".agenda-item.current").forEach(function (node) {
+      node.classList.remove("current");
+      node.removeAttribute("aria-current");
+    });
+    if (banner) {
+      banner.hidden = false;
+      banner.classList.add("hidden-item");
+      banner.removeAttribute("href");
+      banner.querySelector(".num").textContent = "";
+      banner.querySelector(".title").textContent = S.hiddenItem;
+    }
+    var card = document.getElementById("speakers-card");
+    if (card) card.hidden = true;
+  }
+
+  // Redacted events come in bursts (every cast of a confidential vote): ask once they settle.
+  var stateTimer = null;
+  client.on("redacted", function () {
+    window.clearTimeout(stateTimer);
+    stateTimer = window.setTimeout(function () {
+      L.api("GET", meetingUrl).then(function (meeting) {
+        if (meeting.current_agenda_item_hidden) {
+          showHiddenItem();
+        } else if (meeting.current_agenda_item_id && meeting.current_agenda_item_id !== config.currentItemId) {
+          setCurrent(meeting.current_agenda_item_id);
+        }
+      }, function () {
+        // Offline: the catch-up after reconnecting brings the same events, and with them this question.
+      });
+    }, 300);
   });
 
   // --- attendance and quorum --------------------------------------------------------------------
