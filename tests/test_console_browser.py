@@ -44,6 +44,10 @@ def test_the_chair_runs_a_vote_from_the_console_and_the_wall_follows(cabinet, se
         {"width": 1920, "height": 1080},
     )
     wall.locator(".wall-items li.current", has_text="Dự án Luật Đất đai").wait_for(timeout=10000)
+    # No documents yet: the presenter card says so, without an empty list and a page field.
+    presenter = console.locator(".console-presenter")
+    presenter.locator(".presenter-now .muted").wait_for(timeout=10000)
+    assert presenter.locator(".pager").is_hidden() and presenter.locator("select").is_hidden()
 
     # The chair puts the question from the console's form and opens it from its card.
     console.locator(".vote-create > summary").click()

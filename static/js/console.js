@@ -410,6 +410,10 @@
     }
     var none = !entries.length;
     presenterCard.querySelectorAll("button, input, select").forEach(function (n) { n.disabled = none; });
+    // No documents yet: the message alone, not an empty list and a page number that go nowhere.
+    docSelect.closest("label").hidden = none;
+    presenterCard.querySelector(".pager").hidden = none;
+    presenterCard.querySelector(".hint").hidden = none;
     var chosen = chosenDocument();
     var pages = chosen && chosen.doc.version ? chosen.doc.version.page_count : 1;
     pageInput.max = pages;
