@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from ecabinet.common.pdfgen import new_document, to_bytes
+from ecabinet.common.serving import off_loop
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -60,6 +61,16 @@ class OfficialDocument:
 
 
 def to_pdf(doc: OfficialDocument) -> bytes:
+    # Laying out a long report's pages is pure Python for a good part of a second: in a thread of its
+    # own, the loop that serves the tablets keeps its turns at the GIL meanwhile (ecabinet.common.serving).
+    return off_loop(_pdf, doc)
+
+
+def to_docx(doc: OfficialDocument) -> bytes:
+    return off_loop(_docx, doc)
+
+
+def _pdf(doc: OfficialDocument) -> bytes:
     pdf = new_document()
     pdf.set_title(doc.title)
     pdf.add_page()
@@ -146,7 +157,7 @@ def _pdf_signatures(pdf, doc: OfficialDocument, width: float) -> None:
 # --- DOCX ------------------------------------------------------------------------------------
 
 
-def to_docx(doc: OfficialDocument) -> bytes:
+def _docx(doc: OfficialDocument) -> bytes:
     document = DocxDocument()
     style = document.styles["Normal"]
     style.font.name = "Times New Roman"

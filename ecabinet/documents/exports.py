@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -24,6 +25,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObjec
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common.pdfgen import new_document, to_bytes
+from ecabinet.common.serving import off_loop
 from ecabinet.common.time import utcnow
 from ecabinet.documents import service
 from ecabinet.documents.assembly import Assembler, Bookmark
@@ -87,24 +89,30 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
         return original
     target = _cache_dir() / f"doc-{_cache_key(version.sha256, user.id, user.full_name)}.pdf"
     if not target.exists():
-        with _atomic_output(target) as out:
-            pdf = Assembler(out)
-            stamper = Stamper(pdf, watermark_text(user))
-            with pdf.source(original) as reader:
-                for page in reader.pages:
-                    stamper.stamp(page)
-                pdf.add_pages(reader.pages)
-                # The rest of the document comes along: its outline, links, forms, page labels.
-                root = reader.root_object
-                pdf.finish(
-                    {key: value for key, value in root.items() if key not in ("/Type", "/Pages")},
-                    reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None,
-                )
+        # Reading and writing every page is pure Python: in a thread of its own, so that the loop
+        # serving the tablets keeps its turns meanwhile (ecabinet.common.serving).
+        off_loop(_stamp_copy, original, watermark_text(user), target)
     if new_download:
         audit.record(
             user, "document.download", version.document, {"version": version.number, "watermarked": True}
         )
     return target
+
+
+def _stamp_copy(original: Path, watermark: str, target: Path) -> None:
+    with _atomic_output(target) as out:
+        pdf = Assembler(out)
+        stamper = Stamper(pdf, watermark)
+        with pdf.source(original) as reader:
+            for page in reader.pages:
+                stamper.stamp(page)
+            pdf.add_pages(reader.pages)
+            # The rest of the document comes along: its outline, links, forms, page labels.
+            root = reader.root_object
+            pdf.finish(
+                {key: value for key, value in root.items() if key not in ("/Type", "/Pages")},
+                reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None,
+            )
 
 
 # --- the meeting book ----------------------------------------------------------------------
@@ -137,27 +145,45 @@ def book_for(user: User, meeting_id: int) -> Path:
     )
     target = _cache_dir() / f"book-{key}.pdf"
     if not target.exists():
-        _build_book(user, meeting, contents, stamped, target)
+        # What the book holds is read here, from the database; the pages are put together in a
+        # thread of their own, so that the loop serving the tablets keeps its turns meanwhile.
+        sections = [
+            _BookSection(
+                f"{number}. {item.title}",
+                [(document.title, service.file_path(document.latest)) for document in documents],
+                stamp,
+            )
+            for (number, item, documents), stamp in zip(contents, stamped, strict=True)
+        ]
+        watermark = watermark_text(user) if any(stamped) else None
+        off_loop(_build_book, _front_matter(meeting, contents), sections, watermark, meeting.title, target)
     return target
 
 
-def _build_book(user: User, meeting: Meeting, contents, stamped: list[bool], target: Path) -> None:
+@dataclass(frozen=True)
+class _BookSection:
+    heading: str
+    documents: list[tuple[str, Path]]  # (title, stored file)
+    stamped: bool
+
+
+def _build_book(
+    front_matter: bytes, sections: list[_BookSection], watermark: str | None, title: str, target: Path
+) -> None:
     with _atomic_output(target) as out:
         pdf = Assembler(out)
-        stamper = Stamper(pdf, watermark_text(user) if any(stamped) else None, number_pages=True)
-        with pdf.source(_front_matter(meeting, contents)) as front:
+        stamper = Stamper(pdf, watermark, number_pages=True)
+        with pdf.source(front_matter) as front:
             front_pages = len(front.pages)
             outline = [Bookmark("Bìa và chương trình họp", pdf.add_pages(front.pages)[0])]
-        for (number, item, documents), stamp in zip(contents, stamped, strict=True):
+        for section in sections:
             children = []
-            for document in documents:
-                with pdf.source(service.file_path(document.latest)) as source:
+            for document_title, path in section.documents:
+                with pdf.source(path) as source:
                     for page in source.pages:
-                        stamper.stamp(page, watermark=stamp)
-                    children.append(Bookmark(document.title, pdf.add_pages(source.pages)[0]))
-            outline.append(
-                Bookmark(f"{number}. {item.title}", children[0].page if children else None, children)
-            )
+                        stamper.stamp(page, watermark=section.stamped)
+                    children.append(Bookmark(document_title, pdf.add_pages(source.pages)[0]))
+            outline.append(Bookmark(section.heading, children[0].page if children else None, children))
         stamper.write_page_numbers()
         labels = [NumberObject(0), DictionaryObject({NameObject("/S"): NameObject("/r")})]
         if pdf.page_count > front_pages:
@@ -168,7 +194,7 @@ def _build_book(user: User, meeting: Meeting, contents, stamped: list[bool], tar
                 "/PageLabels": DictionaryObject({NameObject("/Nums"): ArrayObject(labels)}),
                 "/PageMode": NameObject("/UseOutlines"),
             },
-            {"/Title": TextStringObject(meeting.title), "/Creator": TextStringObject("ecabinet")},
+            {"/Title": TextStringObject(title), "/Creator": TextStringObject("ecabinet")},
         )
 
 

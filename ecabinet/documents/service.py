@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common import unit_of_work
+from ecabinet.common.serving import off_loop
 from ecabinet.documents import text_index
 from ecabinet.documents.models import Document, DocumentVersion, PageText, StoredFile
 from ecabinet.documents.pdf import check_pdf, clean_filename, fold
@@ -93,7 +94,7 @@ def _receive(stream: BinaryIO) -> tuple[Incoming, list[list[float]]]:
     store = blob_store()
     incoming = store.receive(stream, max_upload_bytes())
     try:
-        boxes = check_pdf(incoming.path, incoming.head)
+        boxes = off_loop(check_pdf, incoming.path, incoming.head)  # parsing a long PDF takes a while
     except Exception:
         store.discard(incoming)
         raise

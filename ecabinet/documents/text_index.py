@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ecabinet.common import unit_of_work
 from ecabinet.common.background import Worker
+from ecabinet.common.serving import off_loop
 from ecabinet.documents.models import DocumentVersion, PageText
 from ecabinet.documents.pdf import extract_pages, fold
 from ecabinet.extensions import db
@@ -55,7 +56,8 @@ def extract(version_id: int) -> None:
     # No transaction stays open while the text is read: the write below starts a fresh one with a
     # write, so on SQLite it queues for the lock instead of failing on a stale snapshot.
     db.session.rollback()
-    texts = extract_pages(path)
+    # Seconds for a long document: in a thread of its own, not on the loop that serves the tablets.
+    texts = off_loop(extract_pages, path)
     db.session.execute(PageText.__table__.delete().where(PageText.version_id == version_id))
     db.session.add_all(
         PageText(version_id=version_id, page=number, text=text, folded=fold(text))
