@@ -37,6 +37,11 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
+    # The statements every live action runs, compiled before the first vote rather than during it.
+    from ecabinet.common import serving
+
+    serving.prepare(worker.wsgi)
+
     # Each connection is a file descriptor: many systems start a process with a soft limit of 1024,
     # below worker_connections. Raise it as far as the hard limit allows.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

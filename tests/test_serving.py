@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy import text
+
 REPO = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
@@ -83,3 +85,24 @@ def test_off_loop_keeps_the_gevent_loop_serving():
     assert seen["busy_off_turns"] >= 3, seen
     # ... and not at all while the same job ran on the loop.
     assert seen["busy_on_turns"] == 0, seen
+
+
+def test_preparing_a_server_process_changes_nothing(app, cabinet):
+    from sqlalchemy import select
+
+    from ecabinet.audit.models import AuditChainHead
+    from ecabinet.common import serving
+    from ecabinet.extensions import db
+
+    cabinet.meeting("in_progress")  # an audit chain and an event counter that are not empty
+
+    def state():
+        with app.app_context():
+            head = db.session.execute(select(AuditChainHead.seq, AuditChainHead.hash)).one()
+            counters = db.session.execute(text("SELECT id, last_event_seq FROM meetings")).all()
+            db.session.remove()
+            return head, counters
+
+    before = state()
+    serving.prepare(app)
+    assert state() == before

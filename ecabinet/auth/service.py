@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import ROLES, ApiToken, Organization, User, UserRole
+from ecabinet.common import serving
 from ecabinet.common.serving import off_loop
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -80,6 +81,11 @@ _TOKEN_LOOKUP = (
         User.active.is_(True),
     )
 )
+
+
+@serving.prepared_at_start
+def _compile_token_lookup() -> None:
+    db.session.execute(_TOKEN_LOOKUP, {"digest": "", "now": utcnow()}).all()
 
 
 def user_for_token(raw: str) -> User | None:

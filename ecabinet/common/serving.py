@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+# Run once when a server process starts (`prepare`), before the first request.
+_PREPARATIONS: list[Callable[[], None]] = []
+
 
 def green() -> bool:
     """Whether gevent has patched this process (gunicorn's gevent worker)."""
@@ -37,3 +40,29 @@ def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
     import gevent
 
     return gevent.get_hub().threadpool.apply(fn, args)
+
+
+def prepared_at_start(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register `fn` to run once as a server process starts, in a transaction that is rolled back.
+
+    For the statements every live action runs: SQLAlchemy compiles a statement the first time it
+    runs in a process, which made the first vote after a restart three times slower than the next
+    (12.7 ms against 3.5 ms) — at a hundred tablets, most of the time they wait. `fn` runs them with
+    ids that match nothing, so they compile and change nothing."""
+    _PREPARATIONS.append(fn)
+    return fn
+
+
+def prepare(app) -> None:
+    """Run what was registered with `prepared_at_start` (gunicorn.conf.py, once per worker)."""
+    if not _PREPARATIONS:  # a process that serves something else (bench/bare_server.py)
+        return
+    from ecabinet.extensions import db
+
+    with app.app_context():
+        try:
+            for fn in _PREPARATIONS:
+                fn()
+        finally:
+            db.session.rollback()
+            db.session.remove()

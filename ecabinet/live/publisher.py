@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.auth.models import User, UserRole
-from ecabinet.common import unit_of_work
+from ecabinet.common import serving, unit_of_work
 from ecabinet.common.time import iso, utcnow
 from ecabinet.extensions import db, socketio
 from ecabinet.live.models import MeetingEvent
@@ -114,6 +114,11 @@ _BUMP_SEQ = (
     .returning(_MEETINGS.c.last_event_seq)
 )
 _INSERT_EVENTS = insert(MeetingEvent.__table__)
+
+
+@serving.prepared_at_start
+def _compile_event_statements() -> None:
+    db.session.connection().execute(_BUMP_SEQ, {"meeting": 0, "events": 0}).all()
 
 
 @unit_of_work.on_before_commit

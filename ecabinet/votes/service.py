@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User, UserRole
-from ecabinet.common import batching
+from ecabinet.common import batching, serving
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
@@ -36,13 +36,16 @@ def count_eligible(vote: Vote) -> int:
             if p.user.has_role("member") and p.user.active and access.cleared_for_item(p.user, item)
         )
     # Counted in the database: a cabinet meeting may have hundreds of participants with their accounts.
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Participant)
-        .join(User, User.id == Participant.user_id)
-        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "member"))
-        .where(Participant.meeting_id == vote.meeting_id, User.active)
-    )
+    return db.session.scalar(_COUNT_MEMBERS, {"meeting": vote.meeting_id})
+
+
+_COUNT_MEMBERS = (
+    select(func.count())
+    .select_from(Participant)
+    .join(User, User.id == Participant.user_id)
+    .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "member"))
+    .where(Participant.meeting_id == bindparam("meeting"), User.active)
+)
 
 
 def get_vote(user: User, vote_id: int) -> Vote:
@@ -97,6 +100,17 @@ _CASTERS = (
     )
 )
 _INSERT_PARTICIPATIONS = insert(VoteParticipation.__table__)
+
+
+@serving.prepared_at_start
+def _compile_vote_statements() -> None:
+    for shared in (False, True):
+        db.session.execute(_LOCK_VOTE[shared], {"vote": 0}).all()
+    db.session.execute(_TALLY, {"vote": 0}).all()
+    db.session.execute(_COUNT_MEMBERS, {"meeting": 0}).all()
+    db.session.connection().execute(_CASTERS, {"vote": 0, "meeting": 0, "members": [0]}).all()
+
+
 _TALLIES = VoteTally.__table__
 _ADD_TO_TALLY = (
     update(_TALLIES)
