@@ -60,3 +60,14 @@ def gunicorn(env: dict[str, str], logs: Path, processes: int = 1) -> Iterator[li
             except subprocess.TimeoutExpired:
                 process.kill()
             log.close()
+
+
+def api_token(url: str, username: str) -> str:
+    """Log in through the served API, as a tablet does; the bearer token."""
+    from tests.conftest import PASSWORD
+
+    r = requests.post(
+        f"{url}/api/v1/auth/login", json={"username": username, "password": PASSWORD}, timeout=30
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["token"]

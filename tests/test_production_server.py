@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.conftest import PASSWORD, POSTGRES_URL
-from tests.gunicorn_server import gunicorn
+from tests.conftest import POSTGRES_URL
+from tests.gunicorn_server import api_token, gunicorn
 from tests.helpers import ok
 from tests.test_live_sockets import Tablet
 
@@ -36,17 +36,8 @@ def test_a_burst_of_casts_on_the_production_server(app, cabinet, make_user, tmp_
     with gunicorn(env, tmp_path) as (url,), ThreadPoolExecutor(CASTERS + 1) as pool:
         assert "Using worker: gevent" in next(tmp_path.glob("gunicorn-*.log")).read_text()
 
-        def log_in(person) -> str:
-            r = requests.post(
-                f"{url}/api/v1/auth/login",
-                json={"username": person.username, "password": PASSWORD},
-                timeout=30,
-            )
-            assert r.status_code == 200, r.text
-            return r.json()["token"]
-
         # Logins hash passwords (scrypt) at the same time as the server answers everything else.
-        tokens = list(pool.map(log_in, voters))
+        tokens = list(pool.map(lambda person: api_token(url, person.username), voters))
         tablet = Tablet(url, tokens[1])  # a member's: no running counts while the vote is open
         try:
             assert tablet.join(meeting["id"])["ok"] is True

@@ -14,8 +14,8 @@ import pytest
 import requests
 import socketio
 
-from tests.conftest import PASSWORD, POSTGRES_URL
-from tests.gunicorn_server import gunicorn
+from tests.conftest import POSTGRES_URL
+from tests.gunicorn_server import api_token, gunicorn
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -55,19 +55,11 @@ def two_servers(app, tmp_path):
         yield urls
 
 
-def _token(url: str, username: str) -> str:
-    r = requests.post(
-        f"{url}/api/v1/auth/login", json={"username": username, "password": PASSWORD}, timeout=10
-    )
-    assert r.status_code == 200, r.text
-    return r.json()["token"]
-
-
 def test_event_through_process_a_reaches_a_tablet_on_process_b(cabinet, two_servers):
     meeting = cabinet.meeting("published")
     a, b = two_servers
-    member_token = _token(b, cabinet.members[0].username)
-    secretariat_token = _token(a, cabinet.secretariat.username)
+    member_token = api_token(b, cabinet.members[0].username)
+    secretariat_token = api_token(a, cabinet.secretariat.username)
     received: queue.Queue = queue.Queue()
     tablet = socketio.Client(reconnection=False)
     tablet.on("event", received.put)

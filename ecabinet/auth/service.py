@@ -17,7 +17,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import ROLES, ApiToken, Organization, User, UserRole
 from ecabinet.common import serving
-from ecabinet.common.serving import off_loop
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ecabinet.extensions import db
@@ -29,11 +28,11 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 def hash_password(password: str) -> str:
-    return off_loop(generate_password_hash, password, current_app.config["PASSWORD_HASH_METHOD"])
+    return serving.off_loop(generate_password_hash, password, current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def _password_matches(stored_hash: str, password: str) -> bool:
-    return off_loop(check_password_hash, stored_hash, password)
+    return serving.off_loop(check_password_hash, stored_hash, password)
 
 
 def _new_nonce() -> str:

@@ -100,6 +100,12 @@ _CASTERS = (
     )
 )
 _INSERT_PARTICIPATIONS = insert(VoteParticipation.__table__)
+_TALLIES = VoteTally.__table__
+_ADD_TO_TALLY = (
+    update(_TALLIES)
+    .where(_TALLIES.c.vote_id == bindparam("vote"), _TALLIES.c.choice == bindparam("option"))
+    .values(count=_TALLIES.c.count + bindparam("added"))
+)
 
 
 @serving.prepared_at_start
@@ -109,14 +115,6 @@ def _compile_vote_statements() -> None:
     db.session.execute(_TALLY, {"vote": 0}).all()
     db.session.execute(_COUNT_MEMBERS, {"meeting": 0}).all()
     db.session.connection().execute(_CASTERS, {"vote": 0, "meeting": 0, "members": [0]}).all()
-
-
-_TALLIES = VoteTally.__table__
-_ADD_TO_TALLY = (
-    update(_TALLIES)
-    .where(_TALLIES.c.vote_id == bindparam("vote"), _TALLIES.c.choice == bindparam("option"))
-    .values(count=_TALLIES.c.count + bindparam("added"))
-)
 
 
 def _run(user: User, vote_id: int) -> Vote:
@@ -234,49 +232,49 @@ def _record_casts(casts: Sequence[_Cast]) -> list[dict | DomainError]:
     for n, c in enumerate(casts):
         by_vote.setdefault(c.vote_id, []).append(n)
     for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise
-        _record_casts_of_vote(vote_id, [(n, casts[n], casts[n].user) for n in by_vote[vote_id]], results)
+        _record_casts_of_vote(vote_id, [(n, casts[n]) for n in by_vote[vote_id]], results)
     return results
 
 
-def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], results: list) -> None:
+def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast]], results: list) -> None:
     vote = _locked(vote_id, shared=True)
     if vote is None:
-        for n, _, _ in casts:
+        for n, _ in casts:
             results[n] = NotFound(f"Vote {vote_id} not found")
         return
     connection = db.session.connection()
-    members = {"vote": vote.id, "meeting": vote.meeting_id, "members": [user.id for _, _, user in casts]}
+    members = {"vote": vote.id, "meeting": vote.meeting_id, "members": [c.user.id for _, c in casts]}
     present, voted = {}, set()
     for user_id, checked_in, has_voted in connection.execute(_CASTERS, members):
         present[user_id] = checked_in
         if has_voted:
             voted.add(user_id)
     accepted = []
-    for n, c, user in casts:
+    for n, c in casts:
         try:
-            _check_cast(user, vote, c.choice, present.get(user.id), user.id in voted)
+            _check_cast(c.user, vote, c.choice, present.get(c.user.id), c.user.id in voted)
         except DomainError as refused:
             results[n] = refused
             continue
-        voted.add(user.id)  # a second device's cast in the same batch is a second vote
-        accepted.append((n, c, user))
+        voted.add(c.user.id)  # a second device's cast in the same batch is a second vote
+        accepted.append((n, c))
     if not accepted:
         return
     # The primary key (vote, member) refuses a second row even if another process wrote one meanwhile.
     connection.execute(
         _INSERT_PARTICIPATIONS,
         [
-            {"vote_id": vote.id, "user_id": user.id, "choice": None if vote.secret else c.choice}
-            for _, c, user in accepted
+            {"vote_id": vote.id, "user_id": c.user.id, "choice": None if vote.secret else c.choice}
+            for _, c in accepted
         ],
     )
-    added = Counter(c.choice for _, c, _ in accepted)
+    added = Counter(c.choice for _, c in accepted)
     connection.execute(
         _ADD_TO_TALLY, [{"vote": vote.id, "option": choice, "added": n} for choice, n in added.items()]
     )
-    for _, c, user in accepted:
+    for _, c in accepted:
         # A secret vote's log line says who voted, never how.
-        audit.record(user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
+        audit.record(c.user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
     current = tally(vote)
     publisher.publish(
         vote.meeting,
@@ -288,8 +286,8 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], re
         # members to choices: the runners get them live only.
         store_runner_data=not vote.secret,
     )
-    for n, _, user in accepted:
-        results[n] = serialize(user, vote, current, voted=True)
+    for n, c in accepted:
+        results[n] = serialize(c.user, vote, current, voted=True)
 
 
 def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, already_voted: bool) -> None:

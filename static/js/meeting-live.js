@@ -52,17 +52,22 @@
 
   var banner = document.querySelector(".now-banner");
 
+  // The agenda points at one item, or at none (`itemId` null).
+  function markCurrent(itemId) {
+    config.currentItemId = itemId;
+    document.querySelectorAll(".agenda-item.current").forEach(function (node) {
+      node.classList.remove("current");
+      node.removeAttribute("aria-current");
+    });
+  }
+
   function setCurrent(itemId) {
     var item = document.getElementById("item-" + itemId);
     if (!item) {
       reloadSoon(); // an item this page does not have yet
       return;
     }
-    config.currentItemId = itemId;
-    document.querySelectorAll(".agenda-item.current").forEach(function (node) {
-      node.classList.remove("current");
-      node.removeAttribute("aria-current");
-    });
+    markCurrent(itemId);
     item.classList.add("current");
     item.setAttribute("aria-current", "step");
     var number = item.querySelector(".num").textContent.trim();
@@ -87,11 +92,7 @@
   // The meeting moved to an item this reader may not see (they got a `redacted` event): the agenda
   // stops pointing at the item before it, and the banner says a confidential item is under way.
   function showHiddenItem() {
-    config.currentItemId = null;
-    document.querySelectorAll(".agenda-item.current").forEach(function (node) {
-      node.classList.remove("current");
-      node.removeAttribute("aria-current");
-    });
+    markCurrent(null);
     if (banner) {
       banner.hidden = false;
       banner.classList.add("hidden-item");
