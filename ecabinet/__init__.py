@@ -73,6 +73,7 @@ def _import_models() -> None:
 
 def _init_login() -> None:
     from ecabinet.auth import service as auth
+    from ecabinet.common.api import bearer_token
 
     login_manager.login_view = "auth_pages.login"
     login_manager.login_message = None
@@ -86,12 +87,9 @@ def _init_login() -> None:
         return auth.user_for_session(session_id)
 
     @login_manager.request_loader
-    def load_from_token(req):
-        header = req.headers.get("Authorization", "")
-        scheme, _, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            return None
-        return auth.user_for_token(raw.strip())
+    def load_from_token(_request):
+        raw = bearer_token()
+        return auth.user_for_token(raw) if raw else None
 
     @login_manager.unauthorized_handler
     def unauthorized():

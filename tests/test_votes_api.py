@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 from ecabinet.extensions import db
 from ecabinet.live.models import MeetingEvent
 from ecabinet.votes.models import VoteParticipation
+from tests.conftest import PASSWORD
 from tests.helpers import assert_error
 
 
@@ -245,3 +246,78 @@ def test_a_vote_on_a_confidential_item_counts_only_cleared_members(cabinet, sess
     for person in (cabinet.chair, cabinet.members[0]):
         cabinet.api(person).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"})
     assert cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/close").get_json()["passed"] is True
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer not-a-real-token", "Bearer ' OR 1=1 --", "Basic dXNlcjpwYXNz", "Bearer", None]
+)
+@pytest.mark.parametrize("body", [{"choice": "yes"}, {"choice": 7}, {}])
+def test_a_cast_without_a_live_token_is_401_and_records_nothing(client, cabinet, session, header, body):
+    """Casts look up their tokens in the batch writer, not before the view: the answer must stay what
+    every other route gives — 401 before anything about the body or the vote."""
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    headers = {"Authorization": header} if header is not None else {}
+    for path in (f"/api/v1/votes/{vote['id']}/cast", "/api/v1/votes/9999/cast"):
+        assert_error(client.post(path, json=body, headers=headers), 401)
+    assert cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()["cast"] == 0
+
+
+def test_a_revoked_or_deactivated_members_token_cannot_cast(client, cabinet, session):
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    logged_out, deactivated = cabinet.members[0], cabinet.members[1]
+    tablets = [cabinet.api(logged_out), cabinet.api(deactivated)]  # logged in while still active
+    assert tablets[0].post("/auth/logout").status_code == 204
+    admin = cabinet.api(cabinet.admin)
+    assert admin.patch(f"/users/{deactivated.id}", json={"active": False}).status_code == 200
+    for tablet in tablets:
+        refused = tablet.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"})
+        assert_error(refused, 401)
+        assert refused.get_json()["error"]["code"] == "bad_token"
+    assert cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()["cast"] == 0
+
+
+def test_one_batch_answers_each_token_on_its_own(app, cabinet, session):
+    """A dead token in a batch is refused alone; the live ones beside it are counted."""
+    from ecabinet.auth.service import BearerToken
+    from ecabinet.votes import service as voting
+
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    live = [cabinet.api(p).token for p in (cabinet.chair, cabinet.members[0])]
+    batch = [
+        voting._Cast(vote["id"], BearerToken(live[0]), "yes"),
+        voting._Cast(vote["id"], BearerToken("dead-token"), "yes"),
+        voting._Cast(vote["id"], BearerToken(live[1]), "no"),
+        voting._Cast(vote["id"], BearerToken(live[1]), "yes"),  # the same tablet twice in one batch
+    ]
+    with app.app_context():
+        results = voting._record_casts(batch)
+        db.session.commit()
+    assert results[0]["has_voted"] is True and results[2]["has_voted"] is True
+    assert [type(r).__name__ for r in results[1::2]] == ["Unauthorized", "Conflict"]
+    final = cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()
+    assert final["cast"] == 2 and final["counts"] == {"yes": 1, "no": 1, "abstain": 0}
+
+
+def test_a_member_casts_from_the_page_with_the_login_cookie(app, cabinet, session):
+    """The tablet page's own script casts with the login cookie and the page's CSRF token."""
+    import re
+
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    page = app.test_client()
+    form = page.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    member = cabinet.members[0]
+    logged_in = page.post(
+        "/login", data={"csrf_token": csrf, "username": member.username, "password": PASSWORD}
+    )
+    assert logged_in.status_code == 302
+    path = f"/api/v1/votes/{vote['id']}/cast"
+    assert page.post(path, json={"choice": "yes"}).status_code == 400  # no CSRF token: refused
+    r = page.post(path, json={"choice": "yes"}, headers={"X-CSRFToken": csrf})
+    assert r.status_code == 201, r.get_json()
+    final = cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()
+    assert final["cast"] == 1 and final["counts"]["yes"] == 1

@@ -6,7 +6,7 @@ from pydantic import EmailStr, Field
 from ecabinet.auth import service
 from ecabinet.auth.limits import login_limit
 from ecabinet.auth.models import ROLES
-from ecabinet.common.api import actor, body, created, no_content, public
+from ecabinet.common.api import actor, bearer_token, body, created, no_content, public
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 
@@ -59,9 +59,9 @@ def login():
 @bp.post("/auth/logout")
 @doc("Revoke the bearer token used for this call", status=204, returns="nothing")
 def logout():
-    auth = request.headers.get("Authorization", "")
-    if auth.lower().startswith("bearer "):
-        service.revoke_token(actor(), auth[7:].strip())
+    raw = bearer_token()
+    if raw:
+        service.revoke_token(actor(), raw)
     return no_content()
 
 

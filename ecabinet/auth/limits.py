@@ -1,5 +1,7 @@
 """The login rate limit, shared by the API and the login page."""
 
+from collections.abc import Callable
+
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
@@ -21,6 +23,21 @@ def _limit() -> str:
 
 
 # Only failures count: a member who logs in on three tablets is never slowed down.
-login_limit = limiter.shared_limit(
+_failed_logins = limiter.shared_limit(
     _limit, scope="login", key_func=_login_key, deduct_when=lambda response: response.status_code == 401
 )
+_LIMITED_VIEWS: set[Callable] = set()
+
+
+def login_limit(view: Callable) -> Callable:
+    """Put a login view under the limit of failed logins."""
+    limited = _failed_logins(view)
+    _LIMITED_VIEWS.add(limited)
+    return limited
+
+
+@limiter.request_filter
+def _has_no_limit() -> bool:
+    # Only the login views have a limit: every other request (a tablet's calls, a storm of votes) is let
+    # through at once rather than having the limiter resolve, for each, that none applies.
+    return current_app.view_functions.get(request.endpoint or "") not in _LIMITED_VIEWS

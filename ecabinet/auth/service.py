@@ -7,6 +7,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -69,27 +70,57 @@ def issue_token(user: User, days: int, user_agent: str | None = None) -> str:
 
 # Every API call asks: the active account and its roles behind a live token, in one query built once
 # (building it is a third of its cost). The organisation loads only where it is shown.
-_TOKEN_LOOKUP = (
-    select(User)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .options(joinedload(User.role_rows), lazyload(User.organization))
-    .where(
-        ApiToken.token_hash == bindparam("digest"),
-        ApiToken.revoked_at.is_(None),
-        ApiToken.expires_at > bindparam("now"),
-        User.active.is_(True),
+def _behind_live_tokens(tokens_match):
+    return (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .options(joinedload(User.role_rows), lazyload(User.organization))
+        .where(
+            tokens_match,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > bindparam("now"),
+            User.active.is_(True),
+        )
     )
-)
+
+
+_TOKEN_LOOKUP = _behind_live_tokens(ApiToken.token_hash == bindparam("digest"))
+_TOKENS_LOOKUP = _behind_live_tokens(
+    ApiToken.token_hash.in_(bindparam("digests", expanding=True))
+).add_columns(ApiToken.token_hash)
 
 
 @serving.prepared_at_start
 def _compile_token_lookup() -> None:
     db.session.execute(_TOKEN_LOOKUP, {"digest": "", "now": utcnow()}).all()
+    db.session.execute(_TOKENS_LOOKUP, {"digests": [""], "now": utcnow()}).all()
 
 
 def user_for_token(raw: str) -> User | None:
     lookup = {"digest": _token_digest(raw), "now": utcnow()}
     return db.session.execute(_TOKEN_LOOKUP, lookup).unique().scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """A call's bearer token, not yet looked up: for work done in batches (`common.batching`), whose
+    writer looks up the tokens of a whole batch in one query instead of each request on its own."""
+
+    raw: str
+
+    @property
+    def digest(self) -> str:
+        return _token_digest(self.raw)
+
+
+def users_for_tokens(tokens: Iterable[BearerToken]) -> dict[BearerToken, User]:
+    """The account behind each live token; a token that is not live (unknown, revoked, expired, its
+    account deactivated) is not in the answer."""
+    by_digest = {t.digest: t for t in tokens}
+    if not by_digest:
+        return {}
+    rows = db.session.execute(_TOKENS_LOOKUP, {"digests": list(by_digest), "now": utcnow()}).unique()
+    return {by_digest[digest]: user for user, digest in rows}
 
 
 def revoke_token(user: User, raw: str) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
 
-from ecabinet.common.api import actor, body, created, written_in_batches
+from ecabinet.common.api import actor, body, caller, created, token_checked_by_writer, written_in_batches
 from ecabinet.common.input import Body, Id, LongText
 from ecabinet.common.openapi import doc
 from ecabinet.votes import service
@@ -69,7 +69,7 @@ def get_vote(vote_id: int):
 @doc("Open the vote", who="secretariat, chair", returns="the vote", errors=(403, 404, 409))
 def open_vote(vote_id: int):
     user = actor()
-    return jsonify(service.serialize(user, service.open_vote(user, vote_id)))
+    return jsonify(service.serialize_opened(user, service.open_vote(user, vote_id)))
 
 
 @bp.post("/votes/<int:vote_id>/close")
@@ -86,6 +86,7 @@ def close_vote(vote_id: int):
 
 @bp.post("/votes/<int:vote_id>/cast")
 @written_in_batches
+@token_checked_by_writer
 @doc(
     "Cast your vote (once; final)",
     who="member taking part",
@@ -95,6 +96,4 @@ def close_vote(vote_id: int):
     errors=(403, 404, 409),
 )
 def cast(vote_id: int):
-    data = body(CastBody)
-    user = actor()
-    return created(service.cast(user, vote_id, data.choice))
+    return created(service.cast(caller(), vote_id, body(CastBody).choice))

@@ -10,10 +10,12 @@ from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import contains_eager
 
 from ecabinet.audit import service as audit
+from ecabinet.auth import service as auth
 from ecabinet.auth.models import User, UserRole
+from ecabinet.auth.service import BearerToken
 from ecabinet.common import batching, serving
 from ecabinet.common.time import utcnow
-from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
@@ -210,71 +212,77 @@ def tally(vote: Vote) -> Tally:
 @dataclass(frozen=True)
 class _Cast:
     vote_id: int
-    # The caller as the request loaded them, roles included: the writer reads only their id and roles,
-    # which saves loading every member of the batch again.
-    user: User
+    # The caller as the request loaded them, roles included (the writer reads only their id and roles,
+    # which saves loading them again), or their bearer token for the writer to look up with the batch's.
+    caller: User | BearerToken
     choice: str
 
 
-def cast(user: User, vote_id: int, choice: str) -> dict:
+def cast(caller: User | BearerToken, vote_id: int, choice: str) -> dict:
     """Record one member's vote (once, final); the vote as they now see it.
 
     Written together with the other casts arriving at the same moment (`common.batching`): when a
     whole cabinet votes within a second, one transaction per cast would spend its time taking the
-    lock and chaining the audit log rather than counting."""
-    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, user, choice))
+    lock and chaining the audit log rather than counting — and each request looking up who sent it."""
+    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, caller, choice))
 
 
 def _record_casts(casts: Sequence[_Cast]) -> list[dict | DomainError]:
     """Per cast, the vote as its member now sees it, or why it was refused."""
     results: list[dict | DomainError] = [NotFound() for _ in casts]
-    by_vote: dict[int, list[int]] = {}
+    # Who cast comes first: a token that is not live is refused whatever it was sent for.
+    users = auth.users_for_tokens(c.caller for c in casts if isinstance(c.caller, BearerToken))
+    by_vote: dict[int, list[tuple[int, _Cast, User]]] = {}
     for n, c in enumerate(casts):
-        by_vote.setdefault(c.vote_id, []).append(n)
+        user = users.get(c.caller) if isinstance(c.caller, BearerToken) else c.caller
+        if user is None:
+            results[n] = Unauthorized("The bearer token is not valid", code="bad_token")
+            continue
+        by_vote.setdefault(c.vote_id, []).append((n, c, user))
     for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise
-        _record_casts_of_vote(vote_id, [(n, casts[n]) for n in by_vote[vote_id]], results)
+        _record_casts_of_vote(vote_id, by_vote[vote_id], results)
     return results
 
 
-def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast]], results: list) -> None:
+def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], results: list) -> None:
     vote = _locked(vote_id, shared=True)
     if vote is None:
-        for n, _ in casts:
+        for n, _, _ in casts:
             results[n] = NotFound(f"Vote {vote_id} not found")
         return
     connection = db.session.connection()
-    members = {"vote": vote.id, "meeting": vote.meeting_id, "members": [c.user.id for _, c in casts]}
+    members = {"vote": vote.id, "meeting": vote.meeting_id, "members": [user.id for _, _, user in casts]}
     present, voted = {}, set()
     for user_id, checked_in, has_voted in connection.execute(_CASTERS, members):
         present[user_id] = checked_in
         if has_voted:
             voted.add(user_id)
     accepted = []
-    for n, c in casts:
+    for n, c, user in casts:
         try:
-            _check_cast(c.user, vote, c.choice, present.get(c.user.id), c.user.id in voted)
+            _check_cast(user, vote, c.choice, present.get(user.id), user.id in voted)
         except DomainError as refused:
             results[n] = refused
             continue
-        voted.add(c.user.id)  # a second device's cast in the same batch is a second vote
-        accepted.append((n, c))
+        voted.add(user.id)  # a second device's cast in the same batch is a second vote
+        accepted.append((n, c, user))
     if not accepted:
         return
     # The primary key (vote, member) refuses a second row even if another process wrote one meanwhile.
     connection.execute(
         _INSERT_PARTICIPATIONS,
         [
-            {"vote_id": vote.id, "user_id": c.user.id, "choice": None if vote.secret else c.choice}
-            for _, c in accepted
+            {"vote_id": vote.id, "user_id": user.id, "choice": None if vote.secret else c.choice}
+            for _, c, user in accepted
         ],
     )
-    added = Counter(c.choice for _, c in accepted)
+    added = Counter(c.choice for _, c, _ in accepted)
     connection.execute(
         _ADD_TO_TALLY, [{"vote": vote.id, "option": choice, "added": n} for choice, n in added.items()]
     )
-    for _, c in accepted:
+    for _, c, user in accepted:
         # A secret vote's log line says who voted, never how.
-        audit.record(c.user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
+        audit.record(user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
     current = tally(vote)
     publisher.publish(
         vote.meeting,
@@ -286,8 +294,8 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast]], results:
         # members to choices: the runners get them live only.
         store_runner_data=not vote.secret,
     )
-    for n, c in accepted:
-        results[n] = serialize(c.user, vote, current, voted=True)
+    for n, _, user in accepted:
+        results[n] = serialize(user, vote, current, voted=True)
 
 
 def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, already_voted: bool) -> None:
@@ -410,6 +418,13 @@ def serialize(user: User, vote: Vote, current: Tally | None = None, voted: bool 
     if not vote.secret and "counts" in out:
         out["voters"] = _voters(vote) if current.cast else {}
     return out
+
+
+def serialize_opened(user: User, vote: Vote) -> dict:
+    """The vote as `user` sees it the moment it opened: no one has cast (a cast needs an open vote, and
+    opening holds the vote's lock), so there is nothing to count or look up. The chair waits on this
+    answer, and every tablet on the event sent just before it."""
+    return serialize(user, vote, Tally(dict.fromkeys(vote.options, 0), 0), voted=False)
 
 
 def _voters(vote: Vote) -> dict[str, str]:
