@@ -50,7 +50,8 @@ def take(session: Session, key: str) -> list:
 
 
 @event.listens_for(Session, "before_commit")
-def _write_queued(session: Session) -> None:
+def write_queued(session: Session) -> None:
+    """What commit writes first; called alone only to rehearse a commit that is then rolled back."""
     for fn in (*_before_commit, *_before_commit_last):
         fn(session)
 
