@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ecabinet.audit import service as audit
 from ecabinet.auth import service as auth
@@ -140,6 +142,21 @@ def _rehearse_a_vote() -> None:
     unit_of_work.write_queued(session)
 
 
+def _change(vote: Vote, **values) -> None:
+    """Open or close the locked vote: its columns written by one statement built once, not by the ORM's
+    flush (which took a third of an open-vote call, while every tablet waits for the event), and
+    set on the loaded vote as written."""
+    db.session.connection().execute(_changing(tuple(values)), {"vote_id": vote.id, **values})
+    for name, value in values.items():
+        set_committed_value(vote, name, value)
+
+
+@cache
+def _changing(columns: tuple[str, ...]):
+    votes = Vote.__table__
+    return update(votes).where(votes.c.id == bindparam("vote_id")).values({c: bindparam(c) for c in columns})
+
+
 def _run(user: User, vote_id: int) -> Vote:
     """The vote, locked, for the chair or the secretariat to open or close."""
     vote = _locked(vote_id)
@@ -211,9 +228,7 @@ def open_vote(user: User, vote_id: int) -> Vote:
         raise Conflict(f"The vote is {vote.status}", code="wrong_vote_state")
     if vote.meeting.status != "in_progress":
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
-    vote.eligible = count_eligible(vote)  # counted before the vote changes, so that it is written once
-    vote.status = "open"
-    vote.opened_at = utcnow()
+    _change(vote, status="open", opened_at=utcnow(), eligible=count_eligible(vote))
     audit.record(user, "vote.open", vote)
     publisher.publish(vote.meeting, "vote.opened", _public(vote), vote.agenda_item)
     return vote
@@ -347,10 +362,8 @@ def close_vote(user: User, vote_id: int) -> Vote:
     vote = _run(user, vote_id)
     if vote.status != "open":
         raise Conflict(f"The vote is {vote.status}, not open", code="wrong_vote_state")
-    vote.status = "closed"
-    vote.closed_at = utcnow()
     final = tally(vote)
-    vote.passed = decide(vote, final.counts)
+    _change(vote, status="closed", closed_at=utcnow(), passed=decide(vote, final.counts))
     audit.record(user, "vote.close", vote, {"counts": final.counts, "passed": vote.passed})
     publisher.publish(
         vote.meeting,
