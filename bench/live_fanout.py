@@ -9,11 +9,12 @@ otherwise). ecabinet runs on SQLite with one meeting whose participants are the 
 server is bench/bare_server.py.
 
 The clients are python-socketio AsyncClients (aiohttp, websocket transport) in this one process, one
-per member, each logged in with its own bearer token and joined to the meeting. For each client
-count the clients are connected (in steps: the first 100 stay for the 500, and so on), then R times
-the secretariat opens a vote (POST /api/v1/votes/<id>/open; on the bare server POST
+per member, each logged in with its own bearer token and joined to the meeting; each server has a
+fleet of its own. Both servers run at once: for each client count both fleets are connected (in
+steps: the first 100 stay for the 500, and so on), then R rounds on each, alternating between the
+servers, in which the secretariat opens a vote (POST /api/v1/votes/<id>/open; on the bare server POST
 /broadcast/<meeting>) and each client's receipt of the `vote.opened` event is timed from the moment
-the call was sent. The clients share this process's two cores with the server: the times include
+the call was sent. The clients share this process's two cores with the servers: the times include
 their own reading of the event, the same for both servers.
 
 --worker-connections passes gunicorn's --worker-connections (it counts every open socket: with that
@@ -103,51 +104,59 @@ async def one_round(fleet: Fleet, http: aiohttp.ClientSession, trigger, vote_id:
     }
 
 
-async def measure(
-    server: harness.Server, meeting_id: int, tokens: list[str], counts, rounds, trigger, votes
-) -> list:
-    fleet = Fleet(server.url, meeting_id)
-    results = []
+async def measure(sides, meeting_id: int, tokens: list[str], counts, rounds, votes) -> dict[str, list]:
+    """Both servers side by side: each has its own fleet of tablets, and their rounds alternate (which
+    goes first alternates too), so that both meet the same moments of a shared machine whose speed
+    drifts from minute to minute — measured one after the other, the same code's ratio at 100 clients
+    ranged from 0.82× to 1.57× over three runs."""
+    fleets = {name: Fleet(server.url, meeting_id) for name, server, _ in sides}
+    results: dict[str, list] = {name: [] for name, _, _ in sides}
     async with aiohttp.ClientSession() as http:
         try:
             for count in counts:
-                started = time.perf_counter()
-                await fleet.grow_to(tokens[:count])
-                connect_s = time.perf_counter() - started
+                rows = {}
+                for name, _, _ in sides:
+                    started = time.perf_counter()
+                    await fleets[name].grow_to(tokens[:count])
+                    rows[name] = {
+                        "count": count,
+                        "connected": len(fleets[name].clients),
+                        "refused": fleets[name].refused,
+                        "connect_s": time.perf_counter() - started,
+                        "latencies": [],
+                        "answered": [],
+                        "rounds": [],
+                        "missing": 0,
+                        "failed_calls": [],
+                    }
                 # The clients are this process's objects: a full collection of them (1,000 clients
                 # are hundreds of thousands of objects) would stall every receipt it lands among and
                 # be counted against whichever server was being measured.
                 gc.collect()
                 gc.freeze()
                 await asyncio.sleep(1)
-                status = server.worker_status()
-                row = {
-                    "count": count,
-                    "connected": len(fleet.clients),
-                    "refused": fleet.refused,
-                    "connect_s": connect_s,
-                    "server": status,
-                    "client_rss_mib": harness.rss_mib(),
-                    "latencies": [],
-                    "answered": [],
-                    "rounds": [],
-                    "missing": 0,
-                    "failed_calls": [],
-                }
-                for _ in range(rounds):
-                    outcome = await one_round(fleet, http, trigger, next(votes), timeout=30)
-                    row["latencies"] += outcome["latencies"]
-                    row["answered"].append(outcome["answered_s"])
-                    row["rounds"].append(outcome["latencies"])
-                    row["missing"] += outcome["missing"]
-                    if outcome["status"] != 200:
-                        row["failed_calls"].append(outcome["status"])
-                        break  # the server is not taking calls at this count: say so, do not wait on
-                    await asyncio.sleep(0.3)
-                results.append(row)
-                print(f"  {describe(row)}", flush=True)
+                for name, server, _ in sides:
+                    rows[name]["server"] = server.worker_status()
+                    rows[name]["client_rss_mib"] = harness.rss_mib()
+                for n in range(rounds):
+                    for name, _, trigger in sides if n % 2 == 0 else sides[::-1]:
+                        row = rows[name]
+                        if row["failed_calls"]:
+                            continue  # the server is not taking calls at this count: say so, do not wait on
+                        outcome = await one_round(fleets[name], http, trigger, next(votes), timeout=30)
+                        row["latencies"] += outcome["latencies"]
+                        row["answered"].append(outcome["answered_s"])
+                        row["rounds"].append(outcome["latencies"])
+                        row["missing"] += outcome["missing"]
+                        if outcome["status"] != 200:
+                            row["failed_calls"].append(outcome["status"])
+                        await asyncio.sleep(0.3)
+                for name, _, _ in sides:
+                    results[name].append(rows[name])
+                    print(f"  {name}: {describe(rows[name])}", flush=True)
         finally:
-            await fleet.close()
+            for fleet in fleets.values():
+                await fleet.close()
     return results
 
 
@@ -298,16 +307,9 @@ def main() -> None:
             }
             return f"{bare.url}/broadcast/{state['meeting_id']}", {}, body
 
-        results = {}
-        for name, server, trigger in (
-            ("ecabinet", ecabinet, open_vote),
-            ("bare Flask-SocketIO", bare, broadcast),
-        ):
-            print(f"## {name}", flush=True)
-            with harness.servers(server):
-                results[name] = asyncio.run(
-                    measure(server, state["meeting_id"], state["tokens"], counts, rounds, trigger, votes)
-                )
+        sides = [("ecabinet", ecabinet, open_vote), ("bare Flask-SocketIO", bare, broadcast)]
+        with harness.servers(ecabinet, bare):
+            results = asyncio.run(measure(sides, state["meeting_id"], state["tokens"], counts, rounds, votes))
         if args.profile:
             print("\n## profiles (ecabinet, in this process, same database)")
             profile_ecabinet(state, str(work / "storage"), state["vote_ids"][-PROFILED_VOTES:])
