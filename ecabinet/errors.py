@@ -28,6 +28,10 @@ class Unauthorized(DomainError):
     status, code, message = 401, "unauthorized", "Not logged in or the token is not valid"
 
 
+class BadToken(Unauthorized):
+    code, message = "bad_token", "The bearer token is not valid"
+
+
 class Forbidden(DomainError):
     status, code, message = 403, "forbidden", "You are not allowed to do this"
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from ecabinet.auth.service import BearerToken, user_for_token
 from ecabinet.common.input import MAX_INT, parse_json
-from ecabinet.errors import DomainError, Invalid, Unauthorized
+from ecabinet.errors import BadToken, DomainError, Invalid, Unauthorized
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -50,7 +50,7 @@ def token_checked_by_writer(view: Callable) -> Callable:
             # first, as on every other route.
             raw = bearer_token()
             if refused.status != 401 and raw and user_for_token(raw) is None:
-                raise Unauthorized("The bearer token is not valid", code="bad_token") from None
+                raise BadToken() from None
             raise
 
     _TOKEN_CHECKED_BY_WRITER.add(checked.__name__)
@@ -70,7 +70,7 @@ def _require_login() -> None:
     if endpoint in _TOKEN_CHECKED_BY_WRITER and bearer_token():
         return
     if request.headers.get("Authorization") and not current_user.is_authenticated:
-        raise Unauthorized("The bearer token is not valid", code="bad_token")
+        raise BadToken()
     if not current_user.is_authenticated:
         raise Unauthorized()
 

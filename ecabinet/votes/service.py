@@ -17,7 +17,7 @@ from ecabinet.auth.models import User, UserRole
 from ecabinet.auth.service import BearerToken
 from ecabinet.common import batching, serving, unit_of_work
 from ecabinet.common.time import utcnow
-from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthorized
+from ecabinet.errors import BadToken, Conflict, DomainError, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
@@ -272,7 +272,7 @@ def _record_casts(casts: Sequence[_Cast]) -> list[dict | DomainError]:
     for n, c in enumerate(casts):
         user = users.get(c.caller) if isinstance(c.caller, BearerToken) else c.caller
         if user is None:
-            results[n] = Unauthorized("The bearer token is not valid", code="bad_token")
+            results[n] = BadToken()
             continue
         by_vote.setdefault(c.vote_id, []).append((n, c, user))
     for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise
