@@ -284,3 +284,20 @@ def test_pages_with_ids_too_large_for_the_database_are_404(browser, cabinet, sub
                 response = secretariat.get(path.format(huge))
                 assert response.status_code == 404
                 assert "text/html" in response.content_type
+
+
+def test_a_member_casts_from_the_page_with_the_login_cookie(browser, cabinet):
+    """The tablet page's own script casts with the login cookie and the page's CSRF token; the batch
+    writer takes the caller the request loaded, as it takes a bearer token."""
+    meeting = cabinet.meeting("in_progress")
+    sec = cabinet.api(cabinet.secretariat)
+    vote = sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua?"}).get_json()
+    assert sec.post(f"/votes/{vote['id']}/open").status_code == 200
+    tablet = browser(cabinet.members[0])
+    path = f"/api/v1/votes/{vote['id']}/cast"
+    assert tablet.client.post(path, json={"choice": "yes"}).status_code == 400  # no CSRF token: refused
+    token = tablet.token(f"/meetings/{meeting['id']}")
+    cast = tablet.client.post(path, json={"choice": "yes"}, headers={"X-CSRFToken": token})
+    assert cast.status_code == 201, cast.get_json()
+    final = sec.get(f"/votes/{vote['id']}").get_json()
+    assert final["cast"] == 1 and final["voters"] == {str(cabinet.members[0].id): "yes"}
