@@ -1,6 +1,6 @@
 """Fan-out of a live event to 100 / 500 / 1,000 tablets: ecabinet beside a bare Flask-SocketIO server.
 
-    .venv/bin/python bench/live_fanout.py [--quick] [--counts 100,500,1000] [--rounds 10]
+    .venv/bin/python bench/live_fanout.py [--quick] [--counts 100,500,1000] [--rounds R]
                                           [--worker-connections N]
 
 Both servers run as `gunicorn -c gunicorn.conf.py --bind 127.0.0.1:PORT …` (one gevent worker,
@@ -11,11 +11,16 @@ server is bench/bare_server.py.
 The clients are python-socketio AsyncClients (aiohttp, websocket transport) in this one process, one
 per member, each logged in with its own bearer token and joined to the meeting; each server has a
 fleet of its own. Both servers run at once: for each client count both fleets are connected (in
-steps: the first 100 stay for the 500, and so on), then R rounds on each, alternating between the
+steps: the first 100 stay for the 500, and so on), then rounds on each, alternating between the
 servers, in which the secretariat opens a vote (POST /api/v1/votes/<id>/open; on the bare server POST
 /broadcast/<meeting>) and each client's receipt of the `vote.opened` event is timed from the moment
 the call was sent. The clients share this process's two cores with the servers: the times include
 their own reading of the event, the same for both servers.
+
+Rounds: enough for 5,000 receipts a server at each count, and at least 10 (50 at 100 clients, 10 at
+500 and 1,000), unless --rounds says otherwise. The receipts of one round rise and fall together, so
+a p99 over 10 rounds of 100 is the slowest round or two of ten: whether one side happened to meet a
+stall of the shared machine decided it, and the same code measured 1.08× to 1.58× from run to run.
 
 --worker-connections passes gunicorn's --worker-connections (it counts every open socket: with that
 many websockets open the worker accepts no further connection, not even the API call).
@@ -26,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import math
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -35,6 +41,8 @@ import harness
 import socketio
 
 CONNECT_AT_ONCE = 50
+RECEIPTS = 5_000  # per server and client count: the default rounds
+MIN_ROUNDS = 10
 PROFILED_VOTES = 3
 JOINS_PROFILED = 20
 
@@ -104,7 +112,9 @@ async def one_round(fleet: Fleet, http: aiohttp.ClientSession, trigger, vote_id:
     }
 
 
-async def measure(sides, meeting_id: int, tokens: list[str], counts, rounds, votes) -> dict[str, list]:
+async def measure(
+    sides, meeting_id: int, tokens: list[str], counts, rounds: dict[int, int], votes
+) -> dict[str, list]:
     """Both servers side by side: each has its own fleet of tablets, and their rounds alternate (which
     goes first alternates too), so that both meet the same moments of a shared machine whose speed
     drifts from minute to minute — measured one after the other, the same code's ratio at 100 clients
@@ -138,7 +148,7 @@ async def measure(sides, meeting_id: int, tokens: list[str], counts, rounds, vot
                 for name, server, _ in sides:
                     rows[name]["server"] = server.worker_status()
                     rows[name]["client_rss_mib"] = harness.rss_mib()
-                for n in range(rounds):
+                for n in range(rounds[count]):
                     for name, _, trigger in sides if n % 2 == 0 else sides[::-1]:
                         row = rows[name]
                         if row["failed_calls"]:
@@ -258,7 +268,11 @@ def main() -> None:
         "--quick", action="store_true", help="20 and 50 clients, 2 rounds: a check that it works"
     )
     parser.add_argument("--counts", help="client counts, comma separated (default 100,500,1000)")
-    parser.add_argument("--rounds", type=int, help="events per client count (default 10)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help=f"events per client count (default: {RECEIPTS:,} receipts' worth, at least {MIN_ROUNDS})",
+    )
     parser.add_argument(
         "--worker-connections", type=int, help="gunicorn --worker-connections (default: gunicorn's)"
     )
@@ -267,7 +281,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     counts = [int(c) for c in (args.counts or ("20,50" if args.quick else "100,500,1000")).split(",")]
-    rounds = args.rounds or (2 if args.quick else 10)
+    rounds = {
+        count: args.rounds or (2 if args.quick else max(MIN_ROUNDS, math.ceil(RECEIPTS / count)))
+        for count in counts
+    }
     fd_limit = harness.raise_fd_limit()
     gunicorn_args = ["--worker-connections", str(args.worker_connections)] if args.worker_connections else []
     if not args.quick:
@@ -276,13 +293,13 @@ def main() -> None:
         {
             "mode": "quick" if args.quick else "full",
             "clients": ", ".join(map(str, counts)),
-            "rounds": str(rounds),
+            "rounds": ", ".join(f"{r} at {count}" for count, r in rounds.items()),
             "gunicorn extra arguments": " ".join(gunicorn_args) or "none (the repository's gunicorn.conf.py)",
             "open files limit": str(fd_limit),
         }
     )
     with harness.workdir("fanout") as work:
-        state = setup_cabinet(work, max(counts), 2 * len(counts) * rounds + PROFILED_VOTES)
+        state = setup_cabinet(work, max(counts), 2 * sum(rounds.values()) + PROFILED_VOTES)
         votes = iter(state["vote_ids"])
         ecabinet = harness.Server(
             work,
