@@ -114,3 +114,75 @@ def test_preparing_a_server_process_changes_nothing(app, cabinet):
     before = state()
     serving.prepare(app)
     assert state() == before
+
+
+GC_CHILD = r"""
+from gevent import monkey
+
+monkey.patch_all()
+
+import gc
+import json
+import sys
+import time
+import weakref
+
+import gevent
+
+from ecabinet.common import serving
+
+full_passes = []
+gc.callbacks.append(
+    lambda phase, info: phase == "stop" and info["generation"] == 2 and full_passes.append(time.monotonic())
+)
+if sys.argv[1] == "managed":
+    serving.collect_garbage_when_quiet(every_s=1.0, quiet_s=0.2)
+
+
+class Node:
+    def __init__(self):
+        self.me = self  # a cycle: only the garbage collector frees it
+
+
+kept, probe = [], None
+started = time.monotonic()
+while time.monotonic() - started < 1.6:  # a meeting at its busiest: events going out, objects piling up
+    serving.live_event_sent()
+    last_event = time.monotonic()
+    kept.append([Node() for _ in range(5000)])  # lives long enough to reach the oldest generation
+    probe = probe or weakref.ref(kept[0][0])
+    gevent.sleep(0.05)
+busy_until = time.monotonic()
+kept.clear()  # garbage now, in cycles, in the oldest generation
+gevent.sleep(1.5)
+print(json.dumps({
+    "started": started, "busy_until": busy_until, "last_event": last_event,
+    "full_passes": full_passes, "freed": probe() is None,
+}))
+"""
+
+
+def _full_passes(mode: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", GC_CHILD, mode],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_full_garbage_collections_wait_for_a_quiet_moment():
+    # The same load under CPython's own schedule runs full passes while the events go out: the load is
+    # enough to show the difference.
+    default = _full_passes("default")
+    assert any(default["started"] < t < default["busy_until"] for t in default["full_passes"]), default
+
+    seen = _full_passes("managed")
+    during = [t for t in seen["full_passes"] if seen["started"] < t < seen["busy_until"]]
+    after = [t for t in seen["full_passes"] if t >= seen["busy_until"]]
+    assert during == [], seen
+    assert after and after[0] >= seen["last_event"] + 0.2, seen  # once nothing went out for the quiet time
+    assert seen["freed"] is True, seen  # and the garbage in the oldest generation was collected

@@ -192,7 +192,10 @@ def audience(meeting: Meeting) -> list[User]:
 
 @unit_of_work.on_after_commit
 def _send(session: Session) -> None:
-    for room, payload in unit_of_work.take(session, _OUTBOX):
+    outbox = unit_of_work.take(session, _OUTBOX)
+    if outbox:
+        serving.live_event_sent()
+    for room, payload in outbox:
         socketio.emit("event", payload, to=room)
 
 
