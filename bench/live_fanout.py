@@ -20,7 +20,7 @@ their own reading of the event, the same for both servers.
 Rounds: enough for 5,000 receipts a server at each count, and at least 10 (50 at 100 clients, 10 at
 500 and 1,000), unless --rounds says otherwise. The receipts of one round rise and fall together, so
 a p99 over 10 rounds of 100 is the slowest round or two of ten: whether one side happened to meet a
-stall of the shared machine decided it, and the same code measured 1.08× to 1.58× from run to run.
+stall of the shared machine decided it, and the same code measured 1.41× to 1.58× in five runs of one morning.
 
 --worker-connections passes gunicorn's --worker-connections (it counts every open socket: with that
 many websockets open the worker accepts no further connection, not even the API call).
