@@ -16,6 +16,10 @@ from typing import Any
 # Run once when a server process starts (`prepare`), before the first request.
 _PREPARATIONS: list[Callable[[], None]] = []
 _last_live_event = 0.0
+# The oldest generation's threshold: CPython's own while nothing is held back, _NEVER while live
+# events are going out (`collect_garbage_when_quiet`); None where full passes are not managed.
+_NEVER = 2**31 - 1
+_oldest_threshold: int | None = None
 
 
 def green() -> bool:
@@ -57,8 +61,8 @@ def prepared_at_start(fn: Callable[[], None]) -> Callable[[], None]:
 
 
 def prepare(app) -> None:
-    """Run what was registered with `prepared_at_start`, and move the garbage collector's full passes to
-    quiet moments (gunicorn.conf.py, once per worker)."""
+    """Run what was registered with `prepared_at_start`, and hold the garbage collector's full passes
+    back while live events go out (gunicorn.conf.py, once per worker)."""
     if not _PREPARATIONS:  # a process that serves something else (bench/bare_server.py)
         return
     from ecabinet.extensions import db
@@ -78,31 +82,43 @@ def live_event_sent() -> None:
     """The live publisher's mark: tablets are being told of a change, no full collection just now."""
     global _last_live_event
     _last_live_event = time.monotonic()
+    if _oldest_threshold is not None:
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, _NEVER)
 
 
 def collect_garbage_when_quiet(every_s: float = 30, quiet_s: float = 1) -> None:
-    """Full passes of the garbage collector at moments when no live event is going out.
+    """Hold the garbage collector's full passes back while live events are going out.
 
     A full pass walks every object the process holds — a thousand tablets' sockets are a quarter of a
-    million — and holds the loop 20–100 ms meanwhile. CPython starts one when allocation says so, that
-    is when the meeting is busiest: a vote opened to 500 tablets reached the last of them 75 ms late
-    instead of 35 because a pass ran in between. Here CPython's own full passes are turned off and a
-    greenlet runs one every `every_s` seconds, once no event has gone out for `quiet_s` (waiting at most
-    another `every_s`), and only if anything reached the oldest generation since the last one. The
-    younger generations, where most garbage dies, are still collected as usual."""
+    million — and holds the loop 20–100 ms meanwhile. CPython starts one when allocation says so, which
+    in a session is when the meeting is busiest: a vote opened to 500 tablets reached the last of them
+    75 ms late instead of 35 because a pass ran in between. So from each live event on, CPython starts
+    no full pass; once no event has gone out for `quiet_s`, a greenlet runs the pass CPython would have
+    run meanwhile (if its threshold was crossed) and gives CPython its schedule back — between events,
+    garbage (a clerk building books, say) is collected as it always was. Events that never stop get one
+    pass every `every_s`. The younger generations, where most garbage dies, are collected as usual."""
     import gevent
 
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, 2**31 - 1)  # the oldest generation: never by allocation
+    global _oldest_threshold
+    _oldest_threshold = gc.get_threshold()[2]
 
     def collector() -> None:
+        held_since = None
         while True:
-            gevent.sleep(every_s)
-            if gc.get_count()[2] == 0:  # no collection of the middle generation since the last pass
+            gevent.sleep(quiet_s / 4)
+            young, middle, oldest = gc.get_threshold()
+            if oldest != _NEVER:
+                held_since = None
                 continue
-            give_up_waiting = time.monotonic() + every_s
-            while time.monotonic() - _last_live_event < quiet_s and time.monotonic() < give_up_waiting:
-                gevent.sleep(quiet_s / 4)
-            gc.collect()
+            now = time.monotonic()
+            held_since = held_since or now
+            if now - _last_live_event >= quiet_s:
+                if gc.get_count()[2] > _oldest_threshold:
+                    gc.collect()
+                gc.set_threshold(young, middle, _oldest_threshold)
+            elif now - held_since >= every_s:
+                gc.collect()
+                held_since = now
 
     gevent.spawn(collector)
