@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from flask_login import current_user
 from pydantic import BaseModel
 
@@ -16,13 +16,10 @@ from ecabinet.errors import BadToken, DomainError, Invalid, Unauthorized
 
 T = TypeVar("T", bound=BaseModel)
 
-_PUBLIC: set[str] = set()
-_TOKEN_CHECKED_BY_WRITER: set[str] = set()
-
 
 def public(view: Callable) -> Callable:
     """Mark a route that answers without a login (login itself, the OpenAPI file)."""
-    _PUBLIC.add(view.__name__)
+    view._public = True
     return view
 
 
@@ -53,7 +50,7 @@ def token_checked_by_writer(view: Callable) -> Callable:
                 raise BadToken() from None
             raise
 
-    _TOKEN_CHECKED_BY_WRITER.add(checked.__name__)
+    checked._token_checked_by_writer = True
     return checked
 
 
@@ -64,10 +61,12 @@ def bearer_token() -> str | None:
 
 
 def _require_login() -> None:
-    endpoint = (request.endpoint or "").rsplit(".", 1)[-1]
-    if endpoint in _PUBLIC:
+    # Marks on the view itself, not on its name: another domain's view called `login` or `cast` must
+    # not inherit them.
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "_public", False):
         return
-    if endpoint in _TOKEN_CHECKED_BY_WRITER and bearer_token():
+    if getattr(view, "_token_checked_by_writer", False) and bearer_token():
         return
     if request.headers.get("Authorization") and not current_user.is_authenticated:
         raise BadToken()
