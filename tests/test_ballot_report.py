@@ -76,7 +76,9 @@ def test_report_docx_has_real_paragraphs_and_tables(cabinet):
     assert cabinet.members[0].full_name in cells and "Đề nghị lùi thời hạn áp dụng" in cells
 
 
-def _ca_and_signer(tmp_path):
+def _ca_and_signer(tmp_path, key=None, common_name="Văn phòng Chính phủ"):
+    """A test root CA and an office certificate it issued (for `key`, a new RSA key by default)."""
+
     def name(cn):
         return x509.Name(
             [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, cn)]
@@ -109,10 +111,10 @@ def _ca_and_signer(tmp_path):
         )
         .sign(ca_key, hashes.SHA256())
     )
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name("Văn phòng Chính phủ"))
+        .subject_name(name(common_name))
         .issuer_name(ca.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -134,6 +136,7 @@ def _ca_and_signer(tmp_path):
         )
         .sign(ca_key, hashes.SHA256())
     )
+    tmp_path.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(

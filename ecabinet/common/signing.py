@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
+from asn1crypto import keys, pem
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from flask import current_app
+from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_byterange import BuildProps
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from ecabinet.common.serving import off_loop
 
 
 def signing_configured() -> bool:
@@ -26,12 +37,13 @@ def sign_if_configured(pdf: bytes, reason: str) -> bytes:
     if not signing_configured():
         return pdf
     config = current_app.config
-    password = config.get("ECABINET_SIGNING_KEY_PASSWORD")
-    signer = signers.SimpleSigner.load(
-        config["ECABINET_SIGNING_KEY"],
-        config["ECABINET_SIGNING_CERT"],
-        key_passphrase=password.encode() if password else None,
-    )
+    key, cert = Path(config["ECABINET_SIGNING_KEY"]), Path(config["ECABINET_SIGNING_CERT"])
+    # The files' change times are part of the key: a renewed certificate is used from its first export.
+    files = (key, key.stat().st_mtime_ns, cert, cert.stat().st_mtime_ns)
+    return off_loop(_sign, pdf, reason, files, config.get("ECABINET_SIGNING_KEY_PASSWORD"))
+
+
+def _sign(pdf: bytes, reason: str, files: tuple, password: str | None) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name="ChuKyVanPhong",
@@ -40,8 +52,45 @@ def sign_if_configured(pdf: bytes, reason: str) -> bytes:
         subfilter=fields.SigSeedSubFilter.PADES,
         app_build_props=BuildProps(name="ecabinet"),
     )
-    out = signers.sign_pdf(writer, meta, signer=signer)
+    out = signers.sign_pdf(writer, meta, signer=_office_signer(*files, password))
     return out.getvalue()
+
+
+@lru_cache(maxsize=4)
+def _office_signer(key: Path, _key_mtime: int, cert: Path, _cert_mtime: int, password: str | None):
+    data = key.read_bytes()
+    load = serialization.load_pem_private_key if pem.detect(data) else serialization.load_der_private_key
+    return _OfficeSigner(load(data, password=password.encode() if password else None), cert)
+
+
+class _OfficeSigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner parses its key anew for every signature (twice per document: once to
+    size the signature), and OpenSSL checks an RSA key at each parse: 36 ms in C holding the GIL, so
+    every tablet served by the process waited over 100 ms per signed export. This one signs with the
+    key as it was parsed and checked once, when the office's files were first read."""
+
+    def __init__(self, private_key, cert: Path):
+        self._private_key = private_key
+        unencrypted = private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        super().__init__(
+            signing_cert=load_cert_from_pemder(str(cert)),
+            signing_key=keys.PrivateKeyInfo.load(unencrypted),
+            cert_registry=SimpleCertificateStore(),
+        )
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        key, digest = self._private_key, get_pyca_cryptography_hash(digest_algorithm)
+        try:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        except ValueError:  # a mechanism asn1crypto cannot name
+            return super().sign_raw(data, digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(key, RSAPrivateKey):
+            return key.sign(data, PKCS1v15(), digest)
+        if mechanism == "ecdsa" and isinstance(key, EllipticCurvePrivateKey):
+            return key.sign(data, ECDSA(digest))
+        return super().sign_raw(data, digest_algorithm)  # PSS and the rarer keys: pyHanko's own way
 
 
 def make_demo_certificate(
@@ -49,7 +98,7 @@ def make_demo_certificate(
 ) -> tuple[Path, Path]:
     """A self-signed office certificate and key, for trying signing out; not for real documents."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
