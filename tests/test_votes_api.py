@@ -277,6 +277,24 @@ def test_a_revoked_or_deactivated_members_token_cannot_cast(client, cabinet, ses
     assert cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()["cast"] == 0
 
 
+def test_a_refused_cast_looks_its_token_up_once(cabinet, session, monkeypatch):
+    """The writer refuses a second vote after looking the token up; only a refusal before the writer
+    (a bad body) needs its own lookup, to answer a dead token 401 first."""
+    from ecabinet.common import api
+
+    lookups = []
+    original = api.user_for_token
+    monkeypatch.setattr(api, "user_for_token", lambda raw: lookups.append(raw) or original(raw))
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    member = cabinet.api(cabinet.members[0])
+    assert member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}).status_code == 201
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "no"}), 409)
+    assert lookups == []
+    assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": 3}), 400)
+    assert lookups == [member.token]
+
+
 def test_one_batch_answers_each_token_on_its_own(app, cabinet, session):
     """A dead token in a batch is refused alone; the live ones beside it are counted."""
     from ecabinet.auth.service import BearerToken

@@ -44,9 +44,10 @@ def token_checked_by_writer(view: Callable) -> Callable:
             return view(*args, **kwargs)
         except DomainError as refused:
             # Refused before the writer saw the token (a bad body, say): a bad token is answered 401
-            # first, as on every other route.
+            # first, as on every other route. The writer's own refusals come after its lookup (a dead
+            # token is what it refuses first), so a second vote costs no second lookup.
             raw = bearer_token()
-            if refused.status != 401 and raw and user_for_token(raw) is None:
+            if refused.status != 401 and not refused.decided_in_batch and raw and user_for_token(raw) is None:
                 raise BadToken() from None
             raise
 

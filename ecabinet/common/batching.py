@@ -97,6 +97,9 @@ class BatchWriter:
             try:
                 results = self.handler([w.item for w in batch])
                 db.session.commit()
+                for result in results:
+                    if isinstance(result, DomainError):
+                        result.decided_in_batch = True
             except Exception as exc:
                 db.session.rollback()
                 if len(batch) > 1:
