@@ -17,8 +17,8 @@ from tests.pdfs import make_pdf, multipart
 LATER = (datetime.now(UTC) + timedelta(days=3)).isoformat()
 
 
-def _ballot(cabinet, **fields):
-    body = {
+def _body(cabinet, **fields):
+    return {
         "title": "Dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
         "questions": [{"text": "Đồng ý ban hành Nghị định?"}, {"text": "Đồng ý hiệu lực từ 01/01/2027?"}],
         "recipients": [p.id for p in (cabinet.chair, *cabinet.members)],
@@ -26,6 +26,10 @@ def _ballot(cabinet, **fields):
         "summary": "Bộ Khoa học và Công nghệ trình dự thảo Nghị định.",
         **fields,
     }
+
+
+def _ballot(cabinet, **fields):
+    body = _body(cabinet, **fields)
     r = cabinet.api(cabinet.secretariat).post("/ballots", json=body)
     assert r.status_code == 201, r.get_json()
     ballot = r.get_json()
@@ -297,6 +301,30 @@ def test_answers_on_an_earlier_version_are_flagged(cabinet):
     flags = {a["full_name"]: a["earlier_version"] for a in answers if a["choice"]}
     assert flags == {cabinet.members[0].full_name: True, cabinet.members[1].full_name: False}
     assert_error(cabinet.api(cabinet.outsider).get(f"/documents/{document_id}"), 404)
+
+
+def test_a_ballot_asks_about_documents_already_in_a_meeting(cabinet):
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    sec = cabinet.api(cabinet.secretariat)
+    uploads = [
+        sec.post(f"/agenda/{item['id']}/documents", **multipart(make_pdf(title), f"{n}.pdf")).get_json()
+        for n, title in enumerate(("Tờ trình", "Dự thảo Nghị định"))
+    ]
+    ids = [d["id"] for d in reversed(uploads)]
+
+    ballot = _ballot(cabinet, documents=ids)
+    assert [d["id"] for d in ballot["documents"]] == ids  # in the order asked
+    sent = sec.post(f"/ballots/{ballot['id']}/send").get_json()
+    member = cabinet.api(cabinet.members[0])
+    assert [d["id"] for d in member.get(f"/ballots/{sent['id']}").get_json()["documents"]] == ids
+    assert PdfReader(io.BytesIO(member.get(f"/documents/{ids[0]}/file").data)).pages
+
+    # An unknown document is refused, and no ballot is made.
+    before = len(sec.get("/ballots").get_json())
+    refused = sec.post("/ballots", json={**_body(cabinet), "documents": [ids[0], 999999]})
+    assert_error(refused, 400, "unknown_document")
+    assert len(sec.get("/ballots").get_json()) == before
 
 
 def test_a_ballot_paper_opens_in_the_viewer_and_leads_back_to_the_ballot(client, cabinet):

@@ -113,7 +113,7 @@ def _attach(user: User, ballot: OpinionBallot, document_ids: Iterable[int]) -> N
         document = db.session.get(Document, document_id)
         if document is None or not documents.can_see_document(user, document):
             raise Invalid(f"Document {document_id} not found", code="unknown_document", fields=["documents"])
-        links.append(BallotDocument(document_id=document.id, position=position))
+        links.append(BallotDocument(document=document, position=position))
     ballot.document_links = links
 
 
@@ -209,7 +209,7 @@ def add_document(user: User, ballot_id: int, stream, filename: str | None, title
         raise Conflict("The ballot is closed", code="wrong_ballot_state")
     document = documents.create_document(user, stream, filename, title)
     ballot.document_links.append(
-        BallotDocument(document_id=document.id, position=len(ballot.document_links) + 1)
+        BallotDocument(document=document, position=len(ballot.document_links) + 1)
     )
     audit.record(user, "ballot.attach", ballot, {"document_id": document.id})
     return document
