@@ -145,6 +145,40 @@ def test_edit_share_and_delete(cabinet, doc):
     assert_error(member.delete(f"/annotations/{note['id']}"), 404)
 
 
+def test_the_list_comes_oldest_first(cabinet, doc):
+    member = cabinet.api(cabinet.members[0])
+    made = [
+        member.post(f"/documents/{doc['id']}/annotations", json=_highlight(page=page)).get_json()["id"]
+        for page in (2, 1, 2)
+    ]
+    assert [a["id"] for a in member.get(f"/documents/{doc['id']}/annotations").get_json()] == made
+
+
+def test_an_edit_cannot_change_the_kind_or_mix_the_geometry(cabinet, doc):
+    member = cabinet.api(cabinet.members[0])
+    mark = member.post(f"/documents/{doc['id']}/annotations", json=_highlight()).get_json()
+    stroke = [[[100, 100], [150, 160]]]
+    for change, code in (
+        ({"kind": "circle"}, "invalid_input"),
+        ({"kind": "underline"}, "invalid_kind"),
+        ({"version": 2}, "unknown_version"),
+        ({"paths": stroke}, "invalid_input"),
+    ):
+        assert_error(member.patch(f"/annotations/{mark['id']}", json=change), 400, code)
+    # The whole annotation sent back with its own kind and version is an edit like any other.
+    edited = member.patch(f"/annotations/{mark['id']}", json={**mark, "color": "#112233"})
+    assert edited.status_code == 200 and edited.get_json()["color"] == "#112233"
+    kept = member.get(f"/documents/{doc['id']}/annotations").get_json()
+    assert [(a["kind"], a["rects"], a["paths"]) for a in kept] == [("highlight", mark["rects"], None)]
+    # The same mix is refused when the annotation is made.
+    for body in (
+        _highlight(paths=stroke),
+        {"version": 1, "page": 1, "kind": "ink", "paths": stroke, "rects": [[1, 1, 2, 2]]},
+    ):
+        assert_error(member.post(f"/documents/{doc['id']}/annotations", json=body), 400)
+    assert len(member.get(f"/documents/{doc['id']}/annotations").get_json()) == 1
+
+
 def test_annotations_stay_with_their_version(cabinet, doc):
     member = cabinet.api(cabinet.members[0])
     member.post(f"/documents/{doc['id']}/annotations", json=_highlight())

@@ -303,6 +303,14 @@ def test_answers_on_an_earlier_version_are_flagged(cabinet):
     assert_error(cabinet.api(cabinet.outsider).get(f"/documents/{document_id}"), 404)
 
 
+def test_the_list_comes_oldest_first(cabinet):
+    # The first ballot has the nearer deadline, the second the later one: made first, listed first.
+    soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    made = [_sent(cabinet, deadline=soon)["id"], _sent(cabinet)["id"]]
+    for person in (cabinet.secretariat, cabinet.members[0]):
+        assert [b["id"] for b in cabinet.api(person).get("/ballots").get_json()] == made
+
+
 def test_a_ballot_asks_about_documents_already_in_a_meeting(cabinet):
     meeting = cabinet.meeting("published")
     item = cabinet.item(meeting["id"])

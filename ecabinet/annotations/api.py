@@ -36,6 +36,10 @@ class AnnotationBody(Body):
 
 
 class AnnotationUpdateBody(Body):
+    # Kind and version cannot change; they are accepted (a tablet may send the whole annotation back)
+    # and must then be the annotation's own.
+    version: int | None = Field(None, ge=1)
+    kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
     page: int | None = Field(None, ge=1)
     rects: list[Rect] | None = None
     paths: list[list[Point]] | None = None

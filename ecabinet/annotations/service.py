@@ -36,7 +36,7 @@ def list_for(user: User, document_id: int, version_number: int | None) -> list[A
         db.session.scalars(
             select(Annotation)
             .where(Annotation.version_id == version.id, or_(Annotation.user_id == user.id, Annotation.shared))
-            .order_by(Annotation.page, Annotation.id)
+            .order_by(Annotation.id)  # the API's lists: oldest first
         )
     )
 
@@ -111,6 +111,11 @@ def _validate(version: DocumentVersion, page: int, kind: str, rects, paths, text
             f"Unknown kind {kind!r}; one of {', '.join(KINDS)}", code="invalid_kind", fields=["kind"]
         )
     box = _box(version, page)
+    # Geometry of the other shape is refused, not dropped: the tablet would believe it was kept.
+    if kind == "ink" and rects:
+        raise Invalid("Ink is drawn with `paths`, not `rects`", fields=["rects"])
+    if kind != "ink" and paths:
+        raise Invalid(f"A {kind} is placed with `rects`, not `paths`", fields=["paths"])
     if kind in TEXT_MARKS:
         if not rects:
             raise Invalid(f"A {kind} needs `rects`", fields=["rects"])
@@ -188,6 +193,18 @@ def _by_client_id(user: User, client_id: str) -> Annotation | None:
 
 def update(user: User, annotation_id: int, **changes) -> Annotation:
     annotation = _owned(user, annotation_id)
+    if changes.get("kind") not in (None, annotation.kind):
+        raise Invalid(
+            f"An annotation stays a {annotation.kind}: delete it and draw a {changes['kind']} instead",
+            code="invalid_kind",
+            fields=["kind"],
+        )
+    if changes.get("version") not in (None, annotation.version.number):
+        raise Invalid(
+            f"An annotation stays on the version it was made on (version {annotation.version.number})",
+            code="unknown_version",
+            fields=["version"],
+        )
     page = changes.get("page") or annotation.page
     rects = changes.get("rects", annotation.rects)
     paths = changes.get("paths", annotation.paths)

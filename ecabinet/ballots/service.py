@@ -68,7 +68,7 @@ def _managed(user: User, ballot_id: int) -> OpinionBallot:
 
 
 def list_ballots(user: User) -> list[OpinionBallot]:
-    query = select(OpinionBallot).order_by(OpinionBallot.deadline.desc(), OpinionBallot.id.desc())
+    query = select(OpinionBallot).order_by(OpinionBallot.id)  # the API's lists: oldest first
     if not is_secretariat(user):
         query = query.join(BallotRecipient).where(
             BallotRecipient.user_id == user.id, OpinionBallot.status != "draft"

@@ -137,8 +137,9 @@ def inbox():
             _("Waiting for opinions"),
             sorted((e for e in entries if e["status"] == "sent"), key=_by_deadline),
         ),
-        ("draft", _("Drafts"), [e for e in entries if e["status"] == "draft"]),
-        ("closed", _("Ended"), [e for e in entries if e["status"] == "closed"]),
+        # The latest deadlines first: the ballot being prepared, the one just ended.
+        ("draft", _("Drafts"), _latest_first(e for e in entries if e["status"] == "draft")),
+        ("closed", _("Ended"), _latest_first(e for e in entries if e["status"] == "closed")),
     ]
     return render_template(
         "ballots/inbox.html",
@@ -150,6 +151,10 @@ def inbox():
 
 def _by_deadline(entry: dict):
     return entry["deadline_at"]
+
+
+def _latest_first(entries) -> list[dict]:
+    return sorted(entries, key=lambda e: (e["deadline_at"], e["id"]), reverse=True)
 
 
 def _page_config(**extra) -> dict:
