@@ -208,9 +208,7 @@ def add_document(user: User, ballot_id: int, stream, filename: str | None, title
     if ballot.status == "closed":
         raise Conflict("The ballot is closed", code="wrong_ballot_state")
     document = documents.create_document(user, stream, filename, title)
-    ballot.document_links.append(
-        BallotDocument(document=document, position=len(ballot.document_links) + 1)
-    )
+    ballot.document_links.append(BallotDocument(document=document, position=len(ballot.document_links) + 1))
     audit.record(user, "ballot.attach", ballot, {"document_id": document.id})
     return document
 
