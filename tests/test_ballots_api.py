@@ -206,6 +206,14 @@ def test_who_may_answer_and_when(app, cabinet):
     assert_error(_answer(cabinet, cabinet.outsider, draft, (0, "agree", None)), 404)
     ballot = _sent(cabinet)
     assert_error(_answer(cabinet, cabinet.outsider, ballot, (0, "agree", None)), 404)
+    # The secretariat sees the ballot but is not asked: forbidden, not unknown.
+    assert_error(_answer(cabinet, cabinet.secretariat, ballot, (0, "agree", None)), 403)
+    assert (
+        cabinet.api(cabinet.secretariat)
+        .get(f"/ballots/{ballot['id']}/results")
+        .get_json()["questions"][0]["agree"]
+        == 0
+    )
     _expire(app, ballot["id"])
     assert_error(_answer(cabinet, cabinet.members[0], ballot, (0, "agree", None)), 409)
     # Closed by the server's clock on access, not by the page.

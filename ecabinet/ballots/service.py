@@ -329,8 +329,11 @@ class AnswerInput:
 
 def respond(user: User, ballot_id: int, answers: list[AnswerInput]) -> OpinionBallot:
     ballot = db.session.get(OpinionBallot, ballot_id)
-    if ballot is None or not is_recipient(user, ballot):
+    recipient = ballot is not None and is_recipient(user, ballot)
+    if ballot is None or not (recipient or can_see(user, ballot)):
         raise NotFound(f"Ballot {ballot_id} not found")
+    if not recipient:  # the secretariat, who prepared it
+        raise Forbidden("Only the ballot's recipients answer it")
     close_if_expired(ballot)
     if ballot.status != "sent":
         reason = "has not been sent yet" if ballot.status == "draft" else "is closed"
