@@ -106,6 +106,8 @@ def test_who_may_write_and_bad_bodies(cabinet):
         {"entries": [{"agenda_item_id": "1", "notes": "x"}]},
         {"summary": 5},
         {"entries": "x"},
+        {},  # nothing to save
+        {"revision": 0},
     ):
         assert_error(clerk.put(f"/meetings/{meeting['id']}/minutes", json=body), 400)
     assert clerk.get(f"/meetings/{meeting['id']}/minutes").get_json()["revision"] == 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask import Blueprint, jsonify
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, model_validator
 
 from ecabinet.common.api import DOCX, actor, body, download
 from ecabinet.common.input import Body, Id
@@ -23,6 +23,8 @@ class EntryBody(Body):
 
 
 class MinutesBody(Body):
+    """What changed: the summary, the entries given (each field given); what is left out keeps its text."""
+
     summary: Prose | None = None
     entries: list[EntryBody] = Field(default_factory=list, max_length=500)
     revision: int | None = Field(
@@ -30,6 +32,12 @@ class MinutesBody(Body):
         ge=0,
         description="the revision this edit was made on; a newer one saved since → 409 with its text",
     )
+
+    @model_validator(mode="after")
+    def _says_something(self):
+        if not {"summary", "entries"} & self.model_fields_set:
+            raise ValueError("Send `summary`, `entries` or both")
+        return self
 
 
 def _text(meeting_id: int) -> dict:
