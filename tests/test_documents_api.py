@@ -83,16 +83,25 @@ def test_new_version_numbers_up_and_old_versions_stay(cabinet, meeting):
         (b"", 400, "empty_file"),
         ("encrypted", 415, "encrypted_pdf"),
         ("broken", 415, "broken_pdf"),
+        ("no pages", 415, "empty_pdf"),
     ],
 )
 def test_bad_uploads_are_refused_and_leave_nothing(app, cabinet, meeting, data, status, code):
-    data = {"encrypted": encrypted_pdf, "broken": broken_pdf}.get(data, lambda: data)()
+    data = {"encrypted": encrypted_pdf, "broken": broken_pdf, "no pages": _pageless_pdf}.get(
+        data, lambda: data
+    )()
     sec = cabinet.api(cabinet.secretariat)
     error = assert_error(upload(sec, meeting["item"]["id"], data), status, code)
     assert error["message"]
     assert _files(app) == []
     agenda = sec.get(f"/meetings/{meeting['meeting']['id']}").get_json()["agenda"]
     assert all(i["documents"] == [] for i in agenda)
+
+
+def _pageless_pdf() -> bytes:
+    out = io.BytesIO()
+    PdfWriter().write(out)
+    return out.getvalue()
 
 
 def test_too_large_upload_is_refused_before_storing(app, cabinet, meeting):

@@ -9,7 +9,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from ecabinet.errors import Invalid, NotPdf
+from ecabinet.errors import NotPdf
 
 # pypdf reports recoverable damage through logging; we judge the file ourselves.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -35,7 +35,7 @@ def check_pdf(path: Path, head: bytes) -> list[list[float]]:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise NotPdf(f"The PDF is damaged and cannot be read ({type(exc).__name__})", code="broken_pdf")
     if not boxes:
-        raise Invalid("The PDF has no pages", code="empty_pdf", fields=["file"])
+        raise NotPdf("The PDF has no pages: there is nothing to read", code="empty_pdf")
     return boxes
 
 
