@@ -150,6 +150,21 @@ def test_bad_ballots_are_refused(cabinet, fields, code):
     assert sec.get("/ballots").get_json() == []
 
 
+def test_the_error_code_says_whether_the_body_or_a_field_is_wrong(cabinet):
+    sec = cabinet.api(cabinet.secretariat)
+    headers = {"Content-Type": "application/json"}
+    for raw, code in (
+        (b"{not json", "invalid_json"),
+        (b"[1, 2]", "invalid_json"),  # JSON, but not an object
+        (
+            b'{"title": "x", "questions": ["x"], "recipients": [1], "deadline": "2030-01-01T00:00:00Z"}',
+            "invalid_input",
+        ),
+    ):
+        assert_error(sec.post("/ballots", data=raw, headers=headers), 400, code)
+    assert sec.get("/ballots").get_json() == []
+
+
 def test_recipients_must_be_members(cabinet):
     sec = cabinet.api(cabinet.secretariat)
     assert_error(

@@ -82,8 +82,12 @@ def parse_values(model: type[T], values: dict) -> T:
 
 
 def _code(exc: ValidationError) -> str:
-    kinds = {err["type"] for err in exc.errors()}
-    return "invalid_json" if kinds & {"json_invalid", "model_type"} else "invalid_input"
+    # Not JSON, or not an object at the top: the body as a whole. A nested value of the wrong shape
+    # (a question given as a string) is a field's invalid input like any other.
+    whole = any(
+        e["type"] == "json_invalid" or (e["type"] == "model_type" and not e["loc"]) for e in exc.errors()
+    )
+    return "invalid_json" if whole else "invalid_input"
 
 
 def _fields(exc: ValidationError) -> list[str]:
