@@ -229,7 +229,11 @@ def record(user: User, meeting_id: int) -> SessionRecord:
     ).all()
     items = []
     for entry in meetings.visible_agenda(user, meeting):
-        spoke = [r.user.full_name for r in speakers.speakers(entry.item) if r.state in ("speaking", "done")]
+        turns = sorted(
+            (r for r in speakers.speakers(entry.item) if r.state in ("speaking", "done")),
+            key=lambda r: r.started_at,
+        )
+        spoke = [r.user.full_name for r in turns]  # in the order they had the floor
         text = texts.get(str(entry.item.id), {})
         items.append(
             ItemRecord(

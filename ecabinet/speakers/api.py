@@ -13,7 +13,7 @@ def _list(item) -> list[dict]:
 
 @bp.get("/agenda/<int:item_id>/speakers")
 @doc(
-    "Speakers of an item: speaking, then waiting in order, then done",
+    "Speakers of an item, in the order they asked, each `waiting`, `speaking` or `done`",
     who="participant",
     returns="list of {id, user_id, full_name, state, …}",
     errors=(403, 404),

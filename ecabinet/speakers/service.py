@@ -24,10 +24,15 @@ def _item_in_session(user: User, item_id: int) -> AgendaItem:
 
 
 def speakers(item: AgendaItem) -> list[SpeakerRequest]:
-    order = {"speaking": 0, "waiting": 1, "done": 2}
-    rows = db.session.scalars(select(SpeakerRequest).where(SpeakerRequest.agenda_item_id == item.id))
-    # The list as the room sees it: who speaks, then the queue in order of asking, then who spoke.
-    return sorted(rows, key=lambda r: (order[r.state], r.started_at or r.requested_at, r.id))
+    """The item's requests for the floor in the order they were made (the API's lists: oldest first);
+    the pages show who speaks, then the queue, then who spoke."""
+    return list(
+        db.session.scalars(
+            select(SpeakerRequest)
+            .where(SpeakerRequest.agenda_item_id == item.id)
+            .order_by(SpeakerRequest.requested_at, SpeakerRequest.id)
+        )
+    )
 
 
 def list_for(user: User, item_id: int) -> list[SpeakerRequest]:

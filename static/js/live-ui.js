@@ -218,13 +218,25 @@
 
   // --- speakers ---------------------------------------------------------------------------------
 
+  var SPEAKER_RANK = { speaking: 0, waiting: 1, done: 2 };
+
+  // The API lists requests in the order they were made; the room sees who speaks, then the queue in
+  // order of asking, then who has spoken, in the order they had the floor.
+  function asTheRoomSeesIt(speakers) {
+    return speakers.slice().sort(function (a, b) {
+      var at = a.started_at || a.requested_at || "";
+      var bt = b.started_at || b.requested_at || "";
+      return SPEAKER_RANK[a.state] - SPEAKER_RANK[b.state] || (at < bt ? -1 : at > bt ? 1 : 0) || a.id - b.id;
+    });
+  }
+
   // The list as the room sees it: who speaks (with a running timer), the queue, who has spoken.
   // actions(request) → buttons for a row (the console's give/end floor), or nothing.
   function speakersList(S, speakers, options) {
     options = options || {};
     var list = h("ol", { className: "speakers" });
     var place = 0;
-    speakers.forEach(function (s) {
+    asTheRoomSeesIt(speakers).forEach(function (s) {
       if (s.state === "done" && !options.showDone) return;
       if (s.state === "waiting") place += 1;
       var mine = options.userId && s.user_id === options.userId;
