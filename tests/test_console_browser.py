@@ -86,3 +86,46 @@ def test_the_chair_runs_a_vote_from_the_console_and_the_wall_follows(cabinet, se
     console_context.close()
     wall_context.close()
     assert console_errors == [] and wall_errors == []
+
+
+def test_the_console_lists_who_speaks_then_the_queue_then_who_spoke(cabinet, server_url, browser):
+    meeting = cabinet.meeting("in_progress")
+    item = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
+    sec = cabinet.api(cabinet.secretariat)
+    ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": item["id"]}))
+    first, second, third = cabinet.members
+    for person in (first, second, third):
+        ok(cabinet.api(person).post(f"/agenda/{item['id']}/speakers"))
+    context, console, errors = _page(
+        browser,
+        server_url,
+        cabinet.chair,
+        f"/meetings/{meeting['id']}/console",
+        {"width": 1280, "height": 900},
+    )
+    rows = console.locator(".console-speakers li.speaker")
+    rows.nth(2).wait_for(timeout=10000)
+
+    # The chair gives the floor to the second who asked, ends it, and gives it to the first, from the card.
+    def give_or_end(person, label_class):
+        console.locator(".console-speakers li.speaker", has_text=person.full_name).locator(
+            label_class
+        ).click()
+
+    give_or_end(second, "button.primary")
+    console.locator(".console-speakers li.state-speaking", has_text=second.full_name).wait_for(timeout=10000)
+    give_or_end(second, "button.danger")
+    console.locator(".console-speakers li.state-done", has_text=second.full_name).wait_for(timeout=10000)
+    give_or_end(first, "button.primary")
+    console.locator(".console-speakers li.state-speaking", has_text=first.full_name).wait_for(timeout=10000)
+
+    shown = [
+        (row.locator(".speaker-who strong").inner_text(), row.get_attribute("class")) for row in rows.all()
+    ]
+    assert [(name, cls.split("state-")[1].split()[0]) for name, cls in shown] == [
+        (first.full_name, "speaking"),
+        (third.full_name, "waiting"),
+        (second.full_name, "done"),
+    ]
+    context.close()
+    assert errors == []
