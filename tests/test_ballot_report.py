@@ -53,6 +53,7 @@ def test_report_pdf_reads_back_in_vietnamese(cabinet):
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
         "BÁO CÁO TỔNG HỢP Ý KIẾN THÀNH VIÊN CHÍNH PHỦ",
+        "Số: /BC-VPCP",
         "Đề án chuyển đổi số quốc gia giai đoạn 2026–2030",
         cabinet.members[0].full_name,
         "Đề nghị lùi thời hạn áp dụng",
@@ -73,6 +74,7 @@ def test_report_docx_has_real_paragraphs_and_tables(cabinet):
     assert "BÁO CÁO TỔNG HỢP Ý KIẾN THÀNH VIÊN CHÍNH PHỦ" in paragraphs
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert cells[1].splitlines()[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert cells[0].split() == ["VĂN", "PHÒNG", "CHÍNH", "PHỦ", "Số:", "/BC-VPCP"]
     assert cabinet.members[0].full_name in cells and "Đề nghị lùi thời hạn áp dụng" in cells
 
 

@@ -153,6 +153,7 @@ def test_exports_carry_the_session_record(cabinet):
     for expected in (
         "BIÊN BẢN PHIÊN HỌP CHÍNH PHỦ",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Số: /BB-CP",  # the number left for the records office
         meeting["title"],
         "Phòng họp Chính phủ",
         cabinet.chair.full_name,
@@ -182,12 +183,15 @@ def test_exports_carry_the_session_record(cabinet):
     document = docx.Document(io.BytesIO(clerk.get(f"/meetings/{meeting['id']}/minutes.docx").data))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "III. DIỄN BIẾN VÀ KẾT LUẬN THEO TỪNG NỘI DUNG" in headings
+    issuer = document.tables[0].rows[0].cells[0].text.split()
+    assert issuer[:2] == ["CHÍNH", "PHỦ"] and issuer[-2:] == ["Số:", "/BB-CP"]
     assert any(p.text == "Kết luận: Chính phủ thống nhất thông qua dự án Luật." for p in document.paragraphs)
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert "Dự án Luật Đất đai (sửa đổi)" in cells
     notice = PdfReader(io.BytesIO(clerk.get(f"/meetings/{meeting['id']}/conclusions.pdf").data))
     notice_text = " ".join(" ".join(p.extract_text().split()) for p in notice.pages)
     assert "THÔNG BÁO KẾT LUẬN" in notice_text and "Chính phủ thống nhất thông qua dự án Luật." in notice_text
+    assert "Số: /TB-VPCP" in notice_text
     assert "Bộ trưởng trình bày tờ trình." not in notice_text
 
 

@@ -101,6 +101,7 @@ def build(results: Results) -> official.OfficialDocument:
     ]
     return official.OfficialDocument(
         issuer="Văn phòng Chính phủ",
+        symbol="BC-VPCP",
         title=TITLE,
         subtitle=f"Về: {ballot.title}",
         issued_at=utcnow(),

@@ -25,6 +25,10 @@ STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
+def number_line(symbol: str) -> str:
+    return f"Số:        /{symbol}"
+
+
 def vietnamese_date(when: datetime, place: str = "Hà Nội") -> str:
     local = when.astimezone(VN)
     return f"{place}, ngày {local.day:02d} tháng {local.month:02d} năm {local.year}"
@@ -49,6 +53,9 @@ class Section:
 @dataclass
 class OfficialDocument:
     issuer: str
+    # Ký hiệu: the kind's letters and the issuer's (BB-CP, BC-VPCP). The number before it is the
+    # records office's to give when the document is registered, so the line leaves it blank.
+    symbol: str
     title: str
     subtitle: str | None
     issued_at: datetime
@@ -84,8 +91,12 @@ def _pdf(doc: OfficialDocument) -> bytes:
     pdf.set_x(pdf.l_margin + left)
     pdf.set_font("Serif", "BU", 11.5)  # the motto is underlined, as the form prescribes
     pdf.multi_cell(right, 16, MOTTO, align="C", new_x="LEFT", new_y="NEXT")
+    dated = pdf.get_y()
+    pdf.set_font("Serif", "", 11.5)
+    pdf.set_xy(pdf.l_margin, dated)  # the number on the date's line, under the issuer
+    pdf.multi_cell(left, 18, number_line(doc.symbol), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Serif", "I", 11.5)
-    pdf.set_x(pdf.l_margin + left)
+    pdf.set_xy(pdf.l_margin + left, dated)
     pdf.multi_cell(right, 18, vietnamese_date(doc.issued_at), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(14)
     pdf.set_font("Serif", "B", 14)
@@ -171,6 +182,8 @@ def _docx(doc: OfficialDocument) -> bytes:
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = header.rows[0].cells
     _centered(left.paragraphs[0], doc.issuer.upper(), bold=True)
+    left.add_paragraph()  # level with the motto
+    _centered(left.add_paragraph(), number_line(doc.symbol))
     _centered(right.paragraphs[0], STATE, bold=True)
     _centered(right.add_paragraph(), MOTTO, bold=True)
     _centered(right.add_paragraph(), vietnamese_date(doc.issued_at), italic=True)

@@ -102,6 +102,7 @@ def build_minutes(record: SessionRecord) -> official.OfficialDocument:
     sections.append(official.Section("", paragraphs=[status]))
     return official.OfficialDocument(
         issuer="Chính phủ",
+        symbol="BB-CP",
         title="BIÊN BẢN PHIÊN HỌP CHÍNH PHỦ",
         subtitle=meeting.title,
         issued_at=meeting.starts_at,
@@ -129,6 +130,7 @@ def build_conclusions(record: SessionRecord) -> official.OfficialDocument:
     ]
     return official.OfficialDocument(
         issuer="Văn phòng Chính phủ",
+        symbol="TB-VPCP",
         title="THÔNG BÁO KẾT LUẬN",
         subtitle=f"của Thủ tướng Chính phủ tại {record.meeting.title}",
         issued_at=record.minutes.approved_at or record.meeting.starts_at,
