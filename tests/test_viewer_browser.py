@@ -123,3 +123,103 @@ def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, do
     assert abs(mark_box["x"] - text_box["x"]) < 4
     assert errors == []
     context.close()
+
+
+def test_a_mark_made_offline_survives_the_page_being_closed_and_is_saved_at_the_next_opening(
+    cabinet, document, server_url, browser
+):
+    """iPad Safari drops a background tab without asking: what the member marked while offline must
+    still reach the server, once, when they open the document again."""
+    member = cabinet.members[0]
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, server_url, member.username)
+    page.goto(f"{server_url}/documents/{document['id']}")
+    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
+    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words.wait_for(timeout=20000)
+
+    context.set_offline(True)
+    box = words.bounding_box()
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 1, middle)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 1, middle, steps=12)
+    page.mouse.up()
+    page.click('[data-tool="highlight"]')
+    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'unsaved'", timeout=10000)
+    page.close(run_before_unload=False)  # gone, as a dropped tab is
+    assert ok(cabinet.api(member).get(f"/documents/{document['id']}/annotations")) == []
+
+    context.set_offline(False)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server_url}/documents/{document['id']}")
+    saved = _saved_annotations(cabinet.api(member), document["id"])
+    assert [(a["kind"], a["page"]) for a in saved] == [("highlight", 1)] and WORDS in saved[0]["quote"]
+    page.locator(f'.vw-highlight[data-annotation-id="{saved[0]["id"]}"]').wait_for(timeout=20000)
+    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'saved'")
+    # Opened again, nothing is sent twice and nothing is left waiting.
+    page.reload()
+    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
+    assert len(ok(cabinet.api(member).get(f"/documents/{document['id']}/annotations"))) == 1
+    assert (
+        page.evaluate(f"window.localStorage.getItem('ecabinet.unsaved.{member.id}.{document['id']}.1')")
+        is None
+    )
+    assert errors == []
+    context.close()
+
+
+def test_kept_edits_and_deletions_are_applied_to_what_the_server_has(cabinet, document, server_url, browser):
+    """What an earlier opening kept (a note's new words, a deleted mark, a new mark) is sent once the
+    list is in; a mark deleted meanwhile on another device is not brought back."""
+    member = cabinet.members[0]
+    api = cabinet.api(member)
+    url = f"/documents/{document['id']}/annotations"
+
+    def note(text, **extra):
+        body = {"version": 1, "page": 1, "kind": "note", "rects": [[400, 600, 420, 620]], "text": text}
+        return ok(api.post(url, json={**body, **extra}), 201)
+
+    edited, deleted, gone = note("Ý kiến cũ"), note("Sẽ xoá"), note("Xoá trên máy khác")
+    ok(api.delete(f"/annotations/{gone['id']}"), 204)
+    fields = {k: edited[k] for k in ("page", "kind", "rects", "paths", "color", "quote", "shared")}
+    kept = [
+        {
+            "id": edited["id"],
+            "client_id": edited["client_id"],
+            "deleted": False,
+            "fields": {**fields, "text": "Ý kiến mới của Bộ"},
+        },
+        {"id": deleted["id"], "client_id": deleted["client_id"], "deleted": True, "fields": fields},
+        {
+            "id": gone["id"],
+            "client_id": gone["client_id"],
+            "deleted": False,
+            "fields": {**fields, "text": "sửa"},
+        },
+        {
+            "id": None,
+            "client_id": "6f1c2b1e-0000-4000-8000-000000000001",
+            "deleted": False,
+            "fields": {**fields, "text": "Ghi chú mới"},
+        },
+    ]
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    log_in(page, server_url, member.username)
+    key = f"ecabinet.unsaved.{member.id}.{document['id']}.1"
+    page.evaluate("([key, value]) => window.localStorage.setItem(key, value)", [key, json.dumps(kept)])
+
+    page.goto(f"{server_url}/documents/{document['id']}")
+    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
+    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'saved'", timeout=15000)
+    assert sorted(a["text"] for a in ok(api.get(url))) == ["Ghi chú mới", "Ý kiến mới của Bộ"]
+    assert page.evaluate("(key) => window.localStorage.getItem(key)", key) is None
+    assert errors == []
+    context.close()

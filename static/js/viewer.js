@@ -670,9 +670,69 @@ let queueRunning = false;
 let queueProblem = null; // why the head of the queue waits: "network", "server", "logged_out"
 let wake = null;
 
+// --- unsaved work kept on the tablet ----------------------------------------------------------------
+// Until the server has it, the reader's work is also kept in this browser's storage: a tablet whose
+// page is closed or reloaded while offline (iPad Safari drops background tabs) finds it again at the
+// next opening and sends it then. Kept as the state each mark should end in, not as requests: a
+// creation goes again with its client_id, which the server answers with the mark it already has.
+
+const UNSAVED_KEY = `ecabinet.unsaved.${config.userId}.${config.documentId}.${config.version}`;
+const MARK_FIELDS = ["page", "kind", "rects", "paths", "color", "text", "quote", "shared"];
+let carried = readUnsaved(); // from an earlier opening, until the server's list lets us apply it
+
+function readUnsaved() {
+  try {
+    return JSON.parse(window.localStorage.getItem(UNSAVED_KEY) || "[]");
+  } catch {
+    return [];
+  }
+}
+
+function keepUnsaved() {
+  const unsaved = state.records
+    .filter((rec) => rec.mine && rec.pending > 0)
+    .map((rec) => ({
+      id: rec.id,
+      client_id: rec.client_id,
+      deleted: rec.deleted,
+      fields: Object.fromEntries(MARK_FIELDS.map((name) => [name, rec[name]])),
+    }));
+  const all = carried.concat(unsaved);
+  try {
+    if (all.length) window.localStorage.setItem(UNSAVED_KEY, JSON.stringify(all));
+    else window.localStorage.removeItem(UNSAVED_KEY);
+  } catch {
+    /* private browsing or a full storage: the work is in this page only, as before */
+  }
+}
+
+// After the server's list is in: what it lacks is sent again, what it has is brought up to date.
+function applyCarried() {
+  const earlier = carried;
+  carried = [];
+  for (const entry of earlier) {
+    const rec = findRecord(entry);
+    if (entry.deleted) {
+      if (rec?.mine) remove(rec, { undoable: false });
+    } else if (rec) {
+      if (!rec.mine) continue;
+      const changes = Object.fromEntries(
+        MARK_FIELDS.filter((name) => JSON.stringify(rec[name]) !== JSON.stringify(entry.fields[name])).map(
+          (name) => [name, entry.fields[name]],
+        ),
+      );
+      if (Object.keys(changes).length) change(rec, changes);
+    } else if (!entry.id) {
+      create({ ...entry.fields, client_id: entry.client_id }, { undoable: false });
+    } // else: saved once and since deleted on another device; it stays deleted
+  }
+  keepUnsaved();
+}
+
 function enqueue(rec, run, undo) {
   rec.pending += 1;
   queue.push({ rec, run, undo });
+  keepUnsaved();
   showSaveState();
   runQueue();
 }
@@ -711,6 +771,7 @@ async function runQueue() {
     }
     queue.shift();
     op.rec.pending -= 1;
+    keepUnsaved();
     showSaveState();
   }
   queueRunning = false;
@@ -1439,8 +1500,12 @@ async function start() {
   for (const pv of state.pages) observer.observe(pv.div);
   scroller.addEventListener("scroll", onScroll, { passive: true });
 
-  const annotations = request("GET", `${config.annotationsUrl}?version=${config.version}`).then(reconcile, (err) =>
-    console.warn("annotations not loaded", err),
+  const annotations = request("GET", `${config.annotationsUrl}?version=${config.version}`).then(
+    (list) => {
+      reconcile(list);
+      applyCarried();
+    },
+    (err) => console.warn("annotations not loaded", err),
   );
   try {
     state.pdf = await pdfjs.getDocument({
