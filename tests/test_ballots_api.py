@@ -382,3 +382,4 @@ def test_a_ballot_paper_opens_in_the_viewer_and_leads_back_to_the_ballot(client,
 
     assert back_link(f"/ballots/{ballot['id']}") == f"/ballots/{ballot['id']}"
     assert back_link("//evil.example") == "/ballots"  # another site is never a way back
+    assert back_link("/%09/evil.example") == "/ballots"  # a browser drops the tab: //evil.example

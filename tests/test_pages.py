@@ -301,3 +301,30 @@ def test_a_member_casts_from_the_page_with_the_login_cookie(browser, cabinet):
     assert cast.status_code == 201, cast.get_json()
     final = sec.get(f"/votes/{vote['id']}").get_json()
     assert final["cast"] == 1 and final["voters"] == {str(cabinet.members[0].id): "yes"}
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%09/x",
+    ],
+)
+def test_next_never_leads_to_another_site(browser, cabinet, target):
+    from urllib.parse import quote
+
+    b = browser()
+    response = b.post(
+        f"/login?next={quote(target)}", {"username": cabinet.chair.username, "password": PASSWORD}
+    )
+    # Nor does the language switch, which needs no login.
+    switched = browser().get(f"/lang/en?next={quote(target)}")
+    for answer in (response, switched):
+        assert answer.status_code == 302
+        where = answer.headers["Location"]
+        assert where.startswith("/") and not where.startswith("//") and "evil.example" not in where, where
+        assert not any(c in where for c in "\t\n\\")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import flash, redirect, request
 from flask_babel import gettext as _
@@ -93,8 +94,15 @@ def page_message(exc: DomainError) -> str:
 def safe_next(field: str = "next") -> str | None:
     """A same-site path from the form or query field (`next` by default), or None."""
     target = request.form.get(field) or request.args.get(field)
-    # Only paths on this site: no scheme, no host, no protocol-relative //evil.example.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if not target:
+        return None
+    # Only paths on this site: no scheme, no host, no protocol-relative //evil.example. Browsers drop
+    # tabs and line breaks from a URL before reading it ("/\t/evil.example" is "//evil.example") and read
+    # a backslash as a slash, so any of those disqualifies the path outright.
+    if any(ord(c) < 0x20 or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
         return target
     return None
 
