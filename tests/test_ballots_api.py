@@ -326,6 +326,26 @@ def test_answers_on_an_earlier_version_are_flagged(cabinet):
     assert_error(cabinet.api(cabinet.outsider).get(f"/documents/{document_id}"), 404)
 
 
+def test_a_confidential_items_paper_is_not_sent_with_a_ballot(cabinet):
+    meeting = cabinet.meeting("published")
+    secret = cabinet.item(meeting["id"], "Nhân sự", confidential=True, restricted_to=[cabinet.members[0].id])
+    sec = cabinet.api(cabinet.secretariat)
+    paper = sec.post(
+        f"/agenda/{secret['id']}/documents", **multipart(make_pdf("Phương án nhân sự"))
+    ).get_json()
+    before = sec.get("/ballots").get_json()
+    assert_error(
+        sec.post("/ballots", json=_body(cabinet, documents=[paper["id"]])), 400, "confidential_document"
+    )
+    assert sec.get("/ballots").get_json() == before
+    draft = _ballot(cabinet)
+    assert_error(
+        sec.patch(f"/ballots/{draft['id']}", json={"documents": [paper["id"]]}), 400, "confidential_document"
+    )
+    # A member not cleared for the item still cannot open its paper.
+    assert_error(cabinet.api(cabinet.members[1]).get(f"/documents/{paper['id']}/file"), 404)
+
+
 def test_the_list_comes_oldest_first(cabinet):
     # The first ballot has the nearer deadline, the second the later one: made first, listed first.
     soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()

@@ -27,6 +27,7 @@ from ecabinet.documents.models import Document
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
+from ecabinet.meetings import access
 from ecabinet.meetings.access import is_secretariat
 
 NEEDS_COMMENT = ("disagree", "other")
@@ -113,6 +114,14 @@ def _attach(user: User, ballot: OpinionBallot, document_ids: Iterable[int]) -> N
         document = db.session.get(Document, document_id)
         if document is None or not documents.can_see_document(user, document):
             raise Invalid(f"Document {document_id} not found", code="unknown_document", fields=["documents"])
+        if document.agenda_item is not None and access.is_confidential(document.agenda_item):
+            # Attached, it would open to every recipient, cleared for the item or not.
+            raise Invalid(
+                f"Document {document_id} belongs to a confidential agenda item; upload to the ballot "
+                "what its recipients may read",
+                code="confidential_document",
+                fields=["documents"],
+            )
         links.append(BallotDocument(document=document, position=position))
     ballot.document_links = links
 

@@ -29,6 +29,7 @@ from ecabinet.documents import serialize as documents_serialize
 from ecabinet.documents.models import Document
 from ecabinet.errors import DomainError, Invalid
 from ecabinet.extensions import db
+from ecabinet.meetings import access
 from ecabinet.meetings.access import is_secretariat
 
 bp = Blueprint("ballots_pages", __name__)
@@ -324,8 +325,10 @@ def _attachable(chosen: list[int]) -> list[dict]:
     papers = sorted(extra + latest, key=lambda d: (d.id not in order, order.get(d.id, 0), -d.id))
     out = []
     for document in papers:
-        entry = documents_serialize.document(document)
         item = document.agenda_item
+        if item is not None and access.is_confidential(item):
+            continue  # a confidential item's papers do not go to a ballot (the service refuses them)
+        entry = documents_serialize.document(document)
         entry["where"] = f"{item.meeting.title} · {item.title}" if item else None
         out.append(entry)
     return out
