@@ -84,7 +84,7 @@ def _init_login() -> None:
         # A call that carries a bearer token is judged by the token alone.
         if has_request_context() and request.headers.get("Authorization"):
             return None
-        return auth.user_for_session(session_id)
+        return auth.user_for_session(session_id, session.get(auth.PAGE_SESSION_KEY))
 
     @login_manager.request_loader
     def load_from_token(_request):

@@ -328,3 +328,18 @@ def test_next_never_leads_to_another_site(browser, cabinet, target):
         where = answer.headers["Location"]
         assert where.startswith("/") and not where.startswith("//") and "evil.example" not in where, where
         assert not any(c in where for c in "\t\n\\")
+
+
+def test_logging_out_ends_that_browser_session_even_for_a_copy_of_its_cookie(app, browser, cabinet):
+    person = cabinet.members[0]
+    desk, tablet = browser(person), browser(person)
+    stolen = desk.client.get_cookie("session").value
+    assert desk.post("/logout", page="/meetings").status_code == 302
+
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    assert replay.get("/meetings").status_code == 302  # to the login page
+    assert replay.get("/api/v1/me").status_code == 401
+    # The member's other browser is still logged in: only the session that logged out ended.
+    assert person.full_name in tablet.text("/meetings")
+    assert tablet.get("/api/v1/me").get_json()["username"] == person.username

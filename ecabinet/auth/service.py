@@ -24,6 +24,8 @@ from ecabinet.extensions import db
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,79}$")
 MIN_PASSWORD = 8
+# Where a page login keeps its browser session's token, in the signed login cookie.
+PAGE_SESSION_KEY = "page_session"
 # Checked against when the username is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -130,19 +132,38 @@ def revoke_token(user: User, raw: str) -> None:
         audit.record(user, "auth.logout", user, {"via": "token"})
 
 
-def user_for_session(session_id: str) -> User | None:
-    """The login cookie holds `<id>:<nonce>`; a rotated nonce ends the browser session."""
-    user_id, _, nonce = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or not hmac.compare_digest(user.session_nonce, nonce):
+def user_for_session(session_id: str, session_token: str | None) -> User | None:
+    """The login cookie holds `<id>:<nonce>` and the browser session's own token: logging out revokes
+    the token (a copy of the cookie is then worth nothing), and a rotated nonce (deactivation, a new
+    password) ends every browser session of the account at once."""
+    user = user_for_token(session_token) if session_token else None
+    if user is None or not hmac.compare_digest(user.get_id(), session_id):
         return None
     return user
 
 
-def record_page_login(user: User) -> None:
+def start_page_session(user: User, user_agent: str | None) -> str:
+    """A login through the page: the browser session's token, to be kept in its login cookie."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=_token_digest(raw),
+            expires_at=utcnow() + timedelta(days=current_app.config["ECABINET_TOKEN_DAYS"]),
+            user_agent=(user_agent or "")[:200] or None,
+        )
+    )
     audit.record(user, "auth.login", user, {"via": "page"})
+    return raw
+
+
+def end_page_session(user: User, session_token: str | None) -> None:
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(session_token or ""))
+    )
+    if token is not None and token.user_id == user.id and token.revoked_at is None:
+        token.revoked_at = utcnow()
+    audit.record(user, "auth.logout", user, {"via": "page"})
 
 
 # --- administration -------------------------------------------------------------------------

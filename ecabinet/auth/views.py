@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
@@ -26,14 +36,16 @@ def login():
     except Unauthorized:
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", username=request.form.get("username", "")), 401
+    session.clear()  # nothing of a session from before the login carries over into it
+    session[service.PAGE_SESSION_KEY] = service.start_page_session(account, request.user_agent.string)
     login_user(account)
-    service.record_page_login(account)
     return redirect(safe_next() or url_for("meetings_pages.index"))
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    service.end_page_session(user(), session.pop(service.PAGE_SESSION_KEY, None))
     logout_user()
     return redirect(url_for("auth_pages.login"))
 
