@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, has_request_context, jsonify, request, session
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ecabinet.common import serving, sqlite
 from ecabinet.common.input import MAX_INT
@@ -45,6 +46,11 @@ def create_app(config: object | None = None) -> Flask:
     socketio.init_app(
         app, message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"], async_mode=serving.socketio_async_mode()
     )
+    if app.config["ECABINET_PROXIES"]:
+        # Behind nginx every request would come from 127.0.0.1, and the login limits, kept per address,
+        # would count every tablet as one: one guesser could lock an account out for all of them.
+        proxies = app.config["ECABINET_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     _init_login()
     _init_babel(app)
     if embedded:

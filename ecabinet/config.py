@@ -45,6 +45,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         self.ECABINET_TOKEN_DAYS = _env_int("ECABINET_TOKEN_DAYS", 30)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
+        # Failed logins from one address, whatever the usernames: one guess at each of many accounts.
+        self.ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS", 30)
+        # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; none by default.
+        self.ECABINET_PROXIES = _env_int("ECABINET_PROXIES", 0)
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
         self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"

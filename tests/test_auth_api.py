@@ -422,3 +422,32 @@ def test_an_expired_token_is_401(app, cabinet):
         db.session.commit()
     assert_error(member.get("/me"), 401)
     ok(cabinet.api(cabinet.members[1]).get("/me"))
+
+
+def test_one_address_guessing_across_many_accounts_is_slowed_down(app, client, make_user):
+    app.config["ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS"] = 4
+    people = [make_user(username=f"thanhvien{n}") for n in range(6)]
+    for person in people[:4]:
+        assert_error(login(client, person.username, "mat-khau-doan"), 401)
+    assert_error(login(client, people[4].username, "mat-khau-doan"), 429)
+    # Another address is not held back by it.
+    ok(login(client, people[5].username, environ_base={"REMOTE_ADDR": "10.1.2.3"}))
+
+
+def test_behind_a_proxy_the_limits_count_each_client_address(app, make_user):
+    from ecabinet import create_app
+    from ecabinet.config import TestConfig
+
+    config = TestConfig(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ECABINET_STORAGE"])
+    config.ECABINET_PROXIES = 1  # nginx in front: every request reaches the app from 127.0.0.1
+    proxied = create_app(config).test_client()
+    chair = make_user(username="thutuong2")
+
+    def through_nginx(client_address, password="mat-khau-doan"):
+        return login(proxied, chair.username, password, headers={"X-Forwarded-For": client_address})
+
+    for _ in range(5):
+        assert_error(through_nginx("203.0.113.9"), 401)
+    assert_error(through_nginx("203.0.113.9"), 429)
+    # The chair, at another address behind the same proxy, is not locked out by the guesser.
+    ok(through_nginx("10.20.30.40", PASSWORD))

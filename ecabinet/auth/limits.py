@@ -22,16 +22,27 @@ def _limit() -> str:
     return f"{current_app.config['ECABINET_LOGIN_ATTEMPTS_PER_MINUTE']} per minute"
 
 
-# Only failures count: a member who logs in on three tablets is never slowed down.
-_failed_logins = limiter.shared_limit(
-    _limit, scope="login", key_func=_login_key, deduct_when=lambda response: response.status_code == 401
+def _address_limit() -> str:
+    return f"{current_app.config['ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS']} per minute"
+
+
+def _failed(response) -> bool:
+    return response.status_code == 401
+
+
+# Only failures count: a member who logs in on three tablets is never slowed down. Per username and
+# address, so that a guesser elsewhere cannot lock the member out; and per address, so that guessing
+# one password at each of many accounts is slowed down too.
+_failed_logins = limiter.shared_limit(_limit, scope="login", key_func=_login_key, deduct_when=_failed)
+_failed_from_address = limiter.shared_limit(
+    _address_limit, scope="login-address", key_func=get_remote_address, deduct_when=_failed
 )
 _LIMITED_VIEWS: set[Callable] = set()
 
 
 def login_limit(view: Callable) -> Callable:
-    """Put a login view under the limit of failed logins."""
-    limited = _failed_logins(view)
+    """Put a login view under the limits of failed logins."""
+    limited = _failed_logins(_failed_from_address(view))
     _LIMITED_VIEWS.add(limited)
     return limited
 
