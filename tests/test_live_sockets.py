@@ -80,9 +80,14 @@ def test_join_checks_visibility_and_acks_the_latest_seq(cabinet, live):
     assert ack["ok"] is True and ack["seq"] == len(
         cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}/events").get_json()
     )
-    for bad in (draft["id"], 99999, "1"):
+    for bad, code in (
+        (draft["id"], "not_found"),
+        (99999, "not_found"),
+        ("1", "invalid_input"),
+        (10**20, "not_found"),
+    ):
         refused = member.join(bad)
-        assert refused["ok"] is False and refused["error"]["code"]
+        assert refused["ok"] is False and refused["error"]["code"] == code, (bad, refused)
     assert tablet(cabinet.outsider).join(meeting["id"])["ok"] is False
 
 

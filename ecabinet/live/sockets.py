@@ -15,6 +15,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
+from ecabinet.common.input import MAX_INT
 from ecabinet.errors import DomainError
 from ecabinet.extensions import db, socketio
 from ecabinet.live import publisher
@@ -75,6 +76,8 @@ def on_join(data=None):
     meeting_id = data.get("meeting_id") if isinstance(data, dict) else None
     if not isinstance(meeting_id, int) or isinstance(meeting_id, bool):
         return _error("invalid_input", "`meeting_id` must be an integer")
+    if not 0 < meeting_id <= MAX_INT:  # larger than any id column holds: no such meeting, as over HTTP
+        return _error("not_found", f"Meeting {meeting_id} not found")
     try:
         meeting = meetings.get_meeting(user, meeting_id)
     except DomainError as exc:
