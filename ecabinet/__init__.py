@@ -58,10 +58,26 @@ def create_app(config: object | None = None) -> Flask:
             sqlite.tune(db.engine, writes=_request_writes)
 
     register_error_handlers(app)
+    _set_security_headers(app)
     _register_blueprints(app)
     _register_cli(app)
     _register_transaction(app)
     return app
+
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",  # a download is what its type says, never sniffed into HTML
+    "X-Frame-Options": "SAMEORIGIN",  # no other site frames a page to make a member click on it
+    "Referrer-Policy": "same-origin",  # links out do not carry the meeting's or document's address
+}
+
+
+def _set_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        for name, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 def _import_models() -> None:

@@ -343,3 +343,12 @@ def test_logging_out_ends_that_browser_session_even_for_a_copy_of_its_cookie(app
     # The member's other browser is still logged in: only the session that logged out ended.
     assert person.full_name in tablet.text("/meetings")
     assert tablet.get("/api/v1/me").get_json()["username"] == person.username
+
+
+def test_pages_and_downloads_carry_the_security_headers(browser, cabinet):
+    b = browser(cabinet.secretariat)
+    for path in ("/login", "/meetings", "/api/v1/me", "/static/favicon.svg"):
+        headers = b.get(path, buffered=True).headers
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["X-Frame-Options"] == "SAMEORIGIN", path
+        assert headers["Referrer-Policy"] == "same-origin", path
