@@ -49,6 +49,9 @@ class Config:
         self.ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS", 30)
         # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; none by default.
         self.ECABINET_PROXIES = _env_int("ECABINET_PROXIES", 0)
+        # How often each process checks again who may still follow the meetings its sockets joined
+        # (changes made through the process itself are checked at once).
+        self.ECABINET_LIVE_RECHECK_S = _env_int("ECABINET_LIVE_RECHECK_S", 30)
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
         self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 
 import pytest
 import socketio
@@ -227,3 +228,69 @@ def test_many_tablets_receive_each_event_once(cabinet, live):
     cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/start")
     for t in tablets:
         assert [e["type"] for e in t.drain()] == ["meeting.status"]
+
+
+def _until(check, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+    return False
+
+
+def test_a_socket_keeps_only_what_its_user_may_still_see(cabinet, live):
+    """Taken off the meeting, a member's open socket stops receiving it; a chair replaced stops getting
+    the runners' live counts, and the new chair starts getting them."""
+    _, tablet = live
+    meeting = cabinet.meeting("in_progress")
+    items = [cabinet.item(meeting["id"], f"Mục {n}") for n in (1, 2)]
+    old_chair, new_chair, leaving, staying = (
+        cabinet.chair,
+        cabinet.members[0],
+        cabinet.members[1],
+        cabinet.members[2],
+    )
+    tablets = {person.id: tablet(person) for person in (old_chair, new_chair, leaving, staying)}
+    for t in tablets.values():
+        t.join(meeting["id"])
+    sec = cabinet.api(cabinet.secretariat)
+    kept = [p.id for p in cabinet.participants if p.id != leaving.id]
+    assert (
+        sec.patch(
+            f"/meetings/{meeting['id']}", json={"participants": kept, "chair_id": new_chair.id}
+        ).status_code
+        == 200
+    )
+
+    turns = iter(range(1000))
+
+    def leaving_hears_no_more() -> bool:
+        for t in tablets.values():
+            t.drain(settle=0.05)
+        item = items[next(turns) % 2]
+        sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": item["id"]})
+        assert tablets[staying.id].next("agenda.current")
+        return tablets[leaving.id].drain(settle=0.3) == []
+
+    assert _until(leaving_hears_no_more)
+    vote = sec.post(
+        f"/meetings/{meeting['id']}/votes", json={"question": "Bỏ phiếu kín?", "secret": True}
+    ).get_json()
+    sec.post(f"/votes/{vote['id']}/open")
+    cabinet.api(staying).post(f"/votes/{vote['id']}/cast", json={"choice": "no"})
+    assert tablets[new_chair.id].next("vote.progress")["data"]["counts"]["no"] == 1
+    assert "counts" not in tablets[old_chair.id].next("vote.progress")["data"]
+    assert not any(e["type"] == "vote.progress" for e in tablets[leaving.id].drain())
+
+
+def test_a_socket_closes_when_its_login_ends(cabinet, live):
+    _, tablet = live
+    meeting = cabinet.meeting("published")
+    member = cabinet.members[0]
+    logging_out, deactivated = tablet(member), tablet(cabinet.members[1])
+    for t in (logging_out, deactivated):
+        assert t.join(meeting["id"])["ok"] is True
+    assert cabinet.api(member).post("/auth/logout").status_code == 204
+    admin = cabinet.api(cabinet.admin)
+    assert admin.patch(f"/users/{cabinet.members[1].id}", json={"active": False}).status_code == 200
+    assert _until(lambda: not logging_out.client.connected and not deactivated.client.connected)

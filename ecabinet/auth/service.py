@@ -21,6 +21,7 @@ from ecabinet.common import serving
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from ecabinet.extensions import db
+from ecabinet.live import publisher
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,79}$")
 MIN_PASSWORD = 8
@@ -130,6 +131,7 @@ def revoke_token(user: User, raw: str) -> None:
     if token is not None and token.user_id == user.id and token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(user, "auth.logout", user, {"via": "token"})
+        publisher.access_changed(user.id)  # its sockets close
 
 
 def user_for_session(session_id: str, session_token: str | None) -> User | None:
@@ -164,6 +166,7 @@ def end_page_session(user: User, session_token: str | None) -> None:
     if token is not None and token.user_id == user.id and token.revoked_at is None:
         token.revoked_at = utcnow()
     audit.record(user, "auth.logout", user, {"via": "page"})
+    publisher.access_changed(user.id)
 
 
 # --- administration -------------------------------------------------------------------------
@@ -264,6 +267,7 @@ def update_user(actor: User, user_id: int, **changes) -> User:
             raise Conflict("You cannot take the admin role from yourself", code="last_admin")
         user.role_rows = [UserRole(role=r) for r in roles]
         recorded["roles"] = roles
+        publisher.access_changed(user.id)  # the secretariat's role opens every meeting, and runs it
     if changes.get("password"):
         _check_password(changes["password"])
         user.password_hash = hash_password(changes["password"])
@@ -289,6 +293,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
 
 def _end_sessions(user: User) -> None:
     user.session_nonce = _new_nonce()
+    publisher.access_changed(user.id)
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

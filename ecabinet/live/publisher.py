@@ -13,6 +13,7 @@ Who receives what:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -45,6 +46,8 @@ USER_EVENT_TYPES = ("ballot.sent", "ballot.reminder", "annotation.changed")
 _QUEUE = "live_events"
 _USER_QUEUE = "live_user_events"
 _OUTBOX = "live_outbox"
+_ACCESS = "live_access_changed"
+_access_listeners: list[Callable[[set[int] | None], None]] = []
 
 
 @dataclass
@@ -99,6 +102,18 @@ def publish_to_user(user_id: int, type: str, data: dict) -> None:
     unit_of_work.queue(
         db.session(), _OUTBOX, (user_room(user_id), _payload(None, type, None, data, utcnow()))
     )
+
+
+def access_changed(user_id: int | None = None) -> None:
+    """Who may follow what has changed (a meeting's participants or chair, an account's roles, a login
+    ended): once the change is committed, the sockets of `user_id` (of everyone, with None) are
+    checked again, and leave the rooms they may no longer be in."""
+    unit_of_work.queue(db.session(), _ACCESS, user_id)
+
+
+def on_access_changed(listener: Callable[[set[int] | None], None]) -> Callable[[set[int] | None], None]:
+    _access_listeners.append(listener)
+    return listener
 
 
 def _payload(seq: int | None, type: str, meeting_id: int | None, data: dict, at: datetime) -> dict:
@@ -197,6 +212,10 @@ def _send(session: Session) -> None:
         serving.live_event_sent()
     for room, payload in outbox:
         socketio.emit("event", payload, to=room)
+    changed = unit_of_work.take(session, _ACCESS)
+    if changed:
+        for listener in _access_listeners:
+            listener(None if None in changed else set(changed))
 
 
 def latest_seq(meeting: Meeting) -> int:

@@ -1,15 +1,18 @@
 """Socket.IO: who may connect, joining a meeting's rooms, and catching up after a reconnect.
 
-A socket authenticates once, at connect, with the bearer token (`auth: {token}`) or the login
-cookie; anything else is refused. `join` checks the meeting's visibility with the same permission
-functions as the API and puts the socket in the rooms the publisher sends to.
+A socket authenticates at connect, with the bearer token (`auth: {token}`) or the login cookie;
+anything else is refused. `join` checks the meeting's visibility with the same permission functions
+as the API and puts the socket in the rooms the publisher sends to. Both are checked again when they
+may have changed (below), so that a socket keeps only what its user may still see.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import dataclass, field
 
-from flask import request
+from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
@@ -21,47 +24,138 @@ from ecabinet.extensions import db, socketio
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
+from ecabinet.meetings.models import Meeting
 
-# sid → user id, for this process's own sockets (a socket lives in the process that accepted it).
-_socket_users: dict[str, int] = {}
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Socket:
+    user_id: int
+    # What let it in: the bearer token, or the token of the browser session behind the login cookie.
+    credential: auth.BearerToken
+    # The meetings it joined, and whether it is in the runners' room of each.
+    meetings: dict[int, bool] = field(default_factory=dict)
+
+
+# This process's own sockets (a socket lives in the process that accepted it).
+_sockets: dict[str, _Socket] = {}
 _lock = threading.Lock()
+_swept: list = []  # the Socket.IO server whose sockets a sweep is checking (tests make one per app)
+_last_gone = threading.Event()  # wakes the sweep to end when the last socket has gone
 
 
-def _user_from_handshake(auth_data) -> User | None:
+def _credential(auth_data) -> str | None:
     token = auth_data.get("token") if isinstance(auth_data, dict) else None
     if isinstance(token, str) and token:
-        return auth.user_for_token(token)
+        return token
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return auth.user_for_token(header[7:].strip())
+        return header[7:].strip() or None
     if current_user.is_authenticated:
-        return current_user._get_current_object()
+        return session.get(auth.PAGE_SESSION_KEY)
     return None
 
 
 @socketio.on("connect")
 def on_connect(auth_data=None):
-    user = _user_from_handshake(auth_data)
+    raw = _credential(auth_data)
+    user = auth.user_for_token(raw) if raw else None
     if user is None:
         raise ConnectionRefusedError(
             {"code": "unauthorized", "message": "Log in first: a valid token is required"}
         )
     with _lock:
-        _socket_users[request.sid] = user.id
+        _sockets[request.sid] = _Socket(user.id, auth.BearerToken(raw))
     join_room(publisher.user_room(user.id))
+    _keep_checking(current_app._get_current_object())
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_args):
     with _lock:
-        _socket_users.pop(request.sid, None)
+        _sockets.pop(request.sid, None)
+        if not _sockets:
+            _last_gone.set()
 
 
 def _socket_user() -> User | None:
     with _lock:
-        user_id = _socket_users.get(request.sid)
-    user = db.session.get(User, user_id) if user_id else None
+        socket = _sockets.get(request.sid)
+    user = db.session.get(User, socket.user_id) if socket else None
     return user if user is not None and user.active else None
+
+
+# --- access that changes while a socket is open ------------------------------------------------------
+# A socket's rights are checked when it connects and joins. What changes later — a participant taken
+# off the meeting, a new chair, a login ended, an account deactivated — is checked again at once for
+# changes made through this process (`publisher.access_changed`), and every ECABINET_LIVE_RECHECK_S
+# seconds for all of them, so that a change made through another process also takes effect.
+
+
+@publisher.on_access_changed
+def _recheck_soon(user_ids: set[int] | None) -> None:
+    socketio.start_background_task(_recheck, current_app._get_current_object(), user_ids)
+
+
+def _keep_checking(app) -> None:
+    server = socketio.server
+    with _lock:
+        if server in _swept:
+            return
+        _swept[:] = [server]
+    socketio.start_background_task(_sweep, app, server)
+
+
+def _sweep(app, server) -> None:
+    while True:
+        _last_gone.wait(app.config["ECABINET_LIVE_RECHECK_S"])
+        with _lock:
+            _last_gone.clear()
+            if not _sockets or socketio.server is not server:  # started again by the next connection
+                if server in _swept:
+                    _swept.remove(server)
+                return
+        _recheck(app, None)
+
+
+def _recheck(app, user_ids: set[int] | None) -> None:
+    with _lock:
+        sockets = {sid: s for sid, s in _sockets.items() if user_ids is None or s.user_id in user_ids}
+    if not sockets:
+        return
+    with app.app_context():
+        try:
+            live = auth.users_for_tokens({s.credential for s in sockets.values()})
+            for sid, socket in sockets.items():
+                user = live.get(socket.credential)
+                if user is None or user.id != socket.user_id:
+                    socketio.server.disconnect(sid, namespace="/")
+                    continue
+                for meeting_id, runner in list(socket.meetings.items()):
+                    _recheck_rooms(sid, socket, user, meeting_id, runner)
+        except Exception:  # a failed check leaves the sockets as they were, until the next one
+            log.exception("checking the sockets' access again failed")
+        finally:
+            db.session.remove()
+
+
+def _recheck_rooms(sid: str, socket: _Socket, user: User, meeting_id: int, runner: bool) -> None:
+    meeting = db.session.get(Meeting, meeting_id)
+    visible = meeting is not None and access.can_see_meeting(user, meeting)
+    runs = visible and access.can_run_meeting(user, meeting)
+    if visible and runs == runner:
+        return
+    socketio.server.leave_room(sid, publisher.meeting_room(meeting_id, runner=runner), namespace="/")
+    with _lock:
+        if visible:
+            socket.meetings[meeting_id] = runs
+        else:
+            socket.meetings.pop(meeting_id, None)
+    if visible:
+        socketio.server.enter_room(sid, publisher.meeting_room(meeting_id, runner=runs), namespace="/")
+    else:
+        socketio.server.leave_room(sid, publisher.meeting_user_room(meeting_id, user.id), namespace="/")
 
 
 def _error(code: str, message: str) -> dict:
@@ -83,6 +177,10 @@ def on_join(data=None):
     except DomainError as exc:
         return _error(exc.code, exc.message)
     runner = access.can_run_meeting(user, meeting)
+    with _lock:
+        socket = _sockets.get(request.sid)
+        if socket is not None:
+            socket.meetings[meeting.id] = runner
     join_room(publisher.meeting_room(meeting.id, runner=runner))
     join_room(publisher.meeting_user_room(meeting.id, user.id))
     return {"ok": True, "seq": publisher.latest_seq(meeting)}
@@ -92,6 +190,10 @@ def on_join(data=None):
 def on_leave(data=None):
     meeting_id = data.get("meeting_id") if isinstance(data, dict) else None
     if isinstance(meeting_id, int):
+        with _lock:
+            socket = _sockets.get(request.sid)
+            if socket is not None:
+                socket.meetings.pop(meeting_id, None)
         for runner in (True, False):
             leave_room(publisher.meeting_room(meeting_id, runner=runner))
         user = _socket_user()

@@ -177,6 +177,7 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
         ids = changes.get("participants")
         _set_participants(meeting, ids if ids is not None else [p.user_id for p in meeting.participants])
         recorded["participants"] = _participant_ids(meeting)
+        publisher.access_changed()  # who follows the meeting live, and who runs it
     if changes.get("stand_ins") is not None:
         _set_stand_ins(meeting, changes["stand_ins"])
         recorded["stand_ins"] = changes["stand_ins"]
