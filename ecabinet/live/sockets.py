@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Socket:
+    server: object  # the Socket.IO server it belongs to (tests make a new one per app)
     user_id: int
     # What let it in: the bearer token, or the token of the browser session behind the login cookie.
     credential: auth.BearerToken
@@ -66,7 +67,7 @@ def on_connect(auth_data=None):
             {"code": "unauthorized", "message": "Log in first: a valid token is required"}
         )
     with _lock:
-        _sockets[request.sid] = _Socket(user.id, auth.BearerToken(raw))
+        _sockets[request.sid] = _Socket(socketio.server, user.id, auth.BearerToken(raw))
     join_room(publisher.user_room(user.id))
     _keep_checking(current_app._get_current_object())
 
@@ -93,9 +94,20 @@ def _socket_user() -> User | None:
 # seconds for all of them, so that a change made through another process also takes effect.
 
 
+def _open(user_ids: set[int] | None) -> dict[str, _Socket]:
+    """This process's open sockets (of those users)."""
+    with _lock:
+        return {
+            sid: s
+            for sid, s in _sockets.items()
+            if s.server is socketio.server and (user_ids is None or s.user_id in user_ids)
+        }
+
+
 @publisher.on_access_changed
 def _recheck_soon(user_ids: set[int] | None) -> None:
-    socketio.start_background_task(_recheck, current_app._get_current_object(), user_ids)
+    if _open(user_ids):  # most changes concern no open socket here: nothing to start
+        socketio.start_background_task(_recheck, current_app._get_current_object(), user_ids)
 
 
 def _keep_checking(app) -> None:
@@ -104,6 +116,8 @@ def _keep_checking(app) -> None:
         if server in _swept:
             return
         _swept[:] = [server]
+        for sid in [sid for sid, s in _sockets.items() if s.server is not server]:
+            del _sockets[sid]  # left by a server that is gone
     socketio.start_background_task(_sweep, app, server)
 
 
@@ -120,8 +134,7 @@ def _sweep(app, server) -> None:
 
 
 def _recheck(app, user_ids: set[int] | None) -> None:
-    with _lock:
-        sockets = {sid: s for sid, s in _sockets.items() if user_ids is None or s.user_id in user_ids}
+    sockets = _open(user_ids)
     if not sockets:
         return
     with app.app_context():
