@@ -440,14 +440,20 @@ def test_behind_a_proxy_the_limits_count_each_client_address(app, make_user):
 
     config = TestConfig(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ECABINET_STORAGE"])
     config.ECABINET_PROXIES = 1  # nginx in front: every request reaches the app from 127.0.0.1
-    proxied = create_app(config).test_client()
+    proxied_app = create_app(config)
+    proxied = proxied_app.test_client()
     chair = make_user(username="thutuong2")
 
     def through_nginx(client_address, password="mat-khau-doan"):
         return login(proxied, chair.username, password, headers={"X-Forwarded-For": client_address})
 
-    for _ in range(5):
-        assert_error(through_nginx("203.0.113.9"), 401)
-    assert_error(through_nginx("203.0.113.9"), 429)
-    # The chair, at another address behind the same proxy, is not locked out by the guesser.
-    ok(through_nginx("10.20.30.40", PASSWORD))
+    try:
+        for _ in range(5):
+            assert_error(through_nginx("203.0.113.9"), 401)
+        assert_error(through_nginx("203.0.113.9"), 429)
+        # The chair, at another address behind the same proxy, is not locked out by the guesser.
+        ok(through_nginx("10.20.30.40", PASSWORD))
+    finally:
+        with proxied_app.app_context():  # its own connections, closed before the database goes
+            db.session.remove()
+            db.engine.dispose()
