@@ -346,6 +346,25 @@ def test_a_confidential_items_paper_is_not_sent_with_a_ballot(cabinet):
     assert_error(cabinet.api(cabinet.members[1]).get(f"/documents/{paper['id']}/file"), 404)
 
 
+def test_a_paper_whose_item_becomes_confidential_closes_to_the_ballots_recipients(cabinet):
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"], "Đề án sắp xếp bộ máy")
+    sec = cabinet.api(cabinet.secretariat)
+    paper = sec.post(f"/agenda/{item['id']}/documents", **multipart(make_pdf("Đề án"))).get_json()
+    ballot = _sent(cabinet, documents=[paper["id"]], recipients=[cabinet.members[0].id, cabinet.outsider.id])
+    outsider = cabinet.api(cabinet.outsider)  # a recipient, not a participant of the meeting
+    assert outsider.get(f"/documents/{paper['id']}/file").status_code == 200
+
+    changed = sec.patch(
+        f"/agenda/{item['id']}", json={"confidential": True, "restricted_to": [cabinet.members[0].id]}
+    )
+    assert changed.status_code == 200
+    assert_error(outsider.get(f"/documents/{paper['id']}/file"), 404)
+    assert outsider.get(f"/ballots/{ballot['id']}").get_json()["documents"] == []
+    cleared = cabinet.api(cabinet.members[0])
+    assert [d["id"] for d in cleared.get(f"/ballots/{ballot['id']}").get_json()["documents"]] == [paper["id"]]
+
+
 def test_the_list_comes_oldest_first(cabinet):
     # The first ballot has the nearer deadline, the second the later one: made first, listed first.
     soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()

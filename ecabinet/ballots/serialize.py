@@ -3,6 +3,7 @@ from ecabinet.ballots import service
 from ecabinet.ballots.models import OpinionBallot
 from ecabinet.common.time import iso
 from ecabinet.documents import serialize as documents
+from ecabinet.documents.service import can_see_document
 from ecabinet.meetings.access import is_secretariat
 
 
@@ -23,7 +24,7 @@ def ballot(user: User, b: OpinionBallot, detail: bool = False) -> dict:
     if service.is_recipient(user, b):
         out["my_status"] = service.my_status(user, b)
     if detail:
-        out["documents"] = [documents.document(d) for d in b.documents]
+        out["documents"] = [documents.document(d) for d in b.documents if can_see_document(user, d)]
         mine = service.own_answers(user, b)
         out["answers"] = [
             {"question_id": q_id, "choice": a.choice, "comment": a.comment, "answered_at": iso(a.answered_at)}

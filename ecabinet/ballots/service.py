@@ -46,6 +46,10 @@ def can_see(user: User, ballot: OpinionBallot) -> bool:
 
 @documents.also_visible_when
 def _recipients_see_ballot_documents(user: User, document: Document) -> bool:
+    # Not a paper whose agenda item has become confidential since it was attached: that item's
+    # clearance decides, as for everyone else.
+    if document.agenda_item is not None and access.is_confidential(document.agenda_item):
+        return False
     links = db.session.scalars(select(BallotDocument).where(BallotDocument.document_id == document.id))
     return any(can_see(user, db.session.get(OpinionBallot, link.ballot_id)) for link in links)
 
