@@ -57,7 +57,8 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
-def issue_token(user: User, days: int, user_agent: str | None = None) -> str:
+def issue_token(user: User, days: int, user_agent: str | None = None, via: str = "token") -> str:
+    """A new bearer token for `user`: for a tablet (`via` token), or for a page login's browser session."""
     raw = secrets.token_urlsafe(32)
     db.session.add(
         ApiToken(
@@ -67,7 +68,7 @@ def issue_token(user: User, days: int, user_agent: str | None = None) -> str:
             user_agent=(user_agent or "")[:200] or None,
         )
     )
-    audit.record(user, "auth.login", user, {"via": "token"})
+    audit.record(user, "auth.login", user, {"via": via})
     return raw
 
 
@@ -127,11 +128,18 @@ def users_for_tokens(tokens: Iterable[BearerToken]) -> dict[BearerToken, User]:
 
 
 def revoke_token(user: User, raw: str) -> None:
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
-    if token is not None and token.user_id == user.id and token.revoked_at is None:
-        token.revoked_at = utcnow()
+    if _revoke(user, raw):
         audit.record(user, "auth.logout", user, {"via": "token"})
         publisher.access_changed(user.id)  # its sockets close
+
+
+def _revoke(user: User, raw: str) -> bool:
+    """Whether `user`'s live token `raw` was revoked now."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(raw)))
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        return False
+    token.revoked_at = utcnow()
+    return True
 
 
 def user_for_session(session_id: str, session_token: str | None) -> User | None:
@@ -146,25 +154,11 @@ def user_for_session(session_id: str, session_token: str | None) -> User | None:
 
 def start_page_session(user: User, user_agent: str | None) -> str:
     """A login through the page: the browser session's token, to be kept in its login cookie."""
-    raw = secrets.token_urlsafe(32)
-    db.session.add(
-        ApiToken(
-            user_id=user.id,
-            token_hash=_token_digest(raw),
-            expires_at=utcnow() + timedelta(days=current_app.config["ECABINET_TOKEN_DAYS"]),
-            user_agent=(user_agent or "")[:200] or None,
-        )
-    )
-    audit.record(user, "auth.login", user, {"via": "page"})
-    return raw
+    return issue_token(user, current_app.config["ECABINET_TOKEN_DAYS"], user_agent, via="page")
 
 
 def end_page_session(user: User, session_token: str | None) -> None:
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(session_token or ""))
-    )
-    if token is not None and token.user_id == user.id and token.revoked_at is None:
-        token.revoked_at = utcnow()
+    _revoke(user, session_token or "")
     audit.record(user, "auth.logout", user, {"via": "page"})
     publisher.access_changed(user.id)
 
