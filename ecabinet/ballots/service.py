@@ -44,11 +44,17 @@ def can_see(user: User, ballot: OpinionBallot) -> bool:
     return is_secretariat(user) or (ballot.status != "draft" and is_recipient(user, ballot))
 
 
+def is_confidential_paper(document: Document) -> bool:
+    """A paper of a confidential agenda item: it does not go out with a ballot, whose recipients need
+    not be cleared for the item."""
+    return document.agenda_item is not None and access.is_confidential(document.agenda_item)
+
+
 @documents.also_visible_when
 def _recipients_see_ballot_documents(user: User, document: Document) -> bool:
     # Not a paper whose agenda item has become confidential since it was attached: that item's
     # clearance decides, as for everyone else.
-    if document.agenda_item is not None and access.is_confidential(document.agenda_item):
+    if is_confidential_paper(document):
         return False
     links = db.session.scalars(select(BallotDocument).where(BallotDocument.document_id == document.id))
     return any(can_see(user, db.session.get(OpinionBallot, link.ballot_id)) for link in links)
@@ -118,7 +124,7 @@ def _attach(user: User, ballot: OpinionBallot, document_ids: Iterable[int]) -> N
         document = db.session.get(Document, document_id)
         if document is None or not documents.can_see_document(user, document):
             raise Invalid(f"Document {document_id} not found", code="unknown_document", fields=["documents"])
-        if document.agenda_item is not None and access.is_confidential(document.agenda_item):
+        if is_confidential_paper(document):
             # Attached, it would open to every recipient, cleared for the item or not.
             raise Invalid(
                 f"Document {document_id} belongs to a confidential agenda item; upload to the ballot "

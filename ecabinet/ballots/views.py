@@ -29,7 +29,6 @@ from ecabinet.documents import serialize as documents_serialize
 from ecabinet.documents.models import Document
 from ecabinet.errors import DomainError, Invalid
 from ecabinet.extensions import db
-from ecabinet.meetings import access
 from ecabinet.meetings.access import is_secretariat
 
 bp = Blueprint("ballots_pages", __name__)
@@ -325,9 +324,9 @@ def _attachable(chosen: list[int]) -> list[dict]:
     papers = sorted(extra + latest, key=lambda d: (d.id not in order, order.get(d.id, 0), -d.id))
     out = []
     for document in papers:
+        if service.is_confidential_paper(document):
+            continue  # the service refuses them
         item = document.agenda_item
-        if item is not None and access.is_confidential(item):
-            continue  # a confidential item's papers do not go to a ballot (the service refuses them)
         entry = documents_serialize.document(document)
         entry["where"] = f"{item.meeting.title} · {item.title}" if item else None
         out.append(entry)
