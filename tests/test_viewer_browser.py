@@ -80,24 +80,35 @@ def _saved_annotations(api, document_id: int, timeout: float = 15) -> list[dict]
         time.sleep(0.2)
 
 
-@pytest.mark.browser
-def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, document, server_url, browser):
-    member = cabinet.members[0]
+def _reader(browser, server_url, member):
+    """A member's tablet-sized browser, logged in through the form: its context, page and page errors."""
     context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     log_in(page, server_url, member.username)
+    return context, page, errors
 
-    page.goto(f"{server_url}/documents/{document['id']}")
-    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
-    words.wait_for(timeout=20000)
+
+def _select(page, words) -> None:
+    """Drag across the words with the mouse, as a finger selects them."""
     box = words.bounding_box()
     middle = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + 1, middle)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] - 1, middle, steps=12)
     page.mouse.up()
+
+
+@pytest.mark.browser
+def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, document, server_url, browser):
+    member = cabinet.members[0]
+    context, page, errors = _reader(browser, server_url, member)
+
+    page.goto(f"{server_url}/documents/{document['id']}")
+    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words.wait_for(timeout=20000)
+    _select(page, words)
     assert WORDS in page.evaluate("window.getSelection().toString()")
     page.click('[data-tool="highlight"]')
 
@@ -131,23 +142,14 @@ def test_a_mark_made_offline_survives_the_page_being_closed_and_is_saved_at_the_
     """iPad Safari drops a background tab without asking: what the member marked while offline must
     still reach the server, once, when they open the document again."""
     member = cabinet.members[0]
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server_url, member.username)
+    context, page, errors = _reader(browser, server_url, member)
     page.goto(f"{server_url}/documents/{document['id']}")
     page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
     words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
     words.wait_for(timeout=20000)
 
     context.set_offline(True)
-    box = words.bounding_box()
-    middle = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 1, middle)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] - 1, middle, steps=12)
-    page.mouse.up()
+    _select(page, words)
     page.click('[data-tool="highlight"]')
     page.wait_for_function("document.getElementById('vw-save').dataset.state === 'unsaved'", timeout=10000)
     page.close(run_before_unload=False)  # gone, as a dropped tab is
@@ -208,11 +210,7 @@ def test_kept_edits_and_deletions_are_applied_to_what_the_server_has(cabinet, do
             "fields": {**fields, "text": "Ghi chú mới"},
         },
     ]
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server_url, member.username)
+    context, page, errors = _reader(browser, server_url, member)
     key = f"ecabinet.unsaved.{member.id}.{document['id']}.1"
     page.evaluate("([key, value]) => window.localStorage.setItem(key, value)", [key, json.dumps(kept)])
 
