@@ -3,10 +3,7 @@
 # under instance/, a demo cabinet on an empty database, and gunicorn on http://127.0.0.1:8000.
 set -euo pipefail
 cd "$(dirname "$0")"
-PYTHON=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e .
+requirements/install.sh app
 .venv/bin/flask --app ecabinet db upgrade
 .venv/bin/flask --app ecabinet seed-demo
 HOST=${HOST:-127.0.0.1}

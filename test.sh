@@ -4,10 +4,7 @@
 # CI sets REQUIRE_POSTGRES=1 so that a missing server is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")"
-PYTHON=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[test,browser]'
+requirements/install.sh dev
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 

@@ -7,6 +7,7 @@ generated report is signed as the very last step, after every other change to th
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -16,13 +17,19 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.utils import CryptographyDeprecationWarning
 from flask import current_app
-from pyhanko.keys import load_cert_from_pemder
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import fields, signers
-from pyhanko.sign.general import get_pyca_cryptography_hash
-from pyhanko.sign.signers.pdf_byterange import BuildProps
-from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+# cryptography 51 deprecates DSA and warns when pyHanko (0.38) imports its key classes; we sign with
+# RSA and EC only. The same narrow filter stands in setup.cfg for the tests, which import pyHanko too.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "DSA is deprecated", CryptographyDeprecationWarning, r"pyhanko\.")
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+    from pyhanko.sign.signers.pdf_byterange import BuildProps
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from ecabinet.common.serving import off_loop
 
