@@ -36,6 +36,14 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 control_socket_disable = True
 
 
+def on_starting(server):
+    # ./run.sh's welcome: the address and the demo logins, shown last before "Listening at" rather than
+    # lost above the install's and the migration's lines. Not passed on to the worker processes.
+    welcome = os.environ.pop("ECABINET_WELCOME", "")
+    if welcome:
+        print(f"\n{welcome}\n", flush=True)
+
+
 def post_worker_init(worker):
     # The statements every live action runs, compiled before the first vote rather than during it.
     from ecabinet.common import serving

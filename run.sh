@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 requirements/install.sh app
 .venv/bin/flask --app ecabinet db upgrade
-.venv/bin/flask --app ecabinet seed-demo
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-echo
-echo "ecabinet is serving at http://$HOST:$PORT/  (Ctrl+C stops it)"
-echo
+# The address and the demo logins are the last lines before gunicorn's "Listening at": gunicorn.conf.py
+# prints ECABINET_WELCOME as it starts, after its own first line.
+ECABINET_WELCOME="$(.venv/bin/flask --app ecabinet seed-demo)
+ecabinet is serving at http://$HOST:$PORT/  (Ctrl+C stops it)"
+export ECABINET_WELCOME
 exec .venv/bin/gunicorn --config gunicorn.conf.py --bind "$HOST:$PORT" wsgi:app
