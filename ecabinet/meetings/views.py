@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ecabinet.auth import service as auth_service
 from ecabinet.common.input import parse_values
 from ecabinet.common.pages import checked_ids, form_action, user
+from ecabinet.common.time import utcnow
+from ecabinet.documents import exports
 from ecabinet.meetings import access, serialize, service
 from ecabinet.meetings.api import ItemCreateBody, ItemUpdateBody, MeetingCreateBody
+from ecabinet.meetings.models import Meeting
 
 bp = Blueprint("meetings_pages", __name__)
 
@@ -29,12 +35,31 @@ def index():
 @login_required
 def meetings():
     actor = user()
-    listed = service.list_meetings(actor)
+    listed = in_list_order(service.list_meetings(actor), utcnow())
     return render_template(
         "meetings/list.html",
         meetings=[serialize.meeting(actor, m) for m in listed],
         can_create=access.can_manage_meeting(actor),
     )
+
+
+def in_list_order(meetings: list[Meeting], now: datetime) -> list[Meeting]:
+    """The meeting in session first, then those to come (the soonest first), then the past (the
+    latest first). A meeting not yet closed stays among those to come until its day is over in the
+    office's time zone: a session that starts late is still today's."""
+    today = now.astimezone(get_timezone()).date()
+
+    def past(m: Meeting) -> bool:
+        return m.status == "closed" or (m.ends_at or m.starts_at).astimezone(get_timezone()).date() < today
+
+    in_session = [m for m in meetings if m.status == "in_progress"]
+    coming = sorted(
+        (m for m in meetings if m.status != "in_progress" and not past(m)), key=lambda m: (m.starts_at, m.id)
+    )
+    gone = sorted(
+        (m for m in meetings if m.status != "in_progress" and past(m)), key=lambda m: (m.starts_at, m.id)
+    )
+    return in_session + coming + gone[::-1]
 
 
 def _people():
@@ -115,10 +140,13 @@ def meeting(meeting_id: int):
     actor = user()
     found = service.get_meeting(actor, meeting_id)
     participant = access.participant_of(actor, found)
+    has_book = exports.may_have_book(actor, found)
     return render_template(
         "meetings/meeting.html",
         meeting=serialize.meeting(actor, found, with_agenda=True),
         participant=participant,
+        has_book=has_book,
+        book=exports.book_status(actor, found) if has_book else None,
         # The page shows the meeting as of this event; its script applies every later one.
         # (Read with the meeting, before the rest: the page may be newer than it, never older.)
         last_seq=found.last_event_seq,
