@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -150,3 +150,104 @@ def test_the_list_page_shows_that_order(pages, cabinet):
     text = pages(cabinet.secretariat).text("/meetings")
     titles = [m["title"] for m in (running, next_one, later, earlier)]
     assert sorted(titles, key=text.index) == titles
+
+
+def _meeting_form(cabinet, **overrides) -> dict:
+    soon = datetime.now(UTC) + timedelta(days=3)
+    start = soon.astimezone(timezone(timedelta(hours=7))).strftime("%Y-%m-%dT08:00")
+    form = {
+        "title": "Phiên họp chuyên đề về xây dựng pháp luật",
+        "kind": "thematic",
+        "chair_id": str(cabinet.chair.id),
+        "starts_at": start,
+        "ends_at": start.replace("T08:00", "T11:30"),
+        "location": "Phòng họp số 1, Trụ sở Chính phủ",
+        "quorum_numerator": "2",
+        "quorum_denominator": "3",
+        "participants": [str(m.id) for m in cabinet.members[:2]],
+    }
+    form.update(overrides)
+    return form
+
+
+def _kept(text: str, form: dict, cabinet) -> None:
+    """Everything typed is in the form again."""
+    for name in ("title", "starts_at", "ends_at", "location"):
+        assert re.search(rf'name="{name}"[^>]* value="{re.escape(form[name])}"', text), name
+    assert re.search(rf'<option value="{cabinet.chair.id}" selected>', text)
+    checked = set(re.findall(r'name="participants" value="(\d+)" checked', text))
+    assert checked == set(form["participants"])
+
+
+def test_a_refused_meeting_form_keeps_what_was_typed_and_marks_the_field(pages, cabinet):
+    b = pages(cabinet.secretariat)
+    form = _meeting_form(cabinet)
+    wrong = dict(form, ends_at=form["starts_at"].replace("T08:00", "T07:00"))
+    refused = b.post("/meetings/new", wrong, page="/meetings/new")
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    _kept(text, wrong, cabinet)
+    assert re.search(r'name="ends_at"[^>]* aria-invalid="true" aria-describedby="error-ends_at"', text)
+    assert (
+        '<span class="field-error" id="error-ends_at">Vui lòng kiểm tra thời gian kết thúc: '
+        "phiên họp phải kết thúc sau thời điểm bắt đầu.</span>" in text
+    )
+    assert "Chưa lưu: vui lòng sửa các mục được đánh dấu bên dưới." in text
+    assert form["title"] not in b.text("/meetings")  # nothing saved
+
+    created = b.post("/meetings/new", form, page="/meetings/new")
+    assert created.status_code == 302
+    assert form["title"] in b.text(created.headers["Location"])
+
+    # A field the service refuses (the chair) is marked the same way, in English on an English page.
+    b.get("/lang/en")
+    refused = b.post("/meetings/new", dict(form, chair_id=str(cabinet.observer.id)), page="/meetings/new")
+    assert refused.status_code == 400
+    assert (
+        '<span class="field-error" id="error-chair_id">The chair must be an active cabinet member.</span>'
+        in refused.get_data(as_text=True)
+    )
+
+
+def test_a_meeting_dated_in_the_past_is_confirmed_first(pages, cabinet):
+    b = pages(cabinet.secretariat)
+    form = _meeting_form(cabinet, starts_at="2025-03-02T08:00", ends_at="")
+    asked = b.post("/meetings/new", form, page="/meetings/new")
+    assert asked.status_code == 200
+    text = asked.get_data(as_text=True)
+    assert "Thời gian bắt đầu phiên họp đã qua." in text and 'name="confirm_past"' in text
+    _kept(text, form, cabinet)
+    assert form["title"] not in b.text("/meetings")
+
+    created = b.post("/meetings/new", dict(form, confirm_past="on"), page="/meetings/new")
+    assert created.status_code == 302
+    page = created.headers["Location"]
+    # Later edits that keep the start are not asked about again; the settings the form does not
+    # show stay as they were.
+    meeting_id = int(page.rsplit("/", 1)[1])
+    sec = cabinet.api(cabinet.secretariat)
+    assert sec.patch(f"/meetings/{meeting_id}", json={"watermark": "all"}).status_code == 200
+    saved = b.post(f"{page}/edit", dict(form, location="Hội trường"), page=f"{page}/edit")
+    assert saved.status_code == 302
+    after = sec.get(f"/meetings/{meeting_id}").get_json()
+    assert after["location"] == "Hội trường" and after["watermark"] == "all"
+
+
+def test_a_refused_item_form_comes_back_as_typed(pages, cabinet):
+    meeting = cabinet.meeting("draft")
+    item = cabinet.item(meeting["id"], "Dự án Luật Dữ liệu", presenter="Bộ trưởng Bộ Công an")
+    edit = f"/agenda/{item['id']}/edit"
+    b = pages(cabinet.secretariat)
+    refused = b.post(
+        edit,
+        {"title": "Dự án Luật Dữ liệu (sửa)", "duration_minutes": "-5", "presenter": "Thứ trưởng"},
+        page=edit,
+    )
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert 'value="Dự án Luật Dữ liệu (sửa)"' in text and 'value="Thứ trưởng"' in text
+    assert '<span class="field-error" id="error-duration_minutes">' in text
+    assert (
+        cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}").get_json()["agenda"][0]["title"]
+        == "Dự án Luật Dữ liệu"
+    )

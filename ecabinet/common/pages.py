@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -35,6 +35,30 @@ def form_action(fallback: Callable[..., str]) -> Callable:
         return run
 
     return wrap
+
+
+# Refusals that name no field of the body but are about one of the form's.
+_FIELD_OF_CODE = {
+    "invalid_chair": "chair_id",
+    "unknown_user": "participants",
+    "unknown_parent": "parent_id",
+    "invalid_parent": "parent_id",
+}
+
+
+def refusal(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
+    """A refused form's messages keyed by the form's fields they are about, to show beside them (the
+    quorum's two numbers are one field, `quorum`). A refusal about none of `fields` is flashed at the
+    top of the page instead, and the answer is empty."""
+    named = [_FIELD_OF_CODE[exc.code]] if exc.code in _FIELD_OF_CODE else exc.details.get("fields") or []
+    marked: dict[str, str] = {}
+    for field in named:
+        name = field.split(".", 1)[0]
+        shown = "quorum" if name.startswith("quorum_") else name
+        if shown in fields and shown not in marked:
+            marked[shown] = message_for(exc.code, exc.status, [name]) or exc.message
+    flash(_("Nothing was saved: correct the fields marked below.") if marked else page_message(exc), "error")
+    return marked
 
 
 def page_message(exc: DomainError) -> str:
