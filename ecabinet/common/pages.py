@@ -46,18 +46,33 @@ _FIELD_OF_CODE = {
 }
 
 
-def refusal(exc: DomainError, fields: Iterable[str]) -> dict[str, str]:
+def field_message(exc: DomainError, fields: list[str]) -> str:
+    """What the pages say about a refusal, for the one field named (a refusal may name several)."""
+    return message_for(exc.code, exc.status, fields) or exc.message
+
+
+def refusal(
+    exc: DomainError,
+    fields: Iterable[str],
+    describe: Callable[[DomainError, list[str]], str] = field_message,
+) -> dict[str, str]:
     """A refused form's messages keyed by the form's fields they are about, to show beside them (the
-    quorum's two numbers are one field, `quorum`). A refusal about none of `fields` is flashed at the
-    top of the page instead, and the answer is empty."""
+    quorum's two numbers are one field, `quorum`); `describe` words them (a domain's pages add their
+    own cases). A refusal about none of `fields` is flashed at the top of the page instead, and the
+    answer is empty."""
     named = [_FIELD_OF_CODE[exc.code]] if exc.code in _FIELD_OF_CODE else exc.details.get("fields") or []
     marked: dict[str, str] = {}
     for field in named:
         name = field.split(".", 1)[0]
         shown = "quorum" if name.startswith("quorum_") else name
         if shown in fields and shown not in marked:
-            marked[shown] = message_for(exc.code, exc.status, [name]) or exc.message
-    flash(_("Nothing was saved: correct the fields marked below.") if marked else page_message(exc), "error")
+            marked[shown] = describe(exc, [name])
+    flash(
+        _("Nothing was saved: correct the fields marked below.")
+        if marked
+        else describe(exc, exc.details.get("fields") or []),
+        "error",
+    )
     return marked
 
 

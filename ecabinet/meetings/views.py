@@ -207,9 +207,10 @@ def create_meeting():
 
 
 def _managed(meeting_id: int) -> Meeting:
-    actor = user()
-    meeting = service.get_meeting(actor, meeting_id)
-    if not access.can_manage_meeting(actor, meeting):
+    """The meeting, for the secretariat's forms: 404 for one the caller may not see, 403 for one
+    they see but do not prepare."""
+    meeting = service.get_meeting(user(), meeting_id)
+    if not access.can_manage_meeting(user(), meeting):
         abort(403)
     return meeting
 
@@ -435,10 +436,8 @@ def _render_item_form(item: AgendaItem, form: dict, errors: dict | None = None, 
 
 
 def _managed_item(item_id: int) -> AgendaItem:
-    actor = user()
-    item = service.get_item(actor, item_id)
-    if not access.can_manage_meeting(actor, item.meeting):
-        abort(403)
+    item = service.get_item(user(), item_id)
+    _managed(item.meeting_id)
     return item
 
 
