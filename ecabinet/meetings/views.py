@@ -163,7 +163,8 @@ def _render_meeting_form(
 
 def _starts_in_the_past(data: MeetingCreateBody, meeting: Meeting | None) -> bool:
     """A start in the past is asked about once: when it is typed, not at every later edit."""
-    changed = meeting is None or data.starts_at != meeting.starts_at
+    # Compared as the form shows it (to the minute): the form cannot carry a start's seconds.
+    changed = meeting is None or input_time(data.starts_at) != input_time(meeting.starts_at)
     return changed and data.starts_at < utcnow() and request.form.get("confirm_past") != "on"
 
 
