@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request, jsonify, render_template, request
+from flask import Flask, Request, jsonify, render_template, request, session
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -81,8 +81,22 @@ _HTTP_CODES = {
 }
 
 
+def for_a_page(req: Request) -> bool:
+    """The pages and their own scripts (logged in with the page's cookie, no bearer token) read
+    errors in the interface's language; tablets and integrations get the services' English."""
+    from ecabinet.auth.service import PAGE_SESSION_KEY
+
+    if not wants_json(req):
+        return True
+    return not req.headers.get("Authorization") and bool(session.get(PAGE_SESSION_KEY))
+
+
 def register_error_handlers(app: Flask) -> None:
     def respond(status: int, code: str, message: str, **details):
+        if for_a_page(request):
+            from ecabinet.common.pages import message_for
+
+            message = message_for(code, status, details.get("fields")) or message
         if wants_json(request):
             return jsonify(error_body(code, message, **details)), status
         return render_template("errors/error.html", status=status, message=message), status

@@ -284,7 +284,11 @@ def test_a_refused_form_comes_back_as_it_was_typed(cabinet, page_for):
     )
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Thời hạn phải là một thời điểm trong tương lai." in page
+    # Said beside the field it is about.
+    assert (
+        '<span class="field-error" id="error-deadline">Thời hạn phải là một thời điểm trong tương lai.'
+        in page
+    )
     assert 'value="Phiếu có thời hạn đã qua"' in page and "Câu hỏi thứ hai?" in page
     assert re.search(rf'value="{cabinet.members[0].id}"\s+checked', page)
 
@@ -298,7 +302,7 @@ def test_a_refused_form_comes_back_as_it_was_typed(cabinet, page_for):
         page="/ballots/new",
     )
     assert response.status_code == 400
-    assert "Đề nghị nhập ít nhất một câu hỏi." in response.get_data(as_text=True)
+    assert 'id="error-questions">Đề nghị nhập ít nhất một câu hỏi.' in response.get_data(as_text=True)
     assert ok(cabinet.api(cabinet.secretariat).get("/ballots")) == []
 
 

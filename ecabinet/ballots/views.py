@@ -23,7 +23,7 @@ from ecabinet.ballots.models import OpinionBallot
 from ecabinet.common.api import writes
 from ecabinet.common.input import parse_values
 from ecabinet.common.jinja import input_time
-from ecabinet.common.pages import checked_ids, page_message, user
+from ecabinet.common.pages import checked_ids, field_message, refusal, user
 from ecabinet.common.time import iso, utcnow
 from ecabinet.documents import serialize as documents_serialize
 from ecabinet.documents.models import Document
@@ -86,8 +86,9 @@ def _office_time(value: str | None) -> datetime | None:
     return moment
 
 
-def _message(exc: DomainError) -> str:
-    """The service's error in the reader's language: the ballot's own cases, then the pages' shared ones."""
+def _message(exc: DomainError, fields: list[str] | None = None) -> str:
+    """The service's error in the reader's language (about `fields`, by default all it names): the
+    ballot's own cases, then the pages' shared ones."""
     by_code = {
         "deadline_passed": _("The deadline must be in the future."),
         "wrong_ballot_state": _("This cannot be done in the ballot's present state; reload the page."),
@@ -102,12 +103,14 @@ def _message(exc: DomainError) -> str:
         "reason": _("Say why the ballot is re-opened."),
         "summary": _("The summary is too long."),
     }
+    if fields is None:
+        fields = exc.details.get("fields") or []
     if exc.code in by_code:
         return by_code[exc.code]
-    for name in exc.details.get("fields") or ():
+    for name in fields:
         if name.split(".", 1)[0] in by_field:
             return by_field[name.split(".", 1)[0]]
-    return page_message(exc)
+    return field_message(exc, fields)
 
 
 def _secretariat_only() -> None:
@@ -333,13 +336,19 @@ def _attachable(chosen: list[int]) -> list[dict]:
     return out
 
 
-def _render_form(values: dict, found: OpinionBallot | None = None, status: int = 200):
+BALLOT_FIELDS = ("title", "summary", "questions", "recipients", "deadline", "chair_id", "documents")
+
+
+def _render_form(
+    values: dict, found: OpinionBallot | None = None, status: int = 200, errors: dict | None = None
+):
     members = service.all_members()
     return (
         render_template(
             "ballots/form.html",
             ballot=found,
             form=values,
+            errors=errors or {},
             members=members,
             papers=_attachable(values["documents"]),
             min_deadline=input_time(utcnow()),
@@ -366,8 +375,7 @@ def create_ballot():
     except DomainError as exc:
         # The form comes back as it was typed, with what to correct: nothing is lost, nothing saved.
         db.session.rollback()
-        flash(_message(exc), "error")
-        return _render_form(values, status=exc.status)
+        return _render_form(values, status=exc.status, errors=refusal(exc, BALLOT_FIELDS, _message))
     flash(_("Ballot saved as a draft. Attach the papers, then send it."), "success")
     return redirect(_dashboard_url(created.id))
 
@@ -399,8 +407,7 @@ def update_ballot(ballot_id: int):
         service.update_ballot(user(), ballot_id, **args)
     except DomainError as exc:
         db.session.rollback()
-        flash(_message(exc), "error")
-        return _render_form(values, found, status=exc.status)
+        return _render_form(values, found, status=exc.status, errors=refusal(exc, BALLOT_FIELDS, _message))
     flash(_("Changes saved."), "success")
     return redirect(_dashboard_url(ballot_id))
 

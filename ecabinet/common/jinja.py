@@ -15,8 +15,18 @@ from flask import Flask
 from flask_babel import get_locale, get_timezone
 
 PATTERNS = {
-    "vi": {"full": "HH:mm, EEEE, 'ngày' dd/MM/yyyy", "date": "EEEE, dd/MM/yyyy", "time": "HH:mm"},
-    "en": {"full": "EEEE d MMMM yyyy, HH:mm", "date": "EEEE d MMMM yyyy", "time": "HH:mm"},
+    "vi": {
+        "full": "HH:mm, EEEE, 'ngày' dd/MM/yyyy",
+        "date": "EEEE, dd/MM/yyyy",
+        "time": "HH:mm",
+        "short": "HH:mm dd/MM/yyyy",
+    },
+    "en": {
+        "full": "EEEE d MMMM yyyy, HH:mm",
+        "date": "EEEE d MMMM yyyy",
+        "time": "HH:mm",
+        "short": "HH:mm d/M/yyyy",
+    },
 }
 
 

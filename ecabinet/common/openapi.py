@@ -136,7 +136,10 @@ def build(app: Flask | None = None) -> dict:
             "title": "ecabinet tablet API",
             "version": "1",
             "description": "Paperless cabinet meetings, written-opinion ballots and minutes. "
-            'Errors are {"error": {"code", "message"}}; times are ISO 8601 with an offset.',
+            'Errors are {"error": {"code", "message"}}: `code` is stable, `message` is English for '
+            "bearer-token callers and in the interface's language (Vietnamese unless the `lang` cookie "
+            "says `en`) for the web pages' own scripts, logged in with the page's cookie; times are ISO "
+            "8601 with an offset.",
         },
         "servers": [{"url": "/api/v1"}],
         "components": {

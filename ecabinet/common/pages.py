@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request
+from flask import current_app, flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -37,11 +37,57 @@ def form_action(fallback: Callable[..., str]) -> Callable:
     return wrap
 
 
+# Refusals that name no field of the body but are about one of the form's.
+_FIELD_OF_CODE = {
+    "invalid_chair": "chair_id",
+    "unknown_user": "participants",
+    "unknown_parent": "parent_id",
+    "invalid_parent": "parent_id",
+}
+
+
+def field_message(exc: DomainError, fields: list[str]) -> str:
+    """What the pages say about a refusal, for the one field named (a refusal may name several)."""
+    return message_for(exc.code, exc.status, fields) or exc.message
+
+
+def refusal(
+    exc: DomainError,
+    fields: Iterable[str],
+    describe: Callable[[DomainError, list[str]], str] = field_message,
+) -> dict[str, str]:
+    """A refused form's messages keyed by the form's fields they are about, to show beside them (the
+    quorum's two numbers are one field, `quorum`); `describe` words them (a domain's pages add their
+    own cases). A refusal about none of `fields` is flashed at the top of the page instead, and the
+    answer is empty."""
+    named = [_FIELD_OF_CODE[exc.code]] if exc.code in _FIELD_OF_CODE else exc.details.get("fields") or []
+    marked: dict[str, str] = {}
+    for field in named:
+        name = field.split(".", 1)[0]
+        shown = "quorum" if name.startswith("quorum_") else name
+        if shown in fields and shown not in marked:
+            marked[shown] = describe(exc, [name])
+    flash(
+        _("Nothing was saved: correct the fields marked below.")
+        if marked
+        else describe(exc, exc.details.get("fields") or []),
+        "error",
+    )
+    return marked
+
+
 def page_message(exc: DomainError) -> str:
-    """A service's error in the reader's language.
+    """A service's error in the reader's language."""
+    return message_for(exc.code, exc.status, exc.details.get("fields")) or exc.message
+
+
+def message_for(code: str, status: int, fields=None) -> str | None:
+    """An error in the reader's language, for the pages and for the API's answers to their scripts.
 
     Services speak English to the API's clients, with a stable `code` and the offending `fields`;
-    the page says the same thing in the interface language, looked up by code, then by field.
+    the page says the same thing in the interface language, looked up by code, then by field, then
+    by status; None for a failure that is not the reader's doing (a 500, a 503), which keeps the
+    server's words.
     """
     from ecabinet.auth.service import MIN_PASSWORD
 
@@ -59,6 +105,19 @@ def page_message(exc: DomainError) -> str:
         "unknown_item": _("That agenda item is not in this meeting."),
         "unknown_user": _("One of the chosen people does not exist."),
         "invalid_order": _("The agenda changed meanwhile; reload the page and try again."),
+        "not_pdf": _("The file is not a PDF. Upload the document as a PDF file."),
+        "encrypted_pdf": _("The PDF is protected by a password; upload an unprotected copy."),
+        "broken_pdf": _("The PDF is damaged and cannot be read; save it again as PDF and upload it."),
+        "empty_pdf": _("The PDF has no pages."),
+        "empty_file": _("The file is empty."),
+        "missing_file": _("Choose a PDF file to upload."),
+        "too_large": _("The file is larger than the %(mb)d MB allowed.", mb=_max_upload_mb()),
+        "unknown_document": _("That document is not in this meeting."),
+        "already_voted": _("You have already voted."),
+        "vote_not_open": _("The vote is not open."),
+        "not_checked_in": _("Check in to the meeting first."),
+        "bad_credentials": _("Wrong username or password."),
+        "rate_limited": _("Too many attempts; wait a minute and try again"),
     }
     by_field = {
         "username": _("A username is 2–80 letters, digits, dots, dashes or underscores."),
@@ -78,17 +137,27 @@ def page_message(exc: DomainError) -> str:
         "chair_id": _("The chair must be an active cabinet member."),
     }
     by_status = {
+        401: _("Your session has ended. Log in again."),
         403: _("You are not allowed to do this."),
         404: _("Not found: it may have been removed, or it is not open to you."),
         409: _("The change conflicts with the current state; reload the page and try again."),
+        413: by_code["too_large"],
+        415: by_code["not_pdf"],
+        429: by_code["rate_limited"],
     }
-    if exc.code in by_code:
-        return by_code[exc.code]
-    for field in exc.details.get("fields") or ():
+    if code in by_code:
+        return by_code[code]
+    for field in fields or ():
         name = field.split(".", 1)[0]
         if name in by_field:
             return by_field[name]
-    return by_status.get(exc.status, _("Some of the input is not valid; check the form."))
+    if status == 400:
+        return _("Some of the input is not valid; check the form.")
+    return by_status.get(status)
+
+
+def _max_upload_mb() -> int:
+    return current_app.config["ECABINET_MAX_UPLOAD_MB"]
 
 
 def safe_next(field: str = "next") -> str | None:

@@ -14,12 +14,14 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from ecabinet.audit import service as audit
@@ -126,24 +128,44 @@ def _book_contents(user: User, meeting: Meeting) -> list[tuple]:
     ]
 
 
+def may_have_book(user: User, meeting: Meeting) -> bool:
+    return access.participant_of(user, meeting) is not None or access.can_manage_meeting(user, meeting)
+
+
+@dataclass(frozen=True)
+class BookStatus:
+    page_count: int
+    built_at: datetime
+
+
+def book_status(user: User, meeting: Meeting) -> BookStatus | None:
+    """This user's meeting book as it was last built for what the meeting holds now, or None when
+    there is none yet (or the agenda or a paper changed since). Builds nothing."""
+    target, _contents, _stamped = _book_file(user, meeting)
+    try:
+        built = target.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    return BookStatus(_page_count(str(target)), datetime.fromtimestamp(built, UTC))
+
+
+@lru_cache(maxsize=512)
+def _page_count(path: str) -> int:
+    # A built book never changes (its name is its content's key): counted once per process. The
+    # count is read from the page tree's root, off the loop like any other PDF reading.
+    return off_loop(_count_pages, path)
+
+
+def _count_pages(path: str) -> int:
+    with PdfReader(path) as reader:
+        return len(reader.pages)
+
+
 def book_for(user: User, meeting_id: int) -> Path:
     meeting = meetings.get_meeting(user, meeting_id)
-    if access.participant_of(user, meeting) is None and not access.can_manage_meeting(user, meeting):
+    if not may_have_book(user, meeting):
         raise Forbidden("The meeting book is for the meeting's participants and the secretariat")
-    contents = _book_contents(user, meeting)
-    stamped = [needs_watermark(meeting, item) for _, item, _ in contents]
-    key = _cache_key(
-        meeting.id,
-        meeting.title,
-        meeting.starts_at,
-        meeting.location,
-        meeting.watermark,
-        [(n, i.title, i.presenter, [(d.title, d.latest.sha256) for d in docs]) for n, i, docs in contents],
-        stamped,
-        user.id if any(stamped) else None,
-        user.full_name if any(stamped) else None,
-    )
-    target = _cache_dir() / f"book-{key}.pdf"
+    target, contents, stamped = _book_file(user, meeting)
     if not target.exists():
         # What the book holds is read here, from the database; the pages are put together in a
         # thread of their own, so that the loop serving the tablets keeps its turns meanwhile.
@@ -158,6 +180,24 @@ def book_for(user: User, meeting_id: int) -> Path:
         watermark = watermark_text(user) if any(stamped) else None
         off_loop(_build_book, _front_matter(meeting, contents), sections, watermark, meeting.title, target)
     return target
+
+
+def _book_file(user: User, meeting: Meeting) -> tuple[Path, list[tuple], list[bool]]:
+    """Where this user's book of the meeting as it stands is (or will be) kept, with what it holds."""
+    contents = _book_contents(user, meeting)
+    stamped = [needs_watermark(meeting, item) for _, item, _ in contents]
+    key = _cache_key(
+        meeting.id,
+        meeting.title,
+        meeting.starts_at,
+        meeting.location,
+        meeting.watermark,
+        [(n, i.title, i.presenter, [(d.title, d.latest.sha256) for d in docs]) for n, i, docs in contents],
+        stamped,
+        user.id if any(stamped) else None,
+        user.full_name if any(stamped) else None,
+    )
+    return _cache_dir() / f"book-{key}.pdf", contents, stamped
 
 
 @dataclass(frozen=True)

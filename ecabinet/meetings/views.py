@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ecabinet.auth import service as auth_service
 from ecabinet.common.input import parse_values
-from ecabinet.common.pages import checked_ids, form_action, user
+from ecabinet.common.jinja import input_time
+from ecabinet.common.pages import checked_ids, form_action, refusal, user
+from ecabinet.common.time import utcnow
+from ecabinet.documents import exports
+from ecabinet.errors import DomainError
+from ecabinet.extensions import db
 from ecabinet.meetings import access, serialize, service
 from ecabinet.meetings.api import ItemCreateBody, ItemUpdateBody, MeetingCreateBody
+from ecabinet.meetings.models import AgendaItem, Meeting
 
 bp = Blueprint("meetings_pages", __name__)
 
@@ -29,12 +38,31 @@ def index():
 @login_required
 def meetings():
     actor = user()
-    listed = service.list_meetings(actor)
+    listed = in_list_order(service.list_meetings(actor), utcnow())
     return render_template(
         "meetings/list.html",
         meetings=[serialize.meeting(actor, m) for m in listed],
         can_create=access.can_manage_meeting(actor),
     )
+
+
+def in_list_order(meetings: list[Meeting], now: datetime) -> list[Meeting]:
+    """The meeting in session first, then those to come (the soonest first), then the past (the
+    latest first). A meeting not yet closed stays among those to come until its day is over in the
+    office's time zone: a session that starts late is still today's."""
+    today = now.astimezone(get_timezone()).date()
+
+    def past(m: Meeting) -> bool:
+        return m.status == "closed" or (m.ends_at or m.starts_at).astimezone(get_timezone()).date() < today
+
+    in_session = [m for m in meetings if m.status == "in_progress"]
+    coming = sorted(
+        (m for m in meetings if m.status != "in_progress" and not past(m)), key=lambda m: (m.starts_at, m.id)
+    )
+    gone = sorted(
+        (m for m in meetings if m.status != "in_progress" and past(m)), key=lambda m: (m.starts_at, m.id)
+    )
+    return in_session + coming + gone[::-1]
 
 
 def _people():
@@ -66,65 +94,171 @@ def _local_time(value: str | None) -> str | None:
     return f"{value}:00+07:00" if len(value) == 16 else f"{value[:19]}+07:00"
 
 
+def _meeting_form(meeting: Meeting | None = None) -> dict:
+    """What the meeting form shows: the meeting as it is, or a new one's defaults."""
+    if meeting is None:
+        return {
+            "title": "",
+            "kind": "regular",
+            "chair_id": None,
+            "starts_at": "",
+            "ends_at": "",
+            "location": "",
+            "quorum_numerator": 2,
+            "quorum_denominator": 3,
+            "participants": {p.id for p in _people() if p.has_role("member")},
+        }
+    return {
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "chair_id": meeting.chair_id,
+        "starts_at": input_time(meeting.starts_at),
+        "ends_at": input_time(meeting.ends_at),
+        "location": meeting.location or "",
+        "quorum_numerator": meeting.quorum_numerator,
+        "quorum_denominator": meeting.quorum_denominator,
+        "participants": {p.user_id for p in meeting.participants},
+    }
+
+
+def _posted_meeting_form() -> dict:
+    """The meeting form as it was typed, to show it again when it is refused."""
+    form = request.form
+    chair = form.get("chair_id", "")
+    return {
+        "title": form.get("title", ""),
+        "kind": form.get("kind", "regular"),
+        "chair_id": int(chair) if chair.isdigit() else None,
+        "starts_at": form.get("starts_at", ""),
+        "ends_at": form.get("ends_at", ""),
+        "location": form.get("location", ""),
+        "quorum_numerator": form.get("quorum_numerator", ""),
+        "quorum_denominator": form.get("quorum_denominator", ""),
+        "participants": set(checked_ids("participants")),
+    }
+
+
+MEETING_FIELDS = ("title", "kind", "chair_id", "starts_at", "ends_at", "location", "quorum", "participants")
+
+
+def _render_meeting_form(
+    meeting: Meeting | None,
+    form: dict,
+    errors: dict | None = None,
+    status: int = 200,
+    confirm_past: bool = False,
+):
+    return (
+        render_template(
+            "meetings/form.html",
+            meeting=meeting,
+            form=form,
+            errors=errors or {},
+            confirm_past=confirm_past,
+            people=_people(),
+        ),
+        status,
+    )
+
+
+def _starts_in_the_past(data: MeetingCreateBody, meeting: Meeting | None) -> bool:
+    """A start in the past is asked about once: when it is typed, not at every later edit."""
+    # Compared as the form shows it (to the minute): the form cannot carry a start's seconds.
+    changed = meeting is None or input_time(data.starts_at) != input_time(meeting.starts_at)
+    return changed and data.starts_at < utcnow() and request.form.get("confirm_past") != "on"
+
+
+def _save_meeting(meeting: Meeting | None):
+    """Create or change a meeting from its form. Refused, the form comes back as typed, the message
+    beside its field; a start in the past comes back to be confirmed. Nothing is saved meanwhile."""
+    form = _posted_meeting_form()
+    try:
+        data = parse_values(MeetingCreateBody, _meeting_form_values(request.form))
+        if _starts_in_the_past(data, meeting):
+            return _render_meeting_form(meeting, form, confirm_past=True)
+        if meeting is None:
+            saved = service.create_meeting(user(), **data.model_dump())
+            db.session.flush()
+        else:
+            # Only what the form holds: the meeting's other settings (watermark, check-in rule) stay.
+            changes = data.model_dump(exclude_unset=True)
+            changes.update(location=data.location, chair_id=data.chair_id, ends_at=data.ends_at)
+            saved = service.update_meeting(user(), meeting.id, **changes)
+    except DomainError as exc:
+        db.session.rollback()
+        return _render_meeting_form(meeting, form, refusal(exc, MEETING_FIELDS), status=exc.status)
+    flash(_("Changes saved.") if meeting else _("Meeting created as a draft."), "success")
+    return redirect(_meeting_url(saved.id))
+
+
 @bp.route("/meetings/new", methods=["GET"])
 @login_required
 def new_meeting():
     if not access.can_manage_meeting(user()):
         abort(403)
-    return render_template("meetings/form.html", meeting=None, people=_people())
+    return _render_meeting_form(None, _meeting_form())
 
 
 @bp.post("/meetings/new")
-@form_action(lambda **_kw: url_for("meetings_pages.new_meeting"))
+@login_required
 def create_meeting():
-    data = parse_values(MeetingCreateBody, _meeting_form_values(request.form))
-    meeting = service.create_meeting(user(), **data.model_dump())
-    flash(_("Meeting created as a draft."), "success")
-    return redirect(_meeting_url(meeting.id))
+    if not access.can_manage_meeting(user()):
+        abort(403)
+    return _save_meeting(None)
+
+
+def _managed(meeting_id: int) -> Meeting:
+    """The meeting, for the secretariat's forms: 404 for one the caller may not see, 403 for one
+    they see but do not prepare."""
+    meeting = service.get_meeting(user(), meeting_id)
+    if not access.can_manage_meeting(user(), meeting):
+        abort(403)
+    return meeting
 
 
 @bp.get("/meetings/<int:meeting_id>/edit")
 @login_required
 def edit_meeting(meeting_id: int):
-    actor = user()
-    meeting = service.get_meeting(actor, meeting_id)
-    if not access.can_manage_meeting(actor, meeting):
-        abort(403)
-    return render_template(
-        "meetings/form.html",
-        meeting=meeting,
-        people=_people(),
-        participant_ids={p.user_id for p in meeting.participants},
-    )
+    meeting = _managed(meeting_id)
+    return _render_meeting_form(meeting, _meeting_form(meeting))
 
 
 @bp.post("/meetings/<int:meeting_id>/edit")
-@form_action(_meeting_url)
+@login_required
 def update_meeting(meeting_id: int):
-    data = parse_values(MeetingCreateBody, _meeting_form_values(request.form))
-    changes = data.model_dump()
-    changes["location"] = request.form.get("location") or None
-    changes["chair_id"] = data.chair_id
-    service.update_meeting(user(), meeting_id, **changes)
-    flash(_("Changes saved."), "success")
+    return _save_meeting(_managed(meeting_id))
 
 
 @bp.get("/meetings/<int:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
+    return _render_meeting(service.get_meeting(user(), meeting_id))
+
+
+def _render_meeting(
+    found: Meeting, new_item: dict | None = None, errors: dict | None = None, status: int = 200
+):
+    """The meeting page; `new_item` and `errors` bring back a refused "add an item" form as typed."""
     actor = user()
-    found = service.get_meeting(actor, meeting_id)
     participant = access.participant_of(actor, found)
-    return render_template(
-        "meetings/meeting.html",
-        meeting=serialize.meeting(actor, found, with_agenda=True),
-        participant=participant,
-        # The page shows the meeting as of this event; its script applies every later one.
-        # (Read with the meeting, before the rest: the page may be newer than it, never older.)
-        last_seq=found.last_event_seq,
-        people=_people() if access.can_manage_meeting(actor, found) else [],
-        can_vote=participant is not None and actor.has_role("member"),
-        live_strings=live_strings(),
+    has_book = exports.may_have_book(actor, found)
+    return (
+        render_template(
+            "meetings/meeting.html",
+            meeting=serialize.meeting(actor, found, with_agenda=True),
+            participant=participant,
+            has_book=has_book,
+            book=exports.book_status(actor, found) if has_book else None,
+            # The page shows the meeting as of this event; its script applies every later one.
+            # (Read with the meeting, before the rest: the page may be newer than it, never older.)
+            last_seq=found.last_event_seq,
+            people=_people() if access.can_manage_meeting(actor, found) else [],
+            can_vote=participant is not None and actor.has_role("member"),
+            live_strings=live_strings(),
+            new_item=new_item or item_form(),
+            item_errors=errors or {},
+        ),
+        status,
     )
 
 
@@ -240,47 +374,93 @@ def _item_form_values(form) -> dict:
     return values
 
 
+ITEM_FIELDS = ("title", "parent_id", "duration_minutes", "presenter", "description", "restricted_to")
+
+
+def item_form(item: AgendaItem | None = None) -> dict:
+    """What an agenda item's fields show (templates/_macros.html item_fields): the item, or nothing yet."""
+    return {
+        "title": item.title if item else "",
+        "parent_id": item.parent_id if item else None,
+        "duration_minutes": item.duration_minutes or "" if item else "",
+        "presenter": item.presenter or "" if item else "",
+        "description": item.description or "" if item else "",
+        "confidential": bool(item and item.confidential),
+        "restricted_to": set(item.restricted_to) if item else set(),
+    }
+
+
+def _posted_item_form() -> dict:
+    form = request.form
+    parent = form.get("parent_id", "")
+    return {
+        "title": form.get("title", ""),
+        "parent_id": int(parent) if parent.isdigit() else None,
+        "duration_minutes": form.get("duration_minutes", ""),
+        "presenter": form.get("presenter", ""),
+        "description": form.get("description", ""),
+        "confidential": form.get("confidential") == "on",
+        "restricted_to": set(checked_ids("restricted_to")),
+    }
+
+
 @bp.post("/meetings/<int:meeting_id>/agenda")
-@form_action(_meeting_url)
+@login_required
 def add_item(meeting_id: int):
-    data = parse_values(
-        ItemCreateBody, {k: v for k, v in _item_form_values(request.form).items() if v is not None}
-    )
-    service.add_item(user(), meeting_id, **data.model_dump())
+    found = _managed(meeting_id)
+    try:
+        data = parse_values(
+            ItemCreateBody, {k: v for k, v in _item_form_values(request.form).items() if v is not None}
+        )
+        service.add_item(user(), meeting_id, **data.model_dump())
+    except DomainError as exc:
+        # The meeting page comes back with the new item's form open, as typed.
+        db.session.rollback()
+        return _render_meeting(found, _posted_item_form(), refusal(exc, ITEM_FIELDS), exc.status)
     flash(_("Agenda item added."), "success")
+    return redirect(_meeting_url(meeting_id))
+
+
+def _render_item_form(item: AgendaItem, form: dict, errors: dict | None = None, status: int = 200):
+    return (
+        render_template(
+            "meetings/item_form.html",
+            item=item,
+            form=form,
+            errors=errors or {},
+            meeting=item.meeting,
+            people=_people(),
+            agenda=serialize.agenda(user(), item.meeting),
+        ),
+        status,
+    )
+
+
+def _managed_item(item_id: int) -> AgendaItem:
+    item = service.get_item(user(), item_id)
+    _managed(item.meeting_id)
+    return item
 
 
 @bp.get("/agenda/<int:item_id>/edit")
 @login_required
 def edit_item(item_id: int):
-    actor = user()
-    item = service.get_item(actor, item_id)
-    if not access.can_manage_meeting(actor, item.meeting):
-        abort(403)
-    return render_template(
-        "meetings/item_form.html",
-        item=item,
-        meeting=item.meeting,
-        people=_people(),
-        agenda=serialize.agenda(actor, item.meeting),
-    )
+    item = _managed_item(item_id)
+    return _render_item_form(item, item_form(item))
 
 
 @bp.post("/agenda/<int:item_id>/edit")
 @login_required
 def update_item(item_id: int):
-    item = service.get_item(user(), item_id)
-    meeting_id = item.meeting_id
-
-    @form_action(lambda **_kw: url_for("meetings_pages.edit_item", item_id=item_id))
-    def save():
-        values = _item_form_values(request.form)
-        data = parse_values(ItemUpdateBody, values)
+    item = _managed_item(item_id)
+    try:
+        data = parse_values(ItemUpdateBody, _item_form_values(request.form))
         service.update_item(user(), item_id, **data.model_dump())
-        flash(_("Changes saved."), "success")
-        return redirect(_meeting_url(meeting_id))
-
-    return save()
+    except DomainError as exc:
+        db.session.rollback()
+        return _render_item_form(item, _posted_item_form(), refusal(exc, ITEM_FIELDS), exc.status)
+    flash(_("Changes saved."), "success")
+    return redirect(_meeting_url(item.meeting_id))
 
 
 @bp.post("/agenda/<int:item_id>/delete")

@@ -1,6 +1,7 @@
 // The secretariat's document tools on the meeting page (templates/documents/_manage.html):
-// several PDFs uploaded at once, each with its own progress bar and the server's verdict
-// (too large, not a PDF, encrypted…), new versions, retitling and removal through /api/v1.
+// several PDFs uploaded at once, each under the title typed for it, with its own progress bar and the
+// server's verdict (too large, not a PDF, encrypted…, in the page's language), new versions,
+// retitling and removal through /api/v1.
 (function () {
   "use strict";
 
@@ -20,12 +21,13 @@
     }
   }
 
-  // One file, one request (multipart, field `file`), one progress bar; resolves when answered.
-  function send(url, file, list) {
+  // One file, one request (multipart, field `file`, and `title` when typed), one progress bar;
+  // resolves when answered.
+  function send(url, file, list, title) {
     var row = document.createElement("li");
     var label = document.createElement("span");
     var bar = document.createElement("progress");
-    label.textContent = file.name + " ";
+    label.textContent = (title || file.name) + " ";
     bar.max = 100;
     bar.value = 0;
     row.appendChild(label);
@@ -35,6 +37,7 @@
       var xhr = new XMLHttpRequest();
       var form = new FormData();
       form.append("file", file, file.name);
+      if (title) form.append("title", title);
       xhr.open("POST", url);
       xhr.setRequestHeader("X-CSRFToken", csrfToken());
       xhr.setRequestHeader("Accept", "application/json");
@@ -71,13 +74,13 @@
     });
   }
 
-  function uploadAll(files, url, list) {
+  function uploadAll(files, url, list, titles) {
     // One after the other: a tablet on a meeting-room network does better with one upload at a time.
     var results = [];
     return Array.prototype.reduce
-      .call(files, function (chain, file) {
+      .call(files, function (chain, file, index) {
         return chain.then(function () {
-          return send(url, file, list).then(function (ok) {
+          return send(url, file, list, titles && titles[index]).then(function (ok) {
             results.push(ok);
           });
         });
@@ -87,12 +90,49 @@
       });
   }
 
+  // The title the server would give: the file's name without ".pdf" (documents.service._title_from).
+  function defaultTitle(name) {
+    return name.replace(/\.pdf$/i, "") || name;
+  }
+
+  // The chosen files wait under their titles, the file's name filled in, until "Upload".
+  function hold(box, files) {
+    var pending = box.querySelector(".upload-pending");
+    var rows = pending.querySelector(".pending-files");
+    pending.chosen = Array.prototype.slice.call(files);
+    rows.textContent = "";
+    pending.chosen.forEach(function (file) {
+      var row = document.createElement("li");
+      var label = document.createElement("label");
+      var title = document.createElement("input");
+      var name = document.createElement("small");
+      label.textContent = strings.title || "Title";
+      title.className = "pending-title";
+      title.maxLength = 500;
+      title.value = defaultTitle(file.name);
+      name.className = "muted";
+      name.textContent = file.name;
+      label.appendChild(title);
+      row.appendChild(label);
+      row.appendChild(name);
+      rows.appendChild(row);
+    });
+    pending.hidden = false;
+    rows.querySelector("input").focus();
+  }
+
+  function release(pending) {
+    pending.hidden = true;
+    pending.chosen = [];
+    pending.querySelector(".pending-files").textContent = "";
+  }
+
   document.addEventListener("change", function (event) {
     var input = event.target;
     var box = input.closest(".doc-admin");
     if (!box || !input.files || !input.files.length) return;
     var list = box.querySelector(".upload-progress");
-    if (input.dataset.action === "upload") uploadAll(input.files, box.dataset.uploadUrl, list);
+    if (input.dataset.action === "upload") hold(box, input.files);
     if (input.dataset.action === "version") {
       uploadAll([input.files[0]], input.closest(".doc-admin-row").dataset.versionUrl, list);
     }
@@ -101,6 +141,19 @@
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest("button[data-action]");
+    var pending = button && button.closest(".upload-pending");
+    if (pending) {
+      var box = pending.closest(".doc-admin");
+      var files = pending.chosen || [];
+      var titles = Array.prototype.map.call(pending.querySelectorAll(".pending-title"), function (input) {
+        return input.value.trim();
+      });
+      release(pending);
+      if (button.dataset.action === "send" && files.length) {
+        uploadAll(files, box.dataset.uploadUrl, box.querySelector(".upload-progress"), titles);
+      }
+      return;
+    }
     var row = button && button.closest(".doc-admin-row");
     if (!row) return;
     var url = row.dataset.documentUrl;
