@@ -7,19 +7,28 @@ that no other test loses the machine's shared PostgreSQL or Redis.
 
 from __future__ import annotations
 
+import queue
 import re
+import shutil
 import socket
 import sqlite3
+import subprocess
 import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
 
 import pytest
+import requests
+import socketio
 from sqlalchemy import event
 
 from ecabinet import create_app
 from ecabinet.config import TestConfig
 from ecabinet.extensions import db
 from tests.conftest import PASSWORD, POSTGRES_URL, Api
+from tests.gunicorn_server import _free_port, api_token, gunicorn
 from tests.helpers import assert_error, ok
 
 
@@ -60,20 +69,16 @@ class CuttableLink:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self.cut_off.set()
         with self.lock:
             dropped, self.sockets = self.sockets, []
         for s in dropped:
-            try:
+            with suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             s.close()
 
     def mend(self) -> None:
@@ -171,7 +176,135 @@ def test_database_unreachable_under_load_answers_503_then_recovers(cabinet, reac
     # Each tablet asks again, as its script does after Retry-After: everything goes through, each cast once.
     with ThreadPoolExecutor(8) as pool:
         after = list(pool.map(load, range(48)))
-    statuses = {kind: sorted({r.status_code for k, r in after if k == kind}) for kind in ("read", "cast", "page")}
+    statuses = {
+        kind: sorted({r.status_code for k, r in after if k == kind}) for kind in ("read", "cast", "page")
+    }
     assert statuses == {"read": [200], "cast": [200, 201], "page": [200]}, statuses
     counted = ok(sec.get(f"/votes/{vote['id']}"))
     assert counted["cast"] == len(voters) and counted["counts"]["yes"] == len(voters)
+
+
+@contextmanager
+def private_redis(tmp_path) -> Iterator[RedisServer]:
+    server = RedisServer(_free_port(), tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, to stop and start (never the machine's, on 6379)."""
+
+    def __init__(self, port: int, directory):
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        self.process = subprocess.Popen(
+            [*command, "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while not self.answers():
+            assert time.monotonic() < deadline, "redis-server did not start"
+            time.sleep(0.05)
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not POSTGRES_URL, reason="runs in the PostgreSQL pass: both processes need one database")
+@pytest.mark.skipif(not REDIS_SERVER, reason="needs redis-server to run a Redis of the test's own")
+def test_redis_down_logins_go_on_and_a_tablet_catches_up_on_what_it_missed(cabinet, tmp_path):
+    meeting = cabinet.meeting("in_progress")
+    with private_redis(tmp_path) as redis:
+        env = {
+            "DATABASE_URL": POSTGRES_URL,
+            "SOCKETIO_MESSAGE_QUEUE": redis.url,
+            "RATELIMIT_STORAGE_URI": redis.url,
+            "ECABINET_LIVE_HEARTBEAT_S": "1",
+            "SECRET_KEY": "faults-test",
+            "ECABINET_INSTANCE": str(tmp_path / "instance"),
+            "ECABINET_STORAGE": str(tmp_path / "storage"),
+        }
+        with gunicorn(env, tmp_path, processes=2) as (a, b):
+            secretariat = api_token(a, cabinet.secretariat.username)
+            tablet = Listener(b, api_token(b, cabinet.members[0].username))
+            try:
+                joined = tablet.call("join", {"meeting_id": meeting["id"]}, timeout=10)
+                assert joined["ok"] is True
+                beat = tablet.heartbeats.get(timeout=10)
+                assert beat == {"meeting_id": meeting["id"], "seq": joined["seq"]}
+
+                redis.stop()
+                # Logins go on, limited by each process on its own; a wrong password is still a 401.
+                for url in (a, b):
+                    api_token(url, cabinet.chair.username)
+                    wrong = {"username": cabinet.chair.username, "password": "sai mật khẩu"}
+                    assert (
+                        requests.post(f"{url}/api/v1/auth/login", json=wrong, timeout=30).status_code == 401
+                    )
+                logs = "".join(p.read_text() for p in tmp_path.glob("gunicorn-*.log"))
+                assert "falling back to in-memory storage" in logs
+
+                # A change through A while the processes cannot reach each other: the event is lost on
+                # its way to B, the heartbeat from B says it exists, and the tablet asks for it.
+                added = requests.post(
+                    f"{a}/api/v1/meetings/{meeting['id']}/agenda",
+                    json={"title": "Mục bổ sung khi Redis ngừng"},
+                    headers={"Authorization": f"Bearer {secretariat}"},
+                    timeout=10,
+                )
+                assert added.status_code == 201, added.text
+                deadline = time.monotonic() + 10
+                while (beat := tablet.heartbeats.get(timeout=10))["seq"] == joined["seq"]:
+                    assert time.monotonic() < deadline, "the heartbeat never said there was more"
+                assert beat["seq"] == joined["seq"] + 1
+                assert tablet.events.empty()
+                missed = requests.get(
+                    f"{b}/api/v1/meetings/{meeting['id']}/events?after={joined['seq']}",
+                    headers={"Authorization": f"Bearer {tablet.token}"},
+                    timeout=10,
+                ).json()
+                assert [(e["seq"], e["type"]) for e in missed] == [(beat["seq"], "agenda.changed")]
+
+                # Redis back: logins and changes go on as before.
+                redis.start()
+                for url in (a, b):
+                    api_token(url, cabinet.members[1].username)
+            finally:
+                tablet.disconnect()
+
+
+class Listener(socketio.Client):
+    """A tablet's socket that keeps what it hears: events and heartbeats."""
+
+    def __init__(self, url: str, token: str):
+        super().__init__(reconnection=False)
+        self.token = token
+        self.events: queue.Queue = queue.Queue()
+        self.heartbeats: queue.Queue = queue.Queue()
+        self.on("event", self.events.put)
+        self.on("heartbeat", self.heartbeats.put)
+        self.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
