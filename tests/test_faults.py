@@ -7,9 +7,11 @@ that no other test loses the machine's shared PostgreSQL or Redis.
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -22,11 +24,14 @@ from contextlib import contextmanager, suppress
 import pytest
 import requests
 import socketio
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from ecabinet import create_app
+from ecabinet.audit import service as audit
+from ecabinet.audit.models import AuditEntry
 from ecabinet.config import TestConfig
 from ecabinet.extensions import db
+from ecabinet.live.models import MeetingEvent
 from tests.conftest import PASSWORD, POSTGRES_URL, Api
 from tests.gunicorn_server import _free_port, api_token, gunicorn
 from tests.helpers import assert_error, ok
@@ -308,3 +313,90 @@ class Listener(socketio.Client):
         self.on("event", self.events.put)
         self.on("heartbeat", self.heartbeats.put)
         self.connect(url, auth={"token": token}, transports=["websocket"], wait_timeout=10)
+
+
+STORM = 60
+
+
+def test_a_server_killed_during_a_vote_storm_loses_and_doubles_nothing(app, cabinet, make_user, tmp_path):
+    """kill -9 of the serving process while every member casts; gunicorn starts a new one and each
+    tablet whose answer was lost sends its cast again with the same client_id."""
+    extra = [make_user("member") for _ in range(STORM - len(cabinet.members) - 1)]
+    meeting = cabinet.meeting("in_progress", participants=[p.id for p in (*cabinet.participants, *extra)])
+    voters = [cabinet.chair, *cabinet.members, *extra]
+    sec = cabinet.api(cabinet.secretariat)
+    vote = ok(sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua Tờ trình?"}), 201)
+    ok(sec.post(f"/votes/{vote['id']}/open"))
+    env = {
+        "DATABASE_URL": POSTGRES_URL or app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "faults-test",
+        "ECABINET_INSTANCE": str(tmp_path / "instance"),
+        "ECABINET_STORAGE": app.config["ECABINET_STORAGE"],
+    }
+    with gunicorn(env, tmp_path) as (url,), ThreadPoolExecutor(STORM) as pool:
+        tokens = list(pool.map(lambda person: api_token(url, person.username), voters))
+        log = next(tmp_path.glob("gunicorn-*.log"))
+        worker = int(re.findall(r"Booting worker with pid: (\d+)", log.read_text())[-1])
+        answered = threading.Semaphore(0)
+        start = threading.Barrier(STORM + 1)
+
+        def cast(n: int) -> int | None:
+            start.wait()
+            try:
+                r = requests.post(
+                    f"{url}/api/v1/votes/{vote['id']}/cast",
+                    json={"choice": "yes" if n % 3 else "no", "client_id": f"storm-{n}"},
+                    headers={"Authorization": f"Bearer {tokens[n]}"},
+                    timeout=30,
+                )
+                return r.status_code
+            except requests.RequestException:
+                return None  # the answer was lost with the server
+            finally:
+                answered.release()
+
+        first = [pool.submit(cast, n) for n in range(STORM)]
+        start.wait()
+        assert answered.acquire(timeout=30)  # the storm is under way: kill the server mid-way
+        os.kill(worker, signal.SIGKILL)
+        statuses = [f.result() for f in first]
+        assert None in statuses and 201 in statuses, statuses  # killed with casts in flight, others done
+        assert set(statuses) <= {201, 503, None}, statuses
+
+        # Each tablet without an answer sends the same cast again once the server is back.
+        def retry(n: int) -> int:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    r = requests.post(
+                        f"{url}/api/v1/votes/{vote['id']}/cast",
+                        json={"choice": "yes" if n % 3 else "no", "client_id": f"storm-{n}"},
+                        headers={"Authorization": f"Bearer {tokens[n]}"},
+                        timeout=30,
+                    )
+                    if r.status_code != 503:
+                        return r.status_code
+                except requests.RequestException:
+                    pass  # not back yet
+                assert time.monotonic() < deadline, "the server did not come back"
+                time.sleep(0.2)
+
+        lost = [n for n, status in enumerate(statuses) if status != 201]
+        assert set(pool.map(retry, lost)) <= {200, 201}  # never a 409 that looks like someone else voted
+        assert any(
+            int(pid) != worker for pid in re.findall(r"Booting worker with pid: (\d+)", log.read_text())
+        )
+
+    counted = ok(sec.get(f"/votes/{vote['id']}"))
+    no = len(range(0, STORM, 3))
+    assert counted["cast"] == STORM and counted["counts"] == {"yes": STORM - no, "no": no, "abstain": 0}
+    with app.app_context():
+        assert audit.verify().ok
+        casts = db.session.scalar(select(func.count()).where(AuditEntry.action == "vote.cast"))
+        assert casts == STORM
+        seqs = db.session.scalars(
+            select(MeetingEvent.seq)
+            .where(MeetingEvent.meeting_id == meeting["id"])
+            .order_by(MeetingEvent.seq)
+        ).all()
+        assert seqs == list(range(1, len(seqs) + 1))
