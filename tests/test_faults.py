@@ -13,7 +13,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import threading
 import time
@@ -94,17 +93,21 @@ class CuttableLink:
         self.listener.close()
 
 
-class SqliteOutage:
-    """SQLite cannot be reached or locked in time: every statement fails as the driver fails then."""
+class EngineOutage:
+    """The database out of reach as the app sees it: every statement fails with the driver's own
+    OperationalError (SQLite's lock not had in time, PostgreSQL's connection gone) until mended."""
 
     def __init__(self, app):
         self.down = threading.Event()
+        self.refused = 0
         with app.app_context():
+            self.error = db.engine.dialect.loaded_dbapi.OperationalError
             event.listen(db.engine, "before_cursor_execute", self._refuse)
 
     def _refuse(self, *_args) -> None:
         if self.down.is_set():
-            raise sqlite3.OperationalError("database is locked")
+            self.refused += 1
+            raise self.error("database is locked")
 
     def cut(self) -> None:
         self.down.set()
@@ -115,9 +118,10 @@ class SqliteOutage:
 
 @pytest.fixture
 def reachable(app, tmp_path):
-    """(the app to call, the outage to cut and mend): PostgreSQL behind the test's proxy, or SQLite."""
+    """(the app to call, the outage to cut and mend): PostgreSQL behind the test's proxy, or SQLite
+    failing at its engine."""
     if not POSTGRES_URL:
-        yield app, SqliteOutage(app)
+        yield app, EngineOutage(app)
         return
     from sqlalchemy.engine import make_url
 
