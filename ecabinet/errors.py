@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Request, jsonify, render_template, request
+from flask import Flask, Request, g, jsonify, render_template, request
+from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -108,11 +109,7 @@ def register_error_handlers(app: Flask) -> None:
     def respond(status: int, code: str, message: str, **details):
         if wants_json(request):
             return jsonify(error_body(code, message, **details)), status
-        try:
-            return render_template("errors/error.html", status=status, message=message), status
-        except SQLAlchemyError:
-            # The page's header names the logged-in user, whom the unreachable database was to load.
-            return message, status, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("errors/error.html", status=status, message=message), status
 
     @app.errorhandler(DomainError)
     def handle_domain_error(exc: DomainError):
@@ -131,6 +128,10 @@ def register_error_handlers(app: Flask) -> None:
         # Logged without the traceback at every request of an outage, but with the driver's words.
         log.warning("database unreachable: %s", str(exc).splitlines()[0])
         _forget_transaction()
+        if "_login_user" not in g:
+            # The page's header names the logged-in user, whom the database was to load: the error
+            # page is shown as to a visitor rather than failing on the same database again.
+            g._login_user = AnonymousUserMixin()
         return respond(Unavailable.status, Unavailable.code, Unavailable.message)
 
     @app.after_request
