@@ -32,8 +32,8 @@ from ecabinet.config import TestConfig
 from ecabinet.extensions import db
 from ecabinet.live.models import MeetingEvent
 from tests.conftest import PASSWORD, POSTGRES_URL, Api
-from tests.gunicorn_server import _free_port, api_token, gunicorn
-from tests.helpers import assert_error, ok
+from tests.gunicorn_server import _free_port, api_token, gunicorn, serving_env
+from tests.helpers import assert_error, ok, vote_open_to
 
 
 class CuttableLink:
@@ -328,27 +328,20 @@ STORM = 60
 def test_a_server_killed_during_a_vote_storm_loses_and_doubles_nothing(app, cabinet, make_user, tmp_path):
     """kill -9 of the serving process while every member casts; gunicorn starts a new one and each
     tablet whose answer was lost sends its cast again with the same client_id."""
-    extra = [make_user("member") for _ in range(STORM - len(cabinet.members) - 1)]
-    meeting = cabinet.meeting("in_progress", participants=[p.id for p in (*cabinet.participants, *extra)])
-    voters = [cabinet.chair, *cabinet.members, *extra]
+    vote, voters = vote_open_to(cabinet, make_user, STORM)
     sec = cabinet.api(cabinet.secretariat)
-    vote = ok(sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua Tờ trình?"}), 201)
-    ok(sec.post(f"/votes/{vote['id']}/open"))
-    env = {
-        "DATABASE_URL": POSTGRES_URL or app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "faults-test",
-        "ECABINET_INSTANCE": str(tmp_path / "instance"),
-        "ECABINET_STORAGE": app.config["ECABINET_STORAGE"],
-    }
-    with gunicorn(env, tmp_path) as (url,), ThreadPoolExecutor(STORM) as pool:
+    with (
+        gunicorn(serving_env(app, tmp_path, "faults-test"), tmp_path) as (url,),
+        ThreadPoolExecutor(STORM) as pool,
+    ):
         tokens = list(pool.map(lambda person: api_token(url, person.username), voters))
         log = next(tmp_path.glob("gunicorn-*.log"))
         worker = int(re.findall(r"Booting worker with pid: (\d+)", log.read_text())[-1])
         answered = threading.Semaphore(0)
         start = threading.Barrier(STORM + 1)
 
-        def cast(n: int) -> int | None:
-            start.wait()
+        def send(n: int) -> int | None:
+            """Member n's cast, always with the same client_id; None when no answer came."""
             try:
                 r = requests.post(
                     f"{url}/api/v1/votes/{vote['id']}/cast",
@@ -358,7 +351,12 @@ def test_a_server_killed_during_a_vote_storm_loses_and_doubles_nothing(app, cabi
                 )
                 return r.status_code
             except requests.RequestException:
-                return None  # the answer was lost with the server
+                return None  # lost with the server, or the server not back yet
+
+        def cast(n: int) -> int | None:
+            start.wait()
+            try:
+                return send(n)
             finally:
                 answered.release()
 
@@ -373,20 +371,10 @@ def test_a_server_killed_during_a_vote_storm_loses_and_doubles_nothing(app, cabi
         # Each tablet without an answer sends the same cast again once the server is back.
         def retry(n: int) -> int:
             deadline = time.monotonic() + 60
-            while True:
-                try:
-                    r = requests.post(
-                        f"{url}/api/v1/votes/{vote['id']}/cast",
-                        json={"choice": "yes" if n % 3 else "no", "client_id": f"storm-{n}"},
-                        headers={"Authorization": f"Bearer {tokens[n]}"},
-                        timeout=30,
-                    )
-                    if r.status_code != 503:
-                        return r.status_code
-                except requests.RequestException:
-                    pass  # not back yet
+            while (status := send(n)) in (None, 503):
                 assert time.monotonic() < deadline, "the server did not come back"
                 time.sleep(0.2)
+            return status
 
         lost = [n for n, status in enumerate(statuses) if status != 201]
         assert set(pool.map(retry, lost)) <= {200, 201}  # never a 409 that looks like someone else voted
@@ -403,7 +391,7 @@ def test_a_server_killed_during_a_vote_storm_loses_and_doubles_nothing(app, cabi
         assert casts == STORM
         seqs = db.session.scalars(
             select(MeetingEvent.seq)
-            .where(MeetingEvent.meeting_id == meeting["id"])
+            .where(MeetingEvent.meeting_id == vote["meeting_id"])
             .order_by(MeetingEvent.seq)
         ).all()
         assert seqs == list(range(1, len(seqs) + 1))
