@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, jsonify, request, session
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ecabinet.common import serving, sqlite
 from ecabinet.common.input import MAX_INT
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
-from ecabinet.errors import NotFound, error_body, register_error_handlers
+from ecabinet.errors import DATABASE_UNREACHABLE, NotFound, Unavailable, error_body, register_error_handlers
 from ecabinet.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -243,9 +243,9 @@ def _register_transaction(app: Flask) -> None:
             # A database constraint decided a race (a second vote, a duplicate name): a conflict.
             db.session.rollback()
             return _error_response(409, "conflict", "The change conflicts with another that came first")
-        except OperationalError:
+        except DATABASE_UNREACHABLE:
             db.session.rollback()
-            return _error_response(503, "busy", "The database is busy; try again")
+            return _error_response(503, Unavailable.code, Unavailable.message)
         return response
 
     @app.context_processor

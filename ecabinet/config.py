@@ -43,6 +43,9 @@ class Config:
         self.ECABINET_MAX_UPLOAD_MB = _env_int("ECABINET_MAX_UPLOAD_MB", 50)
         self.SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Redis (the shared storage) down: logins are limited by each process on its own, and the log
+        # says so ("falling back to in-memory storage"), rather than every login answering 500.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.ECABINET_TOKEN_DAYS = _env_int("ECABINET_TOKEN_DAYS", 30)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
         # Failed logins from one address, whatever the usernames: one guess at each of many accounts.
@@ -52,6 +55,9 @@ class Config:
         # How often each process checks again who may still follow the meetings its sockets joined
         # (changes made through the process itself are checked at once).
         self.ECABINET_LIVE_RECHECK_S = _env_int("ECABINET_LIVE_RECHECK_S", 30)
+        # How often each joined socket hears its meeting's latest `seq` (`heartbeat`), so that a tablet
+        # that missed an event (Redis between the processes was down) catches up within seconds.
+        self.ECABINET_LIVE_HEARTBEAT_S = _env_int("ECABINET_LIVE_HEARTBEAT_S", 5)
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _env_int("MAIL_PORT", 25)
         self.MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"

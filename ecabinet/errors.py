@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, Request, jsonify, render_template, request, session
-from sqlalchemy.exc import IntegrityError
+import logging
+
+from flask import Flask, Request, g, jsonify, render_template, request, session
+from flask_login import AnonymousUserMixin
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# How long a client waits before it asks again when the server answers 503: a database restart or
+# a Redis failover takes a second or two.
+RETRY_AFTER_S = 2
 
 
 class DomainError(Exception):
@@ -57,6 +67,19 @@ class RateLimited(DomainError):
     status, code, message = 429, "rate_limited", "Too many attempts; wait a minute and try again"
 
 
+class Unavailable(DomainError):
+    status, code, message = 503, "unavailable", "The database is briefly unreachable; try again"
+
+
+# What the database driver raises when the database cannot be reached or answered in time (a restart,
+# a dropped connection, a full pool, SQLite's lock held too long): the same request succeeds shortly.
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    return isinstance(exc, DATABASE_UNREACHABLE)
+
+
 def wants_json(req: Request) -> bool:
     return req.path.startswith("/api/") or req.accept_mimetypes.best == "application/json"
 
@@ -78,6 +101,7 @@ _HTTP_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 
@@ -108,10 +132,28 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(exc: IntegrityError):
         # A database constraint decided a race (a second vote, a taken name): the later request loses.
-        from ecabinet.extensions import db
-
-        db.session.rollback()
+        _forget_transaction()
         return respond(409, "conflict", "The change conflicts with another that came first")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_unreachable(exc: SQLAlchemyError):
+        # Logged without the traceback at every request of an outage, but with the driver's words.
+        log.warning("database unreachable: %s", str(exc).splitlines()[0])
+        _forget_transaction()
+        if "_login_user" not in g:
+            # The page's header names the logged-in user, whom the database was to load: the error
+            # page is shown as to a visitor rather than failing on the same database again.
+            g._login_user = AnonymousUserMixin()
+        return respond(Unavailable.status, Unavailable.code, Unavailable.message)
+
+    @app.after_request
+    def retry_after(response):
+        # Every 503 says when to come back (the database, Redis, a batch writer that was too slow).
+        if response.status_code == 503:
+            response.headers.setdefault("Retry-After", str(RETRY_AFTER_S))
+        return response
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
@@ -120,3 +162,12 @@ def register_error_handlers(app: Flask) -> None:
             return respond(429, "rate_limited", RateLimited.message)
         code = _HTTP_CODES.get(status, "error")
         return respond(status, code, exc.description or exc.name)
+
+
+def _forget_transaction() -> None:
+    from ecabinet.extensions import db
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # on a connection already lost: the session is reset all the same
+        db.session.remove()

@@ -62,6 +62,18 @@ def gunicorn(env: dict[str, str], logs: Path, processes: int = 1) -> Iterator[li
             log.close()
 
 
+def serving_env(app, tmp_path: Path, secret: str) -> dict[str, str]:
+    """The environment of a server on the test app's database and files."""
+    from tests.conftest import POSTGRES_URL
+
+    return {
+        "DATABASE_URL": POSTGRES_URL or app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": secret,
+        "ECABINET_INSTANCE": str(tmp_path / "instance"),
+        "ECABINET_STORAGE": app.config["ECABINET_STORAGE"],
+    }
+
+
 def api_token(url: str, username: str) -> str:
     """Log in through the served API, as a tablet does; the bearer token."""
     from tests.conftest import PASSWORD

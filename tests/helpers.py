@@ -44,3 +44,14 @@ def stored_events(app) -> list[tuple[int, int, str]]:
             select(MeetingEvent.meeting_id, MeetingEvent.seq, MeetingEvent.type).order_by(MeetingEvent.id)
         )
         return [tuple(r) for r in rows]
+
+
+def vote_open_to(cabinet, make_user, members: int) -> tuple[dict, list]:
+    """A vote open in a meeting in session with `members` voting members (the cabinet's and more);
+    the vote and its voters."""
+    extra = [make_user("member") for _ in range(members - len(cabinet.members) - 1)]
+    meeting = cabinet.meeting("in_progress", participants=[p.id for p in (*cabinet.participants, *extra)])
+    sec = cabinet.api(cabinet.secretariat)
+    vote = ok(sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua Tờ trình?"}), 201)
+    ok(sec.post(f"/votes/{vote['id']}/open"))
+    return vote, [cabinet.chair, *cabinet.members, *extra]

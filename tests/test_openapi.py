@@ -147,3 +147,18 @@ def test_the_events_call_documents_after(client):
     assert query["after"]["schema"]["type"] == "integer"
     assert query["after"]["required"] is False
     assert "400" in operation["responses"]
+
+
+def test_every_operation_may_answer_503_with_retry_after(client):
+    spec = openapi(client)
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            assert "Retry-After" in op["responses"]["503"]["headers"], (method, path)
+
+
+def test_a_retried_cast_is_documented_as_200(client):
+    cast = openapi(client)["paths"]["/votes/{vote_id}/cast"]["post"]
+    assert {"200", "201", "409", "503"} <= set(cast["responses"])
+    assert "client_id" in cast["responses"]["200"]["description"]
+    body = openapi(client)["components"]["schemas"]["CastBody"]
+    assert set(body["properties"]) == {"choice", "client_id"}

@@ -12,35 +12,27 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.conftest import POSTGRES_URL
-from tests.gunicorn_server import api_token, gunicorn
-from tests.helpers import ok
+from tests.gunicorn_server import api_token, gunicorn, serving_env
+from tests.helpers import vote_open_to
 from tests.test_live_sockets import Tablet
 
 CASTERS = 16
 
 
 def test_a_burst_of_casts_on_the_production_server(app, cabinet, make_user, tmp_path):
-    extra = [make_user("member") for _ in range(CASTERS - len(cabinet.members) - 1)]
-    meeting = cabinet.meeting("in_progress", participants=[p.id for p in (*cabinet.participants, *extra)])
-    voters = [cabinet.chair, *cabinet.members, *extra]
+    vote, voters = vote_open_to(cabinet, make_user, CASTERS)
     sec = cabinet.api(cabinet.secretariat)
-    vote = ok(sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua Tờ trình?"}), 201)
-    ok(sec.post(f"/votes/{vote['id']}/open"))
-    env = {
-        "DATABASE_URL": POSTGRES_URL or app.config["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": "production-server-test",
-        "ECABINET_INSTANCE": str(tmp_path / "instance"),
-        "ECABINET_STORAGE": app.config["ECABINET_STORAGE"],
-    }
-    with gunicorn(env, tmp_path) as (url,), ThreadPoolExecutor(CASTERS + 1) as pool:
+    with (
+        gunicorn(serving_env(app, tmp_path, "production-server-test"), tmp_path) as (url,),
+        ThreadPoolExecutor(CASTERS + 1) as pool,
+    ):
         assert "Using worker: gevent" in next(tmp_path.glob("gunicorn-*.log")).read_text()
 
         # Logins hash passwords (scrypt) at the same time as the server answers everything else.
         tokens = list(pool.map(lambda person: api_token(url, person.username), voters))
         tablet = Tablet(url, tokens[1])  # a member's: no running counts while the vote is open
         try:
-            assert tablet.join(meeting["id"])["ok"] is True
+            assert tablet.join(vote["meeting_id"])["ok"] is True
 
             def cast(token: str) -> int:
                 r = requests.post(

@@ -154,13 +154,67 @@ def test_secret_vote_keeps_no_link_between_member_and_choice(app, cabinet, sessi
         for _type, data, runner in events:
             blob = f"{data}{runner}"
             assert not any(f'"user_id": {m}' in blob or f"'{m}'" in blob for m in member_ids)
+        # The tablet's random id for the cast, kept to recognise a retry, says nothing about the choice.
         columns = db.session.execute(text("SELECT * FROM vote_participations")).keys()
-        assert set(columns) == {"vote_id", "user_id", "choice"}
+        assert set(columns) == {"vote_id", "user_id", "choice", "client_id"}
         # Running counts stored beside the audit log's times of casting would tie members to choices.
         stored = db.session.scalars(
             select(MeetingEvent.runner_data).where(MeetingEvent.type == "vote.progress")
         ).all()
         assert len(stored) >= 1 and all(r is None for r in stored)
+
+
+@pytest.mark.parametrize("secret", [False, True])
+def test_a_cast_retried_after_a_lost_answer_gets_the_recorded_cast(app, cabinet, session, secret):
+    vote = _vote(cabinet, session, secret=secret)
+    _open(cabinet, vote)
+    member, other = cabinet.api(cabinet.members[0]), cabinet.api(cabinet.members[1])
+    url = f"/votes/{vote['id']}/cast"
+    first = member.post(url, json={"choice": "no", "client_id": "c0ffee-1"})
+    assert first.status_code == 201, first.get_json()
+    # The answer was lost; the tablet sends the same cast again (its choice as it was, or even changed).
+    for choice in ("no", "yes"):
+        again = member.post(url, json={"choice": choice, "client_id": "c0ffee-1"})
+        assert again.status_code == 200, again.get_json()
+        body = again.get_json()
+        assert body["has_voted"] is True and body["cast"] == 1
+        if secret:
+            assert "choice" not in body and "counts" not in body and "voters" not in body
+        else:
+            assert body["choice"] == "no"
+    # Another cast by the same member is a second vote, whatever id it carries; another member's cast
+    # with the same id is theirs.
+    assert_error(member.post(url, json={"choice": "yes", "client_id": "c0ffee-2"}), 409, "already_voted")
+    assert_error(member.post(url, json={"choice": "yes"}), 409, "already_voted")
+    assert other.post(url, json={"choice": "yes", "client_id": "c0ffee-1"}).status_code == 201
+    # Still the recorded cast once the vote has closed.
+    closed = cabinet.api(cabinet.secretariat).post(f"/votes/{vote['id']}/close").get_json()
+    assert closed["counts"] == {"yes": 1, "no": 1, "abstain": 0}
+    assert member.post(url, json={"choice": "no", "client_id": "c0ffee-1"}).status_code == 200
+    with app.app_context():
+        casts = db.session.execute(text("SELECT count(*) FROM audit_entries WHERE action = 'vote.cast'"))
+        assert casts.scalar_one() == 2
+
+
+def test_the_same_cast_twice_in_one_batch_counts_once(app, cabinet, session):
+    vote = _vote(cabinet, session)
+    _open(cabinet, vote)
+    member = cabinet.api(cabinet.members[0])
+    results = []
+    barrier = threading.Barrier(4)
+
+    def tap():
+        barrier.wait()
+        r = member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes", "client_id": "double-tap"})
+        results.append(r.status_code)
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == [200, 200, 200, 201]
+    assert member.get(f"/votes/{vote['id']}").get_json()["cast"] == 1
 
 
 def test_concurrent_casts_from_two_devices_count_once(app, cabinet, session):
@@ -312,7 +366,7 @@ def test_one_batch_answers_each_token_on_its_own(app, cabinet, session):
     with app.app_context():
         results = voting._record_casts(batch)
         db.session.commit()
-    assert results[0]["has_voted"] is True and results[2]["has_voted"] is True
+    assert results[0].vote["has_voted"] is True and results[2].vote["has_voted"] is True
     assert [type(r).__name__ for r in results[1::2]] == ["BadToken", "Conflict"]
     final = cabinet.api(cabinet.secretariat).get(f"/votes/{vote['id']}").get_json()
     assert final["cast"] == 2 and final["counts"] == {"yes": 1, "no": 1, "abstain": 0}

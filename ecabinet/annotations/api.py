@@ -9,7 +9,7 @@ from ecabinet.annotations import service
 from ecabinet.annotations.export import annotated_for
 from ecabinet.annotations.models import KINDS
 from ecabinet.common.api import actor, body, created, no_content, query_int, send_pdf, writes
-from ecabinet.common.input import Body
+from ecabinet.common.input import Body, ClientId
 from ecabinet.common.openapi import doc
 from ecabinet.documents import service as documents
 
@@ -19,7 +19,6 @@ Number = float | int
 Rect = Annotated[list[Number], Field(min_length=4, max_length=4)]
 Point = Annotated[list[Number], Field(min_length=2, max_length=2)]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
-ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class AnnotationBody(Body):

@@ -1,11 +1,22 @@
-"""The login rate limit, shared by the API and the login page."""
+"""The login rate limit, shared by the API and the login page.
 
+The counts live in RATELIMIT_STORAGE_URI (Redis, when several processes serve). When it cannot be
+reached, each process counts on its own in memory until it answers again
+(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED): logins go on, and the log says "Rate limit storage
+unreachable - falling back to in-memory storage".
+"""
+
+import logging
 from collections.abc import Callable
 
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from ecabinet.extensions import limiter
+
+# Flask-Limiter's own logger carries only a NullHandler, as a library's should, so its warning that it
+# fell back would reach no log: it speaks through ours, which the server's log shows.
+limiter.logger = logging.getLogger(__name__)
 
 
 def _attempted_username() -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from ecabinet.errors import DomainError
+from ecabinet.errors import DomainError, Unavailable, database_unreachable
 from ecabinet.extensions import db
 
 log = logging.getLogger(__name__)
@@ -102,14 +102,20 @@ class BatchWriter:
                         result.decided_in_batch = True
             except Exception as exc:
                 db.session.rollback()
-                if len(batch) > 1:
+                # Written again one by one, unless the database is out of reach: then each would fail
+                # alike, and every request answers 503 and is retried.
+                if len(batch) > 1 and not database_unreachable(exc):
                     db.session.remove()
                     for waiting in batch:
                         self._write([waiting])
                     return
-                if not isinstance(exc, DomainError):
-                    log.exception("%s: writing failed", self.name)
-                results = [exc]
+                if database_unreachable(exc):
+                    log.warning("%s: database unreachable: %s", self.name, str(exc).splitlines()[0])
+                    results = [Unavailable() for _ in batch]
+                else:
+                    if not isinstance(exc, DomainError):
+                        log.exception("%s: writing failed", self.name)
+                    results = [exc]
             finally:
                 db.session.remove()
         for waiting, result in zip(batch, results, strict=True):

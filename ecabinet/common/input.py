@@ -100,3 +100,7 @@ def _describe(exc: ValidationError) -> str:
         where = ".".join(str(p) for p in err["loc"])
         parts.append(f"{where}: {err['msg']}" if where else err["msg"])
     return "; ".join(parts)
+
+
+# Made on the tablet (a UUID) so that a request retried after a lost answer is recognised, not repeated.
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]

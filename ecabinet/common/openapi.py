@@ -36,8 +36,10 @@ def doc(
     multipart: bool = False,
     binary: str | None = None,
     query: dict[str, dict] | None = None,
+    also: dict[int, str] | None = None,
 ) -> Callable:
-    """`query` names the optional query parameters: name → JSON schema, with a `description`."""
+    """`query` names the optional query parameters: name → JSON schema, with a `description`; `also`
+    other successful answers than `status`: status → what it returns."""
 
     def mark(view: Callable) -> Callable:
         view._openapi = {
@@ -50,6 +52,7 @@ def doc(
             "multipart": multipart,
             "binary": binary,
             "query": query or {},
+            "also": also or {},
         }
         return view
 
@@ -77,6 +80,7 @@ def build(app: Flask | None = None) -> dict:
             "multipart": False,
             "binary": None,
             "query": {},
+            "also": {},
         }
         path = _CONVERTER.sub(r"{\1}", rule.rule[len("/api/v1") :])
         params = [
@@ -162,10 +166,16 @@ def _responses(meta: dict) -> dict:
     else:
         ok = {"description": meta["returns"], "content": {"application/json": {"schema": {}}}}
     responses = {str(meta["status"]): ok}
+    for status, returns in meta["also"].items():
+        responses[str(status)] = {"description": returns, "content": {"application/json": {"schema": {}}}}
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-    defaults = (400, 401) if meta["who"] != "anyone" else (400,)
+    # Every route may meet the database (or Redis) briefly out of reach: 503, to be retried.
+    defaults = (400, 401, 503) if meta["who"] != "anyone" else (400, 503)
     for status in sorted(set(defaults) | set(meta["errors"])):
         responses[str(status)] = {"description": _ERROR_TEXT.get(status, "error"), "content": error_ref}
+    responses["503"]["headers"] = {
+        "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}
+    }
     return responses
 
 
@@ -178,4 +188,6 @@ _ERROR_TEXT = {
     413: "upload too large",
     415: "not a readable PDF",
     429: "too many attempts",
+    503: "a service the server needs is briefly unreachable (code `unavailable`) or the server is busy "
+    "(code `busy`); try again after Retry-After seconds",
 }

@@ -4,17 +4,26 @@ A socket authenticates at connect, with the bearer token (`auth: {token}`) or th
 anything else is refused. `join` checks the meeting's visibility with the same permission functions
 as the API and puts the socket in the rooms the publisher sends to. Both are checked again when they
 may have changed (below), so that a socket keeps only what its user may still see.
+
+Every few seconds each joined socket also gets a `heartbeat` {meeting_id, seq} with the meeting's
+latest `seq`. Events between server processes travel through the message queue (Redis); while it is
+down, and until the processes have subscribed again (up to a minute after it is back), events made
+through another process never arrive, and nothing else would tell a tablet. A tablet behind the
+heartbeat's `seq` asks `GET /meetings/<id>/events?after=` for what it missed: a lost event costs
+seconds, not the session.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 
 from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from sqlalchemy.exc import SQLAlchemyError
 
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
@@ -122,15 +131,41 @@ def _keep_checking(app) -> None:
 
 
 def _sweep(app, server) -> None:
+    """While this process has sockets: the heartbeat, and every so often their access checked again."""
+    recheck_s = app.config["ECABINET_LIVE_RECHECK_S"]
+    next_recheck = time.monotonic() + recheck_s
     while True:
-        _last_gone.wait(app.config["ECABINET_LIVE_RECHECK_S"])
+        _last_gone.wait(min(app.config["ECABINET_LIVE_HEARTBEAT_S"], recheck_s))
         with _lock:
             _last_gone.clear()
             if not _sockets or socketio.server is not server:  # started again by the next connection
                 if server in _swept:
                     _swept.remove(server)
                 return
-        _recheck(app, None)
+        if time.monotonic() >= next_recheck:
+            next_recheck = time.monotonic() + recheck_s
+            _recheck(app, None)
+        _beat(app)
+
+
+def _beat(app) -> None:
+    """Each joined meeting's latest `seq`, to this process's sockets in it. Sent past the message queue
+    (`ignore_queue`): it is the queue's failure that the heartbeat must survive."""
+    joined = {meeting_id for socket in _open(None).values() for meeting_id in socket.meetings}
+    if not joined:
+        return
+    with app.app_context():
+        try:
+            latest = publisher.latest_seqs(joined)
+        except SQLAlchemyError as exc:  # the database is away too: the next beat, then
+            log.warning("heartbeat skipped: %s", str(exc).splitlines()[0])
+            return
+        finally:
+            db.session.remove()
+    for meeting_id, seq in latest.items():
+        beat = {"meeting_id": meeting_id, "seq": seq}
+        for runner in (True, False):
+            socketio.emit("heartbeat", beat, to=publisher.meeting_room(meeting_id, runner), ignore_queue=True)
 
 
 def _recheck(app, user_ids: set[int] | None) -> None:

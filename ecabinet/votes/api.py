@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
 
 from ecabinet.common.api import actor, body, caller, created, token_checked_by_writer, written_in_batches
-from ecabinet.common.input import Body, Id, LongText
+from ecabinet.common.input import Body, ClientId, Id, LongText
 from ecabinet.common.openapi import doc
 from ecabinet.votes import service
 
@@ -29,6 +29,9 @@ class VoteCreateBody(Body):
 
 class CastBody(Body):
     choice: str = Field(max_length=40)
+    client_id: ClientId | None = Field(
+        None, description="made on the tablet; the same again after a lost answer returns the recorded cast"
+    )
 
 
 @bp.post("/meetings/<int:meeting_id>/votes")
@@ -93,7 +96,13 @@ def close_vote(vote_id: int):
     body=CastBody,
     status=201,
     returns="the vote as you now see it",
+    also={
+        200: "the same `client_id` again from the same member (a retry after a lost answer): the vote with "
+        "the cast recorded earlier — for a named vote its `choice`, for a secret one only that you voted"
+    },
     errors=(403, 404, 409),
 )
 def cast(vote_id: int):
-    return created(service.cast(caller(), vote_id, body(CastBody).choice))
+    data = body(CastBody)
+    recorded = service.cast(caller(), vote_id, data.choice, data.client_id)
+    return jsonify(recorded.vote), 201 if recorded.new else 200

@@ -51,7 +51,9 @@ class VoteParticipation(db.Model):
     """That a member has voted: one row per member and vote, the database's guard against a second vote.
 
     `choice` is filled only for named votes. A secret vote's row says who voted and nothing else, and
-    carries no time or order that could be matched against the tallies.
+    carries no time or order that could be matched against the tallies. `client_id`, made by the
+    member's tablet for the cast, lets a cast retried after a lost answer be told from a second vote;
+    it is random and says nothing about the choice.
     """
 
     __tablename__ = "vote_participations"
@@ -59,6 +61,7 @@ class VoteParticipation(db.Model):
     vote_id: Mapped[int] = mapped_column(ForeignKey("votes.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     choice: Mapped[str | None] = mapped_column(String(40))
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class VoteTally(db.Model):

@@ -89,9 +89,15 @@ _TALLY = (
     .where(VoteTally.vote_id == bindparam("vote"))
     .order_by(VoteTally.position)
 )
-# Per member of a batch: taking part? checked in? voted already? (Not taking part: no row.)
+# Per member of a batch: taking part? checked in? voted already, and with which cast? (Not taking part: no row.)
 _CASTERS = (
-    select(Participant.user_id, Participant.present, VoteParticipation.user_id.is_not(None))
+    select(
+        Participant.user_id,
+        Participant.present,
+        VoteParticipation.user_id.is_not(None),
+        VoteParticipation.client_id,
+        VoteParticipation.choice,
+    )
     .outerjoin(
         VoteParticipation,
         and_(
@@ -136,7 +142,7 @@ def _rehearse_a_vote() -> None:
     unit_of_work.write_queued(session)
     serialize_opened(runner, open_vote(runner, vote.id))
     unit_of_work.write_queued(session)
-    _record_casts([_Cast(vote.id, runner, "yes")])
+    _record_casts([_Cast(vote.id, runner, "yes", "rehearsal")])
     unit_of_work.write_queued(session)
     serialize(runner, close_vote(runner, vote.id))
     unit_of_work.write_queued(session)
@@ -252,20 +258,42 @@ class _Cast:
     # which saves loading them again), or their bearer token for the writer to look up with the batch's.
     caller: User | BearerToken
     choice: str
+    client_id: str | None = None
 
 
-def cast(caller: User | BearerToken, vote_id: int, choice: str) -> dict:
+@dataclass
+class Recorded:
+    """A cast's answer: the vote as its member now sees it, and whether this request recorded the cast
+    (False: the same cast came again, a retry after its answer was lost)."""
+
+    vote: dict
+    new: bool = True
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """A member's cast already recorded: the tablet's id for it and, for a named vote, the choice."""
+
+    client_id: str | None
+    choice: str | None
+
+
+def cast(caller: User | BearerToken, vote_id: int, choice: str, client_id: str | None = None) -> Recorded:
     """Record one member's vote (once, final); the vote as they now see it.
+
+    The same `client_id` again from the same member is their cast retried after the answer was lost
+    (the server stopped after the commit, the network dropped the reply): it is answered with the cast
+    already recorded, never counted twice, and not refused as if someone else had voted for them.
 
     Written together with the other casts arriving at the same moment (`common.batching`): when a
     whole cabinet votes within a second, one transaction per cast would spend its time taking the
     lock and chaining the audit log rather than counting — and each request looking up who sent it."""
-    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, caller, choice))
+    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, caller, choice, client_id))
 
 
-def _record_casts(casts: Sequence[_Cast]) -> list[dict | DomainError]:
+def _record_casts(casts: Sequence[_Cast]) -> list[Recorded | DomainError]:
     """Per cast, the vote as its member now sees it, or why it was refused."""
-    results: list[dict | DomainError] = [NotFound() for _ in casts]
+    results: list[Recorded | DomainError] = [NotFound() for _ in casts]
     # Who cast comes first: a token that is not live is refused whatever it was sent for.
     users = auth.users_for_tokens(c.caller for c in casts if isinstance(c.caller, BearerToken))
     by_vote: dict[int, list[tuple[int, _Cast, User]]] = {}
@@ -288,27 +316,53 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], re
         return
     connection = db.session.connection()
     members = {"vote": vote.id, "meeting": vote.meeting_id, "members": [user.id for _, _, user in casts]}
-    present, voted = {}, set()
-    for user_id, checked_in, has_voted in connection.execute(_CASTERS, members):
+    present: dict[int, bool] = {}
+    voted: dict[int, _Earlier] = {}
+    for user_id, checked_in, has_voted, client_id, choice in connection.execute(_CASTERS, members):
         present[user_id] = checked_in
         if has_voted:
-            voted.add(user_id)
-    accepted = []
+            voted[user_id] = _Earlier(client_id, choice)
+    accepted, retried = [], []
     for n, c, user in casts:
+        earlier = voted.get(user.id)
         try:
-            _check_cast(user, vote, c.choice, present.get(user.id), user.id in voted)
+            _check_cast(user, vote, c.choice, present.get(user.id), earlier, c.client_id)
         except DomainError as refused:
             results[n] = refused
             continue
-        voted.add(user.id)  # a second device's cast in the same batch is a second vote
+        if earlier is not None:  # the same cast again
+            retried.append((n, user, earlier))
+            continue
+        # A second device's cast in the same batch is a second vote; the same cast sent twice is not.
+        voted[user.id] = _Earlier(c.client_id, None if vote.secret else c.choice)
         accepted.append((n, c, user))
-    if not accepted:
+    if not accepted and not retried:
         return
+    current = _record_accepted(vote, accepted) if accepted else tally(vote)
+    for n, _, user in accepted:
+        results[n] = Recorded(serialize(user, vote, current, voted=True))
+    for n, user, earlier in retried:
+        results[n] = Recorded(_with_choice(serialize(user, vote, current, voted=True), earlier), new=False)
+
+
+def _with_choice(vote: dict, earlier: _Earlier) -> dict:
+    """A named vote's answer to a retried cast names the choice recorded; a secret vote's cannot."""
+    return vote if earlier.choice is None else {**vote, "choice": earlier.choice}
+
+
+def _record_accepted(vote: Vote, accepted: list[tuple[int, _Cast, User]]) -> Tally:
+    """Count the casts, log them and tell the tablets; the tally now."""
+    connection = db.session.connection()
     # The primary key (vote, member) refuses a second row even if another process wrote one meanwhile.
     connection.execute(
         _INSERT_PARTICIPATIONS,
         [
-            {"vote_id": vote.id, "user_id": user.id, "choice": None if vote.secret else c.choice}
+            {
+                "vote_id": vote.id,
+                "user_id": user.id,
+                "choice": None if vote.secret else c.choice,
+                "client_id": c.client_id,
+            }
             for _, c, user in accepted
         ],
     )
@@ -330,11 +384,18 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], re
         # members to choices: the runners get them live only.
         store_runner_data=not vote.secret,
     )
-    for n, _, user in accepted:
-        results[n] = serialize(user, vote, current, voted=True)
+    return current
 
 
-def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, already_voted: bool) -> None:
+def _check_cast(
+    user: User,
+    vote: Vote,
+    choice: str,
+    present: bool | None,
+    earlier: _Earlier | None,
+    client_id: str | None,
+) -> None:
+    """Refuses the cast with the reason; returns when it is to be recorded or is the recorded one again."""
     if present is None:
         # The contract answers 403 to a non-participant, whether or not they could see the meeting.
         raise Forbidden("Only the meeting's members vote")
@@ -344,6 +405,8 @@ def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, alrea
         raise NotFound(f"Vote {vote.id} not found")
     if not user.has_role("member"):
         raise Forbidden("Only the members taking part in the meeting vote")
+    if earlier is not None and client_id is not None and earlier.client_id == client_id:
+        return  # recorded already, whether or not the vote has closed since
     if vote.status != "open":
         raise Conflict(f"The vote is {vote.status}, not open", code="vote_not_open")
     if choice not in vote.options:
@@ -354,7 +417,7 @@ def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, alrea
         )
     if vote.meeting.require_checkin_to_vote and not present:
         raise Conflict("Check in to the meeting before voting", code="not_checked_in")
-    if already_voted:
+    if earlier is not None:
         raise Conflict("You have already voted", code="already_voted")
 
 

@@ -99,7 +99,7 @@
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    return fetch(url, init).then(
+    return window.ecabinet.fetch(url, init).then(
       function (response) {
         return response.json().then(
           function (data) {

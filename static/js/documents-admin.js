@@ -61,7 +61,7 @@
   }
 
   function json(method, url, body) {
-    return fetch(url, {
+    return window.ecabinet.fetch(url, {
       method: method,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },

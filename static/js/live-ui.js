@@ -272,6 +272,7 @@
     this.stage = null;
     this.choice = null;
     this.error = null;
+    this.castId = null; // the cast's client_id, the same for every try of it
   }
 
   // A vote from GET /votes/<id> or from a vote.opened event (whose id is `vote_id`).
@@ -293,6 +294,7 @@
     if (!same) {
       this.choice = null;
       this.error = null;
+      this.castId = null;
     }
     if (merged.status === "closed") this.stage = "closed";
     else if (merged.has_voted) this.stage = "voted";
@@ -431,10 +433,14 @@
     var vote = this.vote;
     this.stage = "sending";
     this.render();
-    live.api("POST", "/api/v1/votes/" + vote.id + "/cast", { choice: this.choice }).then(
+    // Sent again after a lost answer, the cast carries the same id, and the server answers with the
+    // cast it recorded rather than "already voted".
+    this.castId = this.castId || window.ecabinet.uuid();
+    live.api("POST", "/api/v1/votes/" + vote.id + "/cast", { choice: this.choice, client_id: this.castId }).then(
       function (answer) {
         if (!self.vote || self.vote.id !== vote.id) return;
         self.vote.has_voted = true;
+        if (answer && answer.choice) self.choice = answer.choice; // the recorded choice, on a retry
         if (answer && typeof answer.cast === "number" && answer.cast > (self.vote.cast || 0)) self.vote.cast = answer.cast;
         self.stage = self.vote.status === "closed" ? "closed" : "voted";
         self.render();

@@ -13,6 +13,9 @@
 // requests commit one after the other but emit from two threads), a reconnect loses whatever was
 // sent meanwhile. So events wait in a buffer until their predecessor has been applied, and on every
 // (re)connect — and whenever a gap lasts — the client asks /events?after=<last seq> for the rest.
+// An event can also be lost with no later one to show the gap (Redis between the server's processes
+// was down): every few seconds the server's `heartbeat` says the meeting's latest seq, and a client
+// still behind it a moment later asks for the rest.
 (function () {
   "use strict";
 
@@ -45,7 +48,7 @@
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
-    return fetch(url, init).then(
+    return window.ecabinet.fetch(url, init).then(
       function (response) {
         learnClock(response.headers.get("Date"));
         if (response.status === 204) return null;
@@ -139,6 +142,7 @@
     this.catchUpWanted = false;
     this.gapTimer = null;
     this.gapWait = GAP_WAIT_MS;
+    this.behindTimer = null;
     this.online = false;
     this.stopped = false;
     this.leaving = false;
@@ -171,6 +175,9 @@
     });
     socket.on("event", function (event) {
       self.receive(event);
+    });
+    socket.on("heartbeat", function (beat) {
+      self.heartbeat(beat);
     });
     socket.on("disconnect", function (reason) {
       self.setOnline(false);
@@ -238,6 +245,19 @@
     this.earlyCount += 1;
     this.drain();
     this.watchGap();
+  };
+
+  // The server's latest seq: events up to it are committed. One may still be on its way (sent just
+  // before), so we wait as for a gap before asking for what has not come.
+  LiveMeeting.prototype.heartbeat = function (beat) {
+    if (!beat || beat.meeting_id !== this.meetingId || typeof beat.seq !== "number") return;
+    if (beat.seq <= this.seq || this.behindTimer || this.stopped) return;
+    var self = this;
+    var latest = beat.seq;
+    this.behindTimer = window.setTimeout(function () {
+      self.behindTimer = null;
+      if (self.seq < latest && !self.stopped) self.catchUp();
+    }, GAP_WAIT_MS);
   };
 
   // Events wait for a missing predecessor a moment (it may just be late), then we ask for it. The

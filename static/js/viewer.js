@@ -107,15 +107,7 @@ function html(name, className, text) {
   return node;
 }
 
-// crypto.randomUUID exists only on https:// and localhost; the cabinet's closed network may serve
-// plain http, where getRandomValues still works.
-function uuid() {
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+const uuid = window.ecabinet.uuid; // static/js/app.js
 
 const round2 = (v) => Math.round(v * 100) / 100;
 const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
@@ -644,7 +636,7 @@ async function request(method, url, body) {
   if (method !== "GET") headers["X-CSRFToken"] = csrfToken;
   let response;
   try {
-    response = await fetch(url, {
+    response = await window.ecabinet.fetch(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
