@@ -50,6 +50,11 @@ class MeetingUpdateBody(Body):
     watermark: Literal["confidential", "all", "none"] | None = None
     require_checkin_to_vote: bool | None = None
     stand_ins: list[StandInBody] | None = Field(None, description="who attends in place of which member")
+    clerks_not_cleared: list[Id] | None = Field(
+        None,
+        description="participants holding the clerk role who are NOT cleared for this meeting's confidential "
+        "items (the meeting's clerks are cleared by default); the full list each time",
+    )
 
 
 class ItemCreateBody(Body):

@@ -54,6 +54,8 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
                 "present": p.present,
                 "stands_in_for": p.stands_in_for_id,
                 "checked_in_at": iso(p.checked_in_at),
+                # Only a clerk's clearance means anything (`access.is_cleared_clerk`).
+                **({"clerk_cleared": p.clerk_cleared} if "clerk" in p.user.roles else {}),
             }
             for p in m.participants
         ],
@@ -63,6 +65,7 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "created_at": iso(m.created_at),
         "started_at": iso(m.started_at),
         "closed_at": iso(m.closed_at),
+        "quorum_at_start": m.quorum_at_start,
     }
     if with_agenda:
         out["agenda"] = agenda(user, m)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -228,10 +229,32 @@ def open_vote(user: User, vote_id: int) -> Vote:
         raise Conflict(f"The vote is {vote.status}", code="wrong_vote_state")
     if vote.meeting.status != "in_progress":
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
-    _change(vote, status="open", opened_at=utcnow(), eligible=count_eligible(vote))
-    audit.record(user, "vote.open", vote)
-    publisher.publish(vote.meeting, "vote.opened", _public(vote), vote.agenda_item)
+    already = meetings.open_vote(vote.meeting)
+    if already is not None:
+        raise _already_open(already)
+    # Opening without a quorum is allowed (the pages ask first): the record says it happened.
+    quorum = meetings.attendance(vote.meeting).snapshot()
+    try:
+        # The unique index on the meeting's open vote decides two openings at the same moment.
+        with db.session.begin_nested():
+            _change(
+                vote, status="open", opened_at=utcnow(), eligible=count_eligible(vote), quorum_at_open=quorum
+            )
+    except IntegrityError:
+        raise _already_open(meetings.open_vote(vote.meeting)) from None
+    audit.record(user, "vote.open", vote, {"attendance": quorum})
+    publisher.publish(vote.meeting, "vote.opened", {**_public(vote), "attendance": quorum}, vote.agenda_item)
     return vote
+
+
+
+def _already_open(vote: Vote | None) -> Conflict:
+    named = f" “{vote.question}”" if vote is not None else ""
+    return Conflict(
+        f"Another vote{named} is open in this meeting: close it first",
+        code="vote_already_open",
+        **({"vote_id": vote.id, "question": vote.question} if vote is not None else {}),
+    )
 
 
 @dataclass
