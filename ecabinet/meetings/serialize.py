@@ -11,13 +11,17 @@ from ecabinet.meetings.models import AgendaItem, Meeting
 
 def attendance(meeting: Meeting) -> dict:
     summary = service.attendance(meeting)
-    return {
+    out = {
         "present": summary.present,
         "quorum": summary.quorum,
         "members": summary.members,
         "members_present": summary.members_present,
         "required": summary.required,
     }
+    if meeting.status == "published":
+        # What opening the session now would find, the chair counted: the pages ask before opening without.
+        out["on_opening"] = service.attendance(meeting, opening=True).snapshot()
+    return out
 
 
 def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:

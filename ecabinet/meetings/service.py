@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -293,9 +293,19 @@ class AgendaEntry:
 
 def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
     """The agenda in order, depth first, numbered over what this user can see (1, 1.1, 2 …)."""
-    entries: list[AgendaEntry] = []
     if not access.can_see_meeting(user, meeting):
-        return entries
+        return []
+    return _numbered(meeting, lambda item: access.cleared_for_item(user, item))
+
+
+def whole_agenda(meeting: Meeting) -> list[AgendaEntry]:
+    """Every item, numbered as the secretariat numbers them: the minutes keep a confidential item's place
+    (its number, not its content) for every reader. Callers decide what of each item a reader sees."""
+    return _numbered(meeting, lambda item: True)
+
+
+def _numbered(meeting: Meeting, shown: Callable[[AgendaItem], bool]) -> list[AgendaEntry]:
+    entries: list[AgendaEntry] = []
     # The tree from the meeting's one list of items: no query per item for its children.
     children: dict[int | None, list[AgendaItem]] = {}
     for item in meeting.items:
@@ -304,7 +314,7 @@ def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
     def walk(parent_id: int | None, prefix: str, level: int) -> None:
         number = 0
         for item in sorted(children.get(parent_id, []), key=lambda i: (i.position, i.id)):
-            if not access.cleared_for_item(user, item):
+            if not shown(item):
                 continue
             number += 1
             label = f"{prefix}{number}"
@@ -495,18 +505,18 @@ class Attendance:
         }
 
 
-def is_present(meeting: Meeting, participant: Participant) -> bool:
-    """Checked in — or chairing: once the session is open the chair is in the room running it, whether
-    or not they tapped "check in" on their own tablet."""
-    return participant.present or (
-        participant.user_id == meeting.chair_id and meeting.status in ("in_progress", "closed")
-    )
+def is_present(meeting: Meeting, participant: Participant, opening: bool = False) -> bool:
+    """Checked in — or chairing: once the session is open (or as it opens, `opening`) the chair is in
+    the room running it, whether or not they tapped "check in" on their own tablet."""
+    chairing = opening or meeting.status in ("in_progress", "closed")
+    return participant.present or (chairing and participant.user_id == meeting.chair_id)
 
 
-def attendance(meeting: Meeting) -> Attendance:
-    """Quorum counts member participants only; observers and staff may be present but do not count."""
+def attendance(meeting: Meeting, opening: bool = False) -> Attendance:
+    """Quorum counts member participants only; observers and staff may be present but do not count.
+    `opening`: as it will be once the session opens (the pages ask before opening without a quorum)."""
     members = [p for p in meeting.participants if p.user.has_role("member")]
-    members_present = sum(1 for p in members if is_present(meeting, p))
+    members_present = sum(1 for p in members if is_present(meeting, p, opening))
     # The smallest whole number of members that reaches the fraction (ceil without floats).
     required = -(-len(members) * meeting.quorum_numerator // meeting.quorum_denominator)
     return Attendance(

@@ -11,6 +11,7 @@ from ecabinet.common.input import parse_values
 from ecabinet.common.pages import checked_ids, form_action, user
 from ecabinet.meetings import access, serialize, service
 from ecabinet.meetings.api import ItemCreateBody, ItemUpdateBody, MeetingCreateBody
+from ecabinet.votes import service as votes
 
 bp = Blueprint("meetings_pages", __name__)
 
@@ -124,6 +125,8 @@ def meeting(meeting_id: int):
         last_seq=found.last_event_seq,
         people=_people() if access.can_manage_meeting(actor, found) else [],
         can_vote=participant is not None and actor.has_role("member"),
+        # The session does not close with a vote open: the close button offers to close it first.
+        open_vote=service.open_vote(found) if access.can_run_meeting(actor, found) else None,
         live_strings=live_strings(),
     )
 
@@ -207,6 +210,10 @@ def live_strings() -> dict[str, str]:
 def change_status(meeting_id: int, action: str):
     if action not in service.TRANSITIONS:
         abort(404)
+    if action == "close" and request.form.get("close_vote"):
+        # Confirmed on the page: the vote it named closes first, then the session (one transaction).
+        # Another vote opened meanwhile still stops the session closing, named in the refusal.
+        votes.close_vote(user(), int(request.form["close_vote"]))
     service.change_status(user(), meeting_id, action)
     flash(
         {

@@ -247,7 +247,6 @@ def open_vote(user: User, vote_id: int) -> Vote:
     return vote
 
 
-
 def _already_open(vote: Vote | None) -> Conflict:
     named = f" “{vote.question}”" if vote is not None else ""
     return Conflict(
