@@ -55,7 +55,8 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
                 "title": p.user.title,
                 "organization": p.user.organization.name if p.user.organization else None,
                 "roles": p.user.roles,
-                "present": p.present,
+                # In the room: checked in, or chairing the open session (`service.is_present`).
+                "present": service.is_present(m, p),
                 "stands_in_for": p.stands_in_for_id,
                 "checked_in_at": iso(p.checked_in_at),
                 # Only a clerk's clearance means anything (`access.is_cleared_clerk`).
