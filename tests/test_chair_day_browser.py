@@ -10,39 +10,18 @@ playwright package (see tests/browser.py).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser import log_in
+from tests.browser import Device
 from tests.helpers import ok
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "chair-day"
-TABLET = {"width": 1024, "height": 768}
 LIVE = "window.{name} && window.{name}.client.online"
 
 
-class Tablet:
-    """One person's logged-in tablet, answering every confirmation with OK and keeping what it asked."""
-
-    def __init__(self, browser, server_url, person):
-        self.context = browser.new_context(viewport=TABLET, locale="vi-VN")
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.asked: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("dialog", self._answer)
-        log_in(self.page, server_url, person.username)
-
-    def _answer(self, dialog) -> None:
-        self.asked.append(dialog.message)
-        dialog.accept()
-
-    def shot(self, step: str) -> None:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{step}.png"), full_page=True)
+def on_tablet(browser, server_url, person) -> Device:
+    return Device(browser, server_url, person, "chair-day")
 
 
 def test_the_chair_runs_a_session_from_the_console(cabinet, server_url, browser):
@@ -54,7 +33,7 @@ def test_the_chair_runs_a_session_from_the_console(cabinet, server_url, browser)
     cabinet.item(mid, "Dự toán ngân sách nhà nước năm 2027")
 
     # 1. The chair opens the meeting on the tablet, then its console.
-    chair = Tablet(browser, server_url, cabinet.chair)
+    chair = on_tablet(browser, server_url, cabinet.chair)
     console = chair.page
     console.goto(f"{server_url}/meetings/{mid}")
     console.locator("a.button", has_text="Bảng điều hành phiên họp").first.click()
@@ -77,7 +56,7 @@ def test_the_chair_runs_a_session_from_the_console(cabinet, server_url, browser)
     # 3. The members check in on their tablets; the console counts them.
     members = []
     for n, person in enumerate(cabinet.members, start=1):
-        tablet = Tablet(browser, server_url, person)
+        tablet = on_tablet(browser, server_url, person)
         tablet.page.goto(f"{server_url}/meetings/{mid}")
         tablet.page.wait_for_function(LIVE.format(name="ecabinetMeeting"), timeout=15000)
         tablet.page.locator("button.checkin").click()
@@ -171,5 +150,4 @@ def test_the_chair_runs_a_session_from_the_console(cabinet, server_url, browser)
     assert [v["status"] for v in closed] == ["closed", "closed"]
     assert ok(cabinet.api(cabinet.chair).get(f"/meetings/{mid}"))["status"] == "closed"
     for tablet in (chair, *members):
-        tablet.context.close()
-        assert tablet.errors == []
+        assert tablet.close() == []
