@@ -310,3 +310,17 @@ def test_a_clerk_who_does_not_take_part_is_not_cleared(cabinet, confidential_ses
     other_clerk = api_for(make_user("clerk"))
     assert_error(other_clerk.get(f"/agenda/{secret['id']}"), 404)
     assert "PHỤ LỤC MẬT" not in exports(other_clerk, meeting["id"])["minutes.pdf"]
+
+
+def test_the_meeting_page_asks_before_opening_without_a_quorum(cabinet, app):
+    meeting = cabinet.meeting("published")
+    client = _page_client(app, cabinet.secretariat)
+    page = client.get(f"/meetings/{meeting['id']}").get_data(as_text=True)
+    assert (
+        'data-confirm="Chưa đủ số lượng thành viên theo quy định: có mặt 1/4, tối thiểu 3. '
+        'Vẫn khai mạc phiên họp? Biên bản sẽ ghi nhận điều này."' in page
+    )
+    for member in cabinet.members[:2]:
+        ok(cabinet.api(member).post(f"/meetings/{meeting['id']}/attendance"))
+    # With the chair, three of four: nothing to ask.
+    assert "Vẫn khai mạc phiên họp?" not in client.get(f"/meetings/{meeting['id']}").get_data(as_text=True)

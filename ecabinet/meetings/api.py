@@ -140,9 +140,15 @@ def _transition(action: str):
 
     view.__name__ = f"{action}_meeting"
     target = {"publish": "published", "start": "in_progress", "close": "closed"}[action]
+    notes = {
+        "publish": "",
+        "start": "; opening without a quorum is allowed and recorded (`quorum_at_start`, the audit entry, "
+        "the `meeting.status` event's `attendance`)",
+        "close": "; refused while a vote is open: 409 `vote_open` with that vote's `vote_id` and `question`",
+    }
     doc(
-        f"{action.capitalize()} the meeting (→ {target})",
-        who="secretariat",
+        f"{action.capitalize()} the meeting (→ {target}){notes[action]}",
+        who="secretariat" if action == "publish" else "secretariat, chair",
         returns="the meeting",
         errors=(403, 404, 409),
     )(view)
