@@ -10,7 +10,11 @@ import io
 import docx
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
+from ecabinet.extensions import db
+from ecabinet.votes.models import Vote
 from tests.helpers import assert_error, audit_entries, events, ok
 from tests.test_minutes_pages import TOKEN, _page_client
 
@@ -56,6 +60,18 @@ def test_a_second_vote_does_not_open_while_one_is_open(cabinet):
     ok(chair.post(f"/votes/{put_vote(chair, other['id'], 'Câu hỏi khác?')['id']}/open"))
     ok(chair.post(f"/votes/{first['id']}/close"))
     assert ok(chair.post(f"/votes/{second['id']}/open"))["status"] == "open"
+
+
+def test_the_database_refuses_a_second_open_vote_in_a_meeting(cabinet, app):
+    """Two openings at the same moment both pass the service's check; the unique index decides."""
+    meeting = cabinet.meeting("in_progress")
+    chair = cabinet.api(cabinet.chair)
+    first, second = (put_vote(chair, meeting["id"], q)["id"] for q in ("Câu hỏi một?", "Câu hỏi hai?"))
+    with app.app_context():
+        db.session.execute(update(Vote).where(Vote.id == first).values(status="open"))
+        with pytest.raises(IntegrityError):
+            db.session.execute(update(Vote).where(Vote.id == second).values(status="open"))
+        db.session.rollback()
 
 
 # --- closing the session ---------------------------------------------------------------------
