@@ -374,7 +374,8 @@ def _check_cast(user: User, vote: Vote, choice: str, present: bool | None, alrea
             code="unknown_choice",
             fields=["choice"],
         )
-    if vote.meeting.require_checkin_to_vote and not present:
+    # The chair counts as present while chairing (`meetings.is_present`): a vote is open only in session.
+    if vote.meeting.require_checkin_to_vote and not (present or user.id == vote.meeting.chair_id):
         raise Conflict("Check in to the meeting before voting", code="not_checked_in")
     if already_voted:
         raise Conflict("You have already voted", code="already_voted")
