@@ -7,6 +7,7 @@ skipped, unless REQUIRE_BROWSER=1 (CI), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,38 @@ def log_in(page, url: str, username: str, password: str | None = None) -> None:
     page.fill("input[name=password]", password or PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda address: "/login" not in address)
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+class Device:
+    """One person's logged-in browser (a tablet by default) for a role's day: it answers every
+    confirmation with OK, keeps the questions it was asked and the page's script errors, and keeps a
+    screenshot of each step under test-artifacts/<day>/."""
+
+    def __init__(self, browser, server_url: str, person, day: str, viewport: dict | None = None):
+        self.context = browser.new_context(
+            viewport=viewport or {"width": 1024, "height": 768}, locale="vi-VN"
+        )
+        self.page = self.context.new_page()
+        self.day = day
+        self.errors: list[str] = []
+        self.asked: list[str] = []
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("dialog", self._answer)
+        log_in(self.page, server_url, person.username)
+
+    def _answer(self, dialog) -> None:
+        self.asked.append(dialog.message)
+        dialog.accept()
+
+    def shot(self, step: str) -> None:
+        folder = ARTIFACTS / self.day
+        folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
+
+    def close(self) -> list[str]:
+        """Closes the browser; the script errors the page met."""
+        self.context.close()
+        return self.errors

@@ -65,7 +65,11 @@ def test_events_are_stored_in_order_without_gaps(cabinet):
     current = next(e for e in seen if e["type"] == "agenda.current")
     assert current["data"]["agenda_item_id"] == ids["a"]
     attendance = [e["data"] for e in seen if e["type"] == "attendance.changed"]
-    assert [(d["present"], d["quorum"]) for d in attendance] == [(1, False), (2, False)]
+    # Two ministers checked in, and the chair runs the session: 3 of the 4 members reach the quorum of 3.
+    assert [(d["present"], d["members_present"], d["quorum"]) for d in attendance] == [
+        (1, 2, False),
+        (2, 3, True),
+    ]
     assert [e["at"] for e in seen] == sorted(e["at"] for e in seen)
 
 

@@ -182,13 +182,18 @@ def test_every_wrong_step_is_409(cabinet, subtests):
                 assert ok(sec.get(f"/meetings/{meeting['id']}"))["status"] == status
 
 
-def test_only_the_secretariat_changes_state(cabinet):
+def test_only_the_secretariat_changes_state_and_the_chair_opens_and_closes_the_session(cabinet):
     meeting = cabinet.meeting("published")
     assert_error(cabinet.api(cabinet.admin).post(f"/meetings/{meeting['id']}/start"), 404)
     assert_error(cabinet.api(cabinet.outsider).post(f"/meetings/{meeting['id']}/start"), 404)
-    for who in (cabinet.clerk, cabinet.chair, cabinet.members[0], cabinet.observer):
+    for who in (cabinet.clerk, cabinet.members[0], cabinet.observer):
         assert_error(cabinet.api(who).post(f"/meetings/{meeting['id']}/start"), 403)
     assert ok(cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}"))["status"] == "published"
+    # Running the session is the chair's as well as the secretariat's; preparing it is not.
+    assert ok(cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/start"))["status"] == "in_progress"
+    assert ok(cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/close"))["status"] == "closed"
+    draft = cabinet.meeting("draft")
+    assert_error(cabinet.api(cabinet.chair).post(f"/meetings/{draft['id']}/publish"), 404)
 
 
 def test_state_change_of_unknown_meeting_is_404(cabinet):
@@ -658,14 +663,31 @@ def test_no_check_in_outside_the_session(cabinet):
 
 def test_quorum_is_two_thirds_of_member_participants_rounded_up(cabinet):
     # Four members take part (the chair and three ministers) and one observer: quorum needs ⌈8/3⌉ = 3.
+    # The chair counts as present while chairing, checked in or not.
     meeting = cabinet.meeting("in_progress")
     path = f"/meetings/{meeting['id']}/attendance"
     assert ok(cabinet.api(cabinet.observer).post(path))["quorum"] is False
-    assert ok(cabinet.api(cabinet.members[0]).post(path))["quorum"] is False
-    answer = ok(cabinet.api(cabinet.members[1]).post(path))
-    assert answer["present"] == 3 and answer["quorum"] is False  # the observer does not count
-    assert ok(cabinet.api(cabinet.chair).post(path))["quorum"] is True
+    answer = ok(cabinet.api(cabinet.members[0]).post(path))
+    assert answer["present"] == 2 and answer["quorum"] is False  # the observer does not count
+    assert ok(cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}"))["attendance"] == {
+        "present": 2,
+        "members": 4,
+        "members_present": 2,
+        "required": 3,
+        "quorum": False,
+    }
+    assert ok(cabinet.api(cabinet.members[1]).post(path))["quorum"] is True
     assert ok(cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}"))["quorum"] is True
+
+
+def test_the_chair_counts_only_once_the_session_is_open(cabinet):
+    meeting = cabinet.meeting("published", participants=[cabinet.members[0].id])
+    sec = cabinet.api(cabinet.secretariat)
+    assert ok(sec.get(f"/meetings/{meeting['id']}"))["attendance"]["members_present"] == 0
+    ok(cabinet.api(cabinet.members[0]).post(f"/meetings/{meeting['id']}/attendance"))
+    started = ok(sec.post(f"/meetings/{meeting['id']}/start"))
+    assert started["attendance"]["members_present"] == 2 and started["quorum"] is True
+    assert started["quorum_at_start"] == {"quorum": True, "members_present": 2, "members": 2, "required": 2}
 
 
 def test_quorum_fraction_is_configurable(cabinet, make_user, subtests):
@@ -692,8 +714,8 @@ def test_quorum_fraction_can_be_patched(cabinet):
     sec = cabinet.api(cabinet.secretariat)
     meeting = cabinet.meeting("in_progress")
     path = f"/meetings/{meeting['id']}/attendance"
-    ok(cabinet.api(cabinet.members[0]).post(path))
-    assert ok(cabinet.api(cabinet.members[1]).post(path))["quorum"] is False
+    # The chair and one minister: 2 of 4 members, short of two thirds, enough for a half.
+    assert ok(cabinet.api(cabinet.members[0]).post(path))["quorum"] is False
     changed = ok(
         sec.patch(f"/meetings/{meeting['id']}", json={"quorum_numerator": 1, "quorum_denominator": 2})
     )

@@ -286,6 +286,11 @@ def test_a_meeting_may_require_check_in_before_voting(cabinet):
     assert_error(member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 409, "not_checked_in")
     member.post(f"/meetings/{meeting['id']}/attendance")
     assert member.post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}).status_code == 201
+    # The chair, running the session, counts as present without checking in.
+    assert (
+        cabinet.api(cabinet.chair).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}).status_code
+        == 201
+    )
 
 
 def test_a_vote_on_a_confidential_item_counts_only_cleared_members(cabinet, session):

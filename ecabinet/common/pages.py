@@ -91,6 +91,11 @@ def message_for(code: str, status: int, fields=None) -> str | None:
     """
     from ecabinet.auth.service import MIN_PASSWORD
 
+    if exc.code == "vote_open":  # the page names the vote that keeps the session open
+        return _(
+            "The vote “%(question)s” is still open: close it before closing the session.",
+            question=exc.details["question"],
+        )
     by_code = {
         "username_taken": _("This username is already taken."),
         "last_admin": _("You cannot take the administrator role from yourself."),

@@ -1,7 +1,7 @@
 """Who may see and do what in a meeting: one function per question, used by every domain.
 
-A confidential item is visible only to the secretariat, the meeting's chair and the users it is
-restricted to; for everyone else it does not exist (lists, counts, documents, search, live events).
+A confidential item is visible only to the secretariat, the meeting's chair, its clerk (unless the
+secretariat says otherwise) and the users it is restricted to; for everyone else it does not exist (lists, counts, documents, search, live events).
 """
 
 from __future__ import annotations
@@ -65,7 +65,18 @@ def _cleared_for(user: User, item: AgendaItem) -> bool:
         is_secretariat(user)
         or item.meeting.chair_id == user.id
         or any(a.user_id == user.id for a in item.access_rows)
+        or is_cleared_clerk(user, item.meeting)
     )
+
+
+def is_cleared_clerk(user: User, meeting: Meeting) -> bool:
+    """The meeting's clerk — a participant holding the clerk role — keeps the whole record, so is cleared
+    for every confidential item of the meeting unless the secretariat withdrew it for this meeting
+    (`Participant.clerk_cleared`). A clerk who is not a participant reads the meeting, not its secrets."""
+    if not user.has_role("clerk"):
+        return False
+    participant = participant_of(user, meeting)
+    return participant is not None and participant.clerk_cleared
 
 
 def is_confidential(item: AgendaItem) -> bool:

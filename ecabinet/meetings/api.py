@@ -50,6 +50,11 @@ class MeetingUpdateBody(Body):
     watermark: Literal["confidential", "all", "none"] | None = None
     require_checkin_to_vote: bool | None = None
     stand_ins: list[StandInBody] | None = Field(None, description="who attends in place of which member")
+    clerks_not_cleared: list[Id] | None = Field(
+        None,
+        description="participants holding the clerk role who are NOT cleared for this meeting's confidential "
+        "items (the meeting's clerks are cleared by default); the full list each time",
+    )
 
 
 class ItemCreateBody(Body):
@@ -135,9 +140,15 @@ def _transition(action: str):
 
     view.__name__ = f"{action}_meeting"
     target = {"publish": "published", "start": "in_progress", "close": "closed"}[action]
+    notes = {
+        "publish": "",
+        "start": "; opening without a quorum is allowed and recorded (`quorum_at_start`, the audit entry, "
+        "the `meeting.status` event's `attendance`)",
+        "close": "; refused while a vote is open: 409 `vote_open` with that vote's `vote_id` and `question`",
+    }
     doc(
-        f"{action.capitalize()} the meeting (→ {target})",
-        who="secretariat",
+        f"{action.capitalize()} the meeting (→ {target}){notes[action]}",
+        who="secretariat" if action == "publish" else "secretariat, chair",
         returns="the meeting",
         errors=(403, 404, 409),
     )(view)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecabinet.auth.models import User
@@ -54,6 +54,9 @@ class Meeting(db.Model):
     last_event_seq: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The quorum as the session opened ({quorum, members_present, members, required}): a session may be
+    # opened without one (after the chair confirms), and the minutes say so.
+    quorum_at_start: Mapped[dict | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
@@ -81,6 +84,11 @@ class Participant(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Attending in place of a member (dự thay): the member it stands in for.
     stands_in_for_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # For a participant holding the clerk role: cleared for the meeting's confidential items. The clerk
+    # keeps the whole record, the confidential annex of the minutes included, so they are cleared by
+    # default; the secretariat may withdraw it for one meeting (then only `restricted_to` clears them,
+    # as anyone else). Meaningless for other participants.
+    clerk_cleared: Mapped[bool] = mapped_column(default=True)
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants")
     user: Mapped[User] = relationship(lazy="joined", foreign_keys=[user_id])

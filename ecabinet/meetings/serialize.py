@@ -11,13 +11,17 @@ from ecabinet.meetings.models import AgendaItem, Meeting
 
 def attendance(meeting: Meeting) -> dict:
     summary = service.attendance(meeting)
-    return {
+    out = {
         "present": summary.present,
         "quorum": summary.quorum,
         "members": summary.members,
         "members_present": summary.members_present,
         "required": summary.required,
     }
+    if meeting.status == "published":
+        # What opening the session now would find, the chair counted: the pages ask before opening without.
+        out["on_opening"] = service.attendance(meeting, opening=True).snapshot()
+    return out
 
 
 def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
@@ -51,9 +55,12 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
                 "title": p.user.title,
                 "organization": p.user.organization.name if p.user.organization else None,
                 "roles": p.user.roles,
-                "present": p.present,
+                # In the room: checked in, or chairing the open session (`service.is_present`).
+                "present": service.is_present(m, p),
                 "stands_in_for": p.stands_in_for_id,
                 "checked_in_at": iso(p.checked_in_at),
+                # Only a clerk's clearance means anything (`access.is_cleared_clerk`).
+                **({"clerk_cleared": p.clerk_cleared} if "clerk" in p.user.roles else {}),
             }
             for p in m.participants
         ],
@@ -63,6 +70,7 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "created_at": iso(m.created_at),
         "started_at": iso(m.started_at),
         "closed_at": iso(m.closed_at),
+        "quorum_at_start": m.quorum_at_start,
     }
     if with_agenda:
         out["agenda"] = agenda(user, m)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ecabinet.audit import service as audit
 from ecabinet.auth import service as auth_service
@@ -17,6 +17,7 @@ from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings.models import AgendaItem, AgendaItemAccess, Meeting, Participant
+from ecabinet.votes.models import Vote
 
 # state → (action, next state)
 TRANSITIONS = {
@@ -181,6 +182,10 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
     if changes.get("stand_ins") is not None:
         _set_stand_ins(meeting, changes["stand_ins"])
         recorded["stand_ins"] = changes["stand_ins"]
+    if changes.get("clerks_not_cleared") is not None:
+        _set_clerks_not_cleared(meeting, changes["clerks_not_cleared"])
+        recorded["clerks_not_cleared"] = sorted(changes["clerks_not_cleared"])
+        publisher.access_changed()  # who may follow the confidential items live
     if recorded:
         audit.record(user, "meeting.update", meeting, recorded)
         if meeting.status != "draft":
@@ -209,22 +214,69 @@ def _set_stand_ins(meeting: Meeting, pairs: list[dict]) -> None:
         participant.stands_in_for_id = wanted.get(participant.user_id)
 
 
+# Opening and closing the session is running it, which the chair does too; publishing is preparing it.
+_RUN_ACTIONS = ("start", "close")
+
+
+def _set_clerks_not_cleared(meeting: Meeting, user_ids: list[int]) -> None:
+    """The meeting's clerks are cleared for its confidential items unless listed here."""
+    clerks = {p.user_id: p for p in meeting.participants if p.user.has_role("clerk")}
+    if not set(user_ids) <= set(clerks):
+        raise Invalid(
+            "Only the meeting's clerks (participants with the clerk role) can be listed",
+            code="invalid_clerk",
+            fields=["clerks_not_cleared"],
+        )
+    for user_id, participant in clerks.items():
+        participant.clerk_cleared = user_id not in user_ids
+
+
 def change_status(user: User, meeting_id: int, action: str) -> Meeting:
-    meeting = _managed_meeting(user, meeting_id)
+    meeting = get_meeting(user, meeting_id)
+    if not (
+        access.can_run_meeting(user, meeting) if action in _RUN_ACTIONS else access.can_manage_meeting(user)
+    ):
+        raise Forbidden("Only the secretariat (or the chair, for the session itself) does this")
     before, after = TRANSITIONS[action]
     if meeting.status != before:
         raise Conflict(
             f"Cannot {action} a meeting that is {meeting.status.replace('_', ' ')}",
             code="wrong_meeting_state",
         )
+    if action == "close":
+        _refuse_close_with_open_vote(meeting)
     meeting.status = after
+    recorded: dict = {"status": after}
     if after == "in_progress":
         meeting.started_at = utcnow()
+        # Opening without a quorum is allowed (the pages ask first): the record says it happened.
+        meeting.quorum_at_start = attendance(meeting).snapshot()
+        recorded["attendance"] = meeting.quorum_at_start
     elif after == "closed":
         meeting.closed_at = utcnow()
-    audit.record(user, f"meeting.{action}", meeting, {"status": after})
-    publisher.publish(meeting, "meeting.status", {"status": after})
+    audit.record(user, f"meeting.{action}", meeting, recorded)
+    publisher.publish(meeting, "meeting.status", recorded)
     return meeting
+
+
+def _refuse_close_with_open_vote(meeting: Meeting) -> None:
+    """A vote left open would stay open for ever, and the minutes could not say how it ended."""
+    vote = open_vote(meeting)
+    if vote is not None:
+        raise Conflict(
+            f"Close the vote “{vote.question}” before closing the session",
+            code="vote_open",
+            vote_id=vote.id,
+            question=vote.question,
+        )
+
+
+def open_vote(meeting: Meeting) -> Vote | None:
+    """The meeting's open vote, if one is (at most one is: see `Vote`'s unique index)."""
+    return db.session.scalar(_OPEN_VOTE, {"meeting": meeting.id})
+
+
+_OPEN_VOTE = select(Vote).where(Vote.meeting_id == bindparam("meeting"), Vote.status == "open").limit(1)
 
 
 # --- agenda --------------------------------------------------------------------------------
@@ -241,9 +293,19 @@ class AgendaEntry:
 
 def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
     """The agenda in order, depth first, numbered over what this user can see (1, 1.1, 2 …)."""
-    entries: list[AgendaEntry] = []
     if not access.can_see_meeting(user, meeting):
-        return entries
+        return []
+    return _numbered(meeting, lambda item: access.cleared_for_item(user, item))
+
+
+def whole_agenda(meeting: Meeting) -> list[AgendaEntry]:
+    """Every item, numbered as the secretariat numbers them: the minutes keep a confidential item's place
+    (its number, not its content) for every reader. Callers decide what of each item a reader sees."""
+    return _numbered(meeting, lambda item: True)
+
+
+def _numbered(meeting: Meeting, shown: Callable[[AgendaItem], bool]) -> list[AgendaEntry]:
+    entries: list[AgendaEntry] = []
     # The tree from the meeting's one list of items: no query per item for its children.
     children: dict[int | None, list[AgendaItem]] = {}
     for item in meeting.items:
@@ -252,7 +314,7 @@ def visible_agenda(user: User, meeting: Meeting) -> list[AgendaEntry]:
     def walk(parent_id: int | None, prefix: str, level: int) -> None:
         number = 0
         for item in sorted(children.get(parent_id, []), key=lambda i: (i.position, i.id)):
-            if not access.cleared_for_item(user, item):
+            if not shown(item):
                 continue
             number += 1
             label = f"{prefix}{number}"
@@ -433,14 +495,32 @@ class Attendance:
     required: int
     quorum: bool
 
+    def snapshot(self) -> dict:
+        """What the record keeps of the quorum at one moment (the session opened, a vote opened)."""
+        return {
+            "quorum": self.quorum,
+            "members_present": self.members_present,
+            "members": self.members,
+            "required": self.required,
+        }
 
-def attendance(meeting: Meeting) -> Attendance:
-    """Quorum counts member participants only; observers and staff may be present but do not count."""
+
+def is_present(meeting: Meeting, participant: Participant, opening: bool = False) -> bool:
+    """Checked in — or chairing: once the session is open (or as it opens, `opening`) the chair is in
+    the room running it, whether or not they tapped "check in" on their own tablet."""
+    chairing = opening or meeting.status in ("in_progress", "closed")
+    return participant.present or (chairing and participant.user_id == meeting.chair_id)
+
+
+def attendance(meeting: Meeting, opening: bool = False) -> Attendance:
+    """Quorum counts member participants only; observers and staff may be present but do not count.
+    `opening`: as it will be once the session opens (the pages ask before opening without a quorum)."""
     members = [p for p in meeting.participants if p.user.has_role("member")]
-    members_present = sum(1 for p in members if p.present)
+    members_present = sum(1 for p in members if is_present(meeting, p, opening))
     # The smallest whole number of members that reaches the fraction (ceil without floats).
     required = -(-len(members) * meeting.quorum_numerator // meeting.quorum_denominator)
     return Attendance(
+        # Who checked in (the contract's `present`); the quorum's count adds the chair running the session.
         present=sum(1 for p in meeting.participants if p.present),
         members=len(members),
         members_present=members_present,

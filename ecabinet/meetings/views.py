@@ -20,6 +20,7 @@ from ecabinet.extensions import db
 from ecabinet.meetings import access, serialize, service
 from ecabinet.meetings.api import ItemCreateBody, ItemUpdateBody, MeetingCreateBody
 from ecabinet.meetings.models import AgendaItem, Meeting
+from ecabinet.votes import service as votes
 
 bp = Blueprint("meetings_pages", __name__)
 
@@ -254,6 +255,8 @@ def _render_meeting(
             last_seq=found.last_event_seq,
             people=_people() if access.can_manage_meeting(actor, found) else [],
             can_vote=participant is not None and actor.has_role("member"),
+            # The session does not close with a vote open: the close button offers to close it first.
+            open_vote=service.open_vote(found) if access.can_run_meeting(actor, found) else None,
             live_strings=live_strings(),
             new_item=new_item or item_form(),
             item_errors=errors or {},
@@ -341,6 +344,10 @@ def live_strings() -> dict[str, str]:
 def change_status(meeting_id: int, action: str):
     if action not in service.TRANSITIONS:
         abort(404)
+    if action == "close" and request.form.get("close_vote"):
+        # Confirmed on the page: the vote it named closes first, then the session (one transaction).
+        # Another vote opened meanwhile still stops the session closing, named in the refusal.
+        votes.close_vote(user(), int(request.form["close_vote"]))
     service.change_status(user(), meeting_id, action)
     flash(
         {

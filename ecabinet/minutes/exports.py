@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from ecabinet.common import official
 from ecabinet.common.signing import sign_if_configured
-from ecabinet.minutes.service import SessionRecord, VoteRecord
+from ecabinet.minutes.service import ItemRecord, SessionRecord, VoteRecord
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 RULES = {
@@ -22,14 +22,33 @@ def _when(record: SessionRecord) -> str:
     return f"{start:%H} giờ {start:%M}, ngày {start:%d/%m/%Y}"
 
 
+SEALED = "Nội dung mật — biên bản riêng"
+
+
+def _short_of_quorum(snapshot: dict | None) -> str | None:
+    """The words for a quorum not met at a moment the record keeps, or None when it was met."""
+    if snapshot is None or snapshot["quorum"]:
+        return None
+    return (
+        f"chưa đủ số lượng thành viên theo quy định (có mặt {snapshot['members_present']}/"
+        f"{snapshot['members']}, tối thiểu {snapshot['required']})"
+    )
+
+
 def _vote_lines(vote: VoteRecord) -> list[str]:
+    lines = [f"Biểu quyết{' kín' if vote.secret else ''}: {vote.question}"]
+    short = _short_of_quorum(vote.quorum_at_open)
+    if short:
+        lines.append(f"Biểu quyết được tiến hành khi {short}.")
+    if vote.status == "open":
+        lines.append(f"Đang biểu quyết: {vote.cast}/{vote.eligible} thành viên đã biểu quyết.")
+        return lines
     counts = "; ".join(f"{CHOICES.get(k, k)}: {v}" for k, v in vote.counts.items())
     outcome = {True: "Thông qua", False: "Không thông qua", None: "Không áp dụng"}[vote.passed]
-    lines = [
-        f"Biểu quyết{' kín' if vote.secret else ''}: {vote.question}",
+    lines.append(
         f"Kết quả ({vote.eligible} thành viên có quyền biểu quyết): {counts}. Nguyên tắc: {RULES[vote.majority]}. "
-        f"Kết quả: {outcome}.",
-    ]
+        f"Kết quả: {outcome}."
+    )
     if vote.named:
         lines.append(
             "Biểu quyết của từng thành viên: "
@@ -37,6 +56,40 @@ def _vote_lines(vote: VoteRecord) -> list[str]:
             + "."
         )
     return lines
+
+
+def _item_title(item: ItemRecord) -> str:
+    return SEALED if item.sealed else item.item.title
+
+
+def _item_part(item: ItemRecord) -> official.Section:
+    """One item's course and conclusion: the same in the general minutes and in the annex."""
+    if item.sealed:
+        return official.Section(f"{item.number}. {SEALED}", paragraphs=[f"{SEALED}."])
+    paragraphs = []
+    if item.item.presenter:
+        paragraphs.append(f"Trình bày: {item.item.presenter}.")
+    if item.speakers:
+        paragraphs.append("Ý kiến phát biểu: " + ", ".join(item.speakers) + ".")
+    if item.notes:
+        paragraphs.append(item.notes)
+    for vote in item.votes:
+        paragraphs.extend(_vote_lines(vote))
+    paragraphs.append("Kết luận: " + (item.decision or "(chưa ghi)"))
+    return official.Section(f"{item.number}. {item.item.title}", paragraphs=paragraphs)
+
+
+def _annex(record: SessionRecord, parts: list[official.Section]) -> list[official.Section]:
+    """The confidential annex, for a reader cleared for at least one confidential item."""
+    if not record.annex:
+        return []
+    return [
+        official.Section(
+            "PHỤ LỤC MẬT — BIÊN BẢN RIÊNG CÁC NỘI DUNG MẬT",
+            paragraphs=["Chỉ những người được phép tiếp cận nội dung mật được đọc phụ lục này."],
+            parts=parts,
+        )
+    ]
 
 
 def build_minutes(record: SessionRecord) -> official.OfficialDocument:
@@ -50,6 +103,9 @@ def build_minutes(record: SessionRecord) -> official.OfficialDocument:
         f"{'đủ' if attendance.quorum else 'không đủ'} số lượng thành viên theo quy định "
         f"(tối thiểu {attendance.required}).",
     ]
+    short = _short_of_quorum(meeting.quorum_at_start)
+    if short:
+        opening.append(f"Phiên họp được khai mạc khi {short}.")
     sections = [
         official.Section(
             "I. THÀNH PHẦN, THỜI GIAN, ĐỊA ĐIỂM",
@@ -65,26 +121,18 @@ def build_minutes(record: SessionRecord) -> official.OfficialDocument:
             tables=[
                 official.Table(
                     ["Mục", "Nội dung", "Trình bày"],
-                    [[i.number, i.item.title, i.item.presenter or ""] for i in record.items],
+                    [
+                        [i.number, _item_title(i), "" if i.sealed else i.item.presenter or ""]
+                        for i in record.items
+                    ],
                     [0.1, 0.6, 0.3],
                 )
             ],
         ),
+        official.Section(
+            "III. DIỄN BIẾN VÀ KẾT LUẬN THEO TỪNG NỘI DUNG", parts=[_item_part(i) for i in record.items]
+        ),
     ]
-    parts = []
-    for item in record.items:
-        paragraphs = []
-        if item.item.presenter:
-            paragraphs.append(f"Trình bày: {item.item.presenter}.")
-        if item.speakers:
-            paragraphs.append("Ý kiến phát biểu: " + ", ".join(item.speakers) + ".")
-        if item.notes:
-            paragraphs.append(item.notes)
-        for vote in item.votes:
-            paragraphs.extend(_vote_lines(vote))
-        paragraphs.append("Kết luận: " + (item.decision or "(chưa ghi)"))
-        parts.append(official.Section(f"{item.number}. {item.item.title}", paragraphs=paragraphs))
-    sections.append(official.Section("III. DIỄN BIẾN VÀ KẾT LUẬN THEO TỪNG NỘI DUNG", parts=parts))
     if record.general_votes:
         sections.append(
             official.Section(
@@ -100,6 +148,7 @@ def build_minutes(record: SessionRecord) -> official.OfficialDocument:
         "Biên bản đã được phê duyệt." if record.minutes.approved_at else "Dự thảo biên bản (chưa phê duyệt)."
     )
     sections.append(official.Section("", paragraphs=[status]))
+    sections.extend(_annex(record, [_item_part(i) for i in record.annex]))
     return official.OfficialDocument(
         issuer="Chính phủ",
         symbol="BB-CP",
@@ -123,18 +172,34 @@ def _clerk_name(record: SessionRecord) -> str:
     return latest.author.full_name if latest and latest.author else ""
 
 
+def _conclusion_part(item: ItemRecord) -> official.Section:
+    if item.sealed:
+        return official.Section(f"{item.number}. {SEALED}", paragraphs=[f"{SEALED}."])
+    paragraphs = [item.decision or "(chưa có kết luận)"]
+    for vote in item.votes:
+        paragraphs.extend(_vote_lines(vote))
+    return official.Section(f"{item.number}. {item.item.title}", paragraphs=paragraphs)
+
+
 def build_conclusions(record: SessionRecord) -> official.OfficialDocument:
-    parts = [
-        official.Section(f"{i.number}. {i.item.title}", paragraphs=[i.decision or "(chưa có kết luận)"])
-        for i in record.items
+    sections = [
+        official.Section("Kết luận về từng nội dung", parts=[_conclusion_part(i) for i in record.items])
     ]
+    if record.general_votes:
+        sections.append(
+            official.Section(
+                "Các biểu quyết khác",
+                paragraphs=[line for v in record.general_votes for line in _vote_lines(v)],
+            )
+        )
+    sections.extend(_annex(record, [_conclusion_part(i) for i in record.annex]))
     return official.OfficialDocument(
         issuer="Văn phòng Chính phủ",
         symbol="TB-VPCP",
         title="THÔNG BÁO KẾT LUẬN",
         subtitle=f"của Thủ tướng Chính phủ tại {record.meeting.title}",
         issued_at=record.minutes.approved_at or record.meeting.starts_at,
-        sections=[official.Section("Kết luận về từng nội dung", parts=parts)],
+        sections=sections,
         signatures=[("Văn phòng Chính phủ", "")],
     )
 

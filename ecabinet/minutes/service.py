@@ -150,13 +150,15 @@ def _effective(minutes: Minutes) -> MinutesRevision | None:
 def serialize_text(user: User, meeting: Meeting, minutes: Minutes) -> dict:
     revision = _effective(minutes)
     texts = revision.entries if revision else {}
+    # Numbered as in the minutes, where a confidential item keeps its place.
+    numbers = {e.item.id: e.number for e in meetings.whole_agenda(meeting)}
     return {
         "meeting_id": meeting.id,
         "summary": revision.summary if revision else "",
         "entries": [
             {
                 "agenda_item_id": e.item.id,
-                "number": e.number,
+                "number": numbers[e.item.id],
                 "title": e.item.title,
                 "notes": texts.get(str(e.item.id), {}).get("notes", ""),
                 "decision": texts.get(str(e.item.id), {}).get("decision", ""),
@@ -180,10 +182,13 @@ class VoteRecord:
     question: str
     secret: bool
     majority: str
-    counts: dict[str, int]
+    status: str  # "open" while the session votes, "closed" once decided
+    counts: dict[str, int]  # empty while open: running counts are for the chair and the secretariat only
+    cast: int
     passed: bool | None
     eligible: int
-    named: list[tuple[str, str]] = field(default_factory=list)  # (name, choice) for named votes
+    quorum_at_open: dict | None  # `Attendance.snapshot()` as it opened
+    named: list[tuple[str, str]] = field(default_factory=list)  # (name, choice) for named votes, once closed
 
 
 @dataclass
@@ -194,6 +199,9 @@ class ItemRecord:
     decision: str
     speakers: list[str]
     votes: list[VoteRecord]
+    # A confidential item in the general minutes: its number keeps its place, everything else is in
+    # the confidential annex (`SessionRecord.annex`), for the readers cleared for it.
+    sealed: bool = False
 
 
 @dataclass
@@ -207,9 +215,14 @@ class SessionRecord:
     attendance: meetings.Attendance
     items: list[ItemRecord]
     general_votes: list[VoteRecord]
+    # The confidential items this reader is cleared for, in agenda order, with their notes and votes.
+    annex: list[ItemRecord] = field(default_factory=list)
 
 
 def record(user: User, meeting_id: int) -> SessionRecord:
+    """The meeting as held, as this reader may read it: every vote taken (open or closed), every item
+    in its place, a confidential one sealed in the general part and written out in the annex for
+    those cleared for it."""
     meeting, minutes = get(user, meeting_id)
     revision = _effective(minutes)
     texts = revision.entries if revision else {}
@@ -220,32 +233,42 @@ def record(user: User, meeting_id: int) -> SessionRecord:
             stand_ins.append(
                 f"Ông/bà {p.user.full_name} dự thay {p.stands_in_for.title or p.stands_in_for.full_name}"
             )
-        if p.present:
+        if meetings.is_present(meeting, p):
             present.append(label)
         elif p.user.has_role("member"):  # absence is recorded for members, not for staff and guests
             absent.append(label)
-    all_votes = db.session.scalars(
-        select(Vote).where(Vote.meeting_id == meeting.id, Vote.status == "closed").order_by(Vote.id)
+    taken = db.session.scalars(
+        select(Vote).where(Vote.meeting_id == meeting.id, Vote.status != "draft").order_by(Vote.id)
     ).all()
-    items = []
-    for entry in meetings.visible_agenda(user, meeting):
+    cleared = {e.item.id for e in meetings.visible_agenda(user, meeting)}
+
+    def item_record(entry: meetings.AgendaEntry) -> ItemRecord:
         turns = sorted(
             (r for r in speakers.speakers(entry.item) if r.state in ("speaking", "done")),
             key=lambda r: r.started_at,
         )
-        spoke = [r.user.full_name for r in turns]  # in the order they had the floor
         text = texts.get(str(entry.item.id), {})
-        items.append(
-            ItemRecord(
-                entry.number,
-                entry.item,
-                text.get("notes", ""),
-                text.get("decision", ""),
-                spoke,
-                [_vote_record(v) for v in all_votes if v.agenda_item_id == entry.item.id],
-            )
+        return ItemRecord(
+            entry.number,
+            entry.item,
+            text.get("notes", ""),
+            text.get("decision", ""),
+            [r.user.full_name for r in turns],  # in the order they had the floor
+            [_vote_record(v) for v in taken if v.agenda_item_id == entry.item.id],
         )
-    general = [_vote_record(v) for v in all_votes if v.agenda_item_id is None]
+
+    items, annex = [], []
+    for entry in meetings.whole_agenda(meeting):
+        item = entry.item
+        if not access.is_confidential(item):
+            items.append(item_record(entry))
+            continue
+        # One sealed line for a confidential item, none for the sub-items it hides with it.
+        if item.parent is None or not access.is_confidential(item.parent):
+            items.append(ItemRecord(entry.number, item, "", "", [], [], sealed=True))
+        if item.id in cleared:
+            annex.append(item_record(entry))
+    general = [_vote_record(v) for v in taken if v.agenda_item_id is None]
     return SessionRecord(
         meeting,
         minutes,
@@ -256,16 +279,22 @@ def record(user: User, meeting_id: int) -> SessionRecord:
         meetings.attendance(meeting),
         items,
         general,
+        annex,
     )
 
 
 def _vote_record(vote: Vote) -> VoteRecord:
+    closed = vote.status == "closed"
+    current = votes.tally(vote)
     return VoteRecord(
         vote.question,
         vote.secret,
         vote.majority,
-        votes.tally(vote).counts,
+        vote.status,
+        current.counts if closed else {},
+        current.cast,
         vote.passed,
         vote.eligible,
-        [] if vote.secret else votes.named_choices(vote),
+        vote.quorum_at_open,
+        votes.named_choices(vote) if closed and not vote.secret else [],
     )

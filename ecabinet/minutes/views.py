@@ -53,6 +53,7 @@ def editor(meeting_id: int):
         "seq": meeting.last_event_seq,
         "minutesUrl": url_for("api.minutes.get_minutes", meeting_id=meeting.id),
         "eventsUrl": url_for("api.live.events", meeting_id=meeting.id),
+        "votesUrl": url_for("minutes_pages.live_votes", meeting_id=meeting.id),
         "timeZone": str(get_timezone()),
         "debounceMs": 1500,
     }
@@ -70,6 +71,14 @@ def editor(meeting_id: int):
         config=config,
         live=not approved,
     )
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes/votes")
+@login_required
+def live_votes(meeting_id: int):
+    """The editor's vote boxes as they now stand: its script swaps them in when a vote opens, moves or
+    closes, so the clerk sees the session's votes as they happen without reloading what they type in."""
+    return render_template("minutes/_live_votes.html", record=service.record(user(), meeting_id))
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/approve")

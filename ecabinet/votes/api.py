@@ -69,7 +69,13 @@ def get_vote(vote_id: int):
 
 
 @bp.post("/votes/<int:vote_id>/open")
-@doc("Open the vote", who="secretariat, chair", returns="the vote", errors=(403, 404, 409))
+@doc(
+    "Open the vote; another vote of the meeting open → 409 `vote_already_open` naming it (`vote_id`, "
+    "`question`); opening without a quorum is allowed and recorded (`vote.opened` event's `attendance`)",
+    who="secretariat, chair",
+    returns="the vote",
+    errors=(403, 404, 409),
+)
 def open_vote(vote_id: int):
     user = actor()
     return jsonify(service.serialize_opened(user, service.open_vote(user, vote_id)))

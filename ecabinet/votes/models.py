@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ecabinet.common.time import UTCDateTime, utcnow
@@ -20,6 +20,14 @@ class Vote(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {VOTE_STATUSES!r}", name="known_status"),
         CheckConstraint(f"majority IN {MAJORITY_RULES!r}", name="known_majority"),
+        # At most one open vote per meeting, decided by the database when two are opened at once.
+        Index(
+            "uq_votes_one_open_per_meeting",
+            "meeting_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +46,8 @@ class Vote(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The quorum as the vote opened (as `Meeting.quorum_at_start`): a vote may open without one.
+    quorum_at_open: Mapped[dict | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting] = relationship()

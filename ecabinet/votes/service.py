@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -234,10 +235,31 @@ def open_vote(user: User, vote_id: int) -> Vote:
         raise Conflict(f"The vote is {vote.status}", code="wrong_vote_state")
     if vote.meeting.status != "in_progress":
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
-    _change(vote, status="open", opened_at=utcnow(), eligible=count_eligible(vote))
-    audit.record(user, "vote.open", vote)
-    publisher.publish(vote.meeting, "vote.opened", _public(vote), vote.agenda_item)
+    already = meetings.open_vote(vote.meeting)
+    if already is not None:
+        raise _already_open(already)
+    # Opening without a quorum is allowed (the pages ask first): the record says it happened.
+    quorum = meetings.attendance(vote.meeting).snapshot()
+    try:
+        # The unique index on the meeting's open vote decides two openings at the same moment.
+        with db.session.begin_nested():
+            _change(
+                vote, status="open", opened_at=utcnow(), eligible=count_eligible(vote), quorum_at_open=quorum
+            )
+    except IntegrityError:
+        raise _already_open(meetings.open_vote(vote.meeting)) from None
+    audit.record(user, "vote.open", vote, {"attendance": quorum})
+    publisher.publish(vote.meeting, "vote.opened", {**_public(vote), "attendance": quorum}, vote.agenda_item)
     return vote
+
+
+def _already_open(vote: Vote | None) -> Conflict:
+    named = f" “{vote.question}”" if vote is not None else ""
+    return Conflict(
+        f"Another vote{named} is open in this meeting: close it first",
+        code="vote_already_open",
+        **({"vote_id": vote.id, "question": vote.question} if vote is not None else {}),
+    )
 
 
 @dataclass
@@ -415,7 +437,8 @@ def _check_cast(
             code="unknown_choice",
             fields=["choice"],
         )
-    if vote.meeting.require_checkin_to_vote and not present:
+    # The chair counts as present while chairing (`meetings.is_present`): a vote is open only in session.
+    if vote.meeting.require_checkin_to_vote and not (present or user.id == vote.meeting.chair_id):
         raise Conflict("Check in to the meeting before voting", code="not_checked_in")
     if earlier is not None:
         raise Conflict("You have already voted", code="already_voted")

@@ -61,22 +61,51 @@
     var actions = $(".status-actions");
     actions.textContent = "";
     var next = NEXT[status];
-    if (next && state.meeting.can_manage) {
+    // Publishing is the secretariat's; opening and closing the session the chair's too.
+    if (next && (next[0] === "publish" ? state.meeting.can_manage : state.meeting.can_run)) {
       actions.appendChild(h("button", {
         type: "button",
         className: status === "in_progress" ? "danger" : "primary",
         text: S[next[1]],
         on: {
           click: function (event) {
+            var button = event.currentTarget;
             if (next[2] && !window.confirm(next[2])) return;
-            act(event.currentTarget, "POST", meetingUrl + "/" + next[0]).then(function (meeting) {
-              state.meeting.status = meeting.status;
-              renderAll();
-            }, function () {});
+            if (next[0] === "start" && !confirmWithoutQuorum(state.meeting.attendance.on_opening, S.startNoQuorum)) return;
+            changeStatus(button, next[0]);
           },
         },
       }));
     }
+  }
+
+  // Opening the session or a vote without a quorum is allowed, after the chair says so; the record
+  // keeps that it happened (the server notes the attendance at that moment).
+  function confirmWithoutQuorum(attendance, question) {
+    if (!attendance || attendance.quorum) return true;
+    return window.confirm(L.fmt(question, {
+      present: attendance.members_present, members: attendance.members, required: attendance.required,
+    }));
+  }
+
+  function changeStatus(button, action) {
+    button.disabled = true;
+    L.api("POST", meetingUrl + "/" + action).then(function (meeting) {
+      button.disabled = false;
+      state.meeting = Object.assign(state.meeting, { status: meeting.status, attendance: meeting.attendance });
+      renderAll();
+    }, function (error) {
+      button.disabled = false;
+      // A session with a vote still open does not close: offer to close that vote first.
+      if (error.code === "vote_open" && window.confirm(L.fmt(S.closeVoteFirst, { question: error.details.question }))) {
+        L.api("POST", API + "/votes/" + error.details.vote_id + "/close").then(function (vote) {
+          upsertVote(vote);
+          changeStatus(button, action);
+        }, complain);
+        return;
+      }
+      if (error.code !== "vote_open") complain(error);
+    });
   }
 
   // --- the agenda: choosing the current item ----------------------------------------------------
@@ -225,6 +254,24 @@
       return order[a.status] - order[b.status] || b.id - a.id;
     });
     if (!votes.length) list.appendChild(h("p", { className: "empty", text: S.noVotes }));
+    var refused = state.refused;
+    if (refused && !votes.some(function (v) { return v.id === refused.vote_id && v.status === "open"; })) {
+      refused = state.refused = null; // that vote has closed meanwhile
+    }
+    if (refused) {
+      list.appendChild(h("div", { className: "flash error vote-refused", attrs: { role: "alert" } },
+        h("p", { text: L.fmt(S.voteAlreadyOpen, { question: refused.question }) }),
+        h("button", {
+          type: "button", className: "danger small", text: S.closeThatVote,
+          on: {
+            click: function (event) {
+              var open = state.votes.filter(function (v) { return v.id === refused.vote_id; })[0] || {};
+              if (!window.confirm(L.fmt(S.closeVoteConfirm, { cast: open.cast || 0, eligible: open.eligible || 0 }))) return;
+              act(event.currentTarget, "POST", API + "/votes/" + refused.vote_id + "/close").then(upsertVote, function () {});
+            },
+          },
+        })));
+    }
     votes.forEach(function (vote) {
       var item = state.meeting.agenda.filter(function (i) { return i.id === vote.agenda_item_id; })[0];
       var card = h("article", { className: "console-vote status-" + vote.status, attrs: { "data-vote-id": vote.id } },
@@ -240,7 +287,19 @@
           disabled: state.meeting.status !== "in_progress",
           on: {
             click: function (event) {
-              act(event.currentTarget, "POST", API + "/votes/" + vote.id + "/open").then(upsertVote, function () {});
+              if (!confirmWithoutQuorum(state.meeting.attendance, S.openNoQuorum)) return;
+              var button = event.currentTarget;
+              button.disabled = true;
+              L.api("POST", API + "/votes/" + vote.id + "/open").then(function (opened) {
+                state.refused = null;
+                upsertVote(opened);
+              }, function (error) {
+                button.disabled = false;
+                if (error.code !== "vote_already_open") return complain(error);
+                // Said where the chair looks, with the open vote named and a way to close it.
+                state.refused = { vote_id: error.details.vote_id, question: error.details.question };
+                renderVotes();
+              });
             },
           },
         })));
@@ -487,6 +546,7 @@
   client.on("meeting.status", function (data) {
     state.meeting.status = data.status;
     renderAll();
+    reloadMeeting(); // the attendance changes too: the chair counts as present once the session is open
   });
   client.on("agenda.changed", reloadMeeting);
   client.on("document.added", reloadMeeting);

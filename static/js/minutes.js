@@ -391,6 +391,28 @@
 
   var agendaNotice = null;
 
+  // The session's votes as they happen: the server renders the boxes again (one request for a burst of
+  // casts), and only those boxes are swapped, never the text being typed.
+  var votesTimer = null;
+  function refreshVotes() {
+    if (votesTimer) return;
+    votesTimer = window.setTimeout(function () {
+      votesTimer = null;
+      fetch(config.votesUrl, { credentials: "same-origin" }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      }).then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        fresh.querySelectorAll("[data-votes-of]").forEach(function (box) {
+          var shown = root.querySelector('[data-votes-of="' + box.getAttribute("data-votes-of") + '"]');
+          if (shown) shown.replaceWith(document.importNode(box, true));
+        });
+        var general = root.querySelector(".minutes-general");
+        if (general) general.hidden = !general.querySelector(".record-vote");
+      }).catch(function () {}); // the next event tries again
+    }, 300);
+  }
+
   function agendaChanged() {
     if (agendaNotice) return;
     agendaNotice = document.querySelector(".agenda-changed");
@@ -405,6 +427,9 @@
       strings: { offline: strings.offlineLive, loggedOut: strings.loggedOutLive, gone: strings.gone },
     });
     session.on("agenda.current", function (data) { goTo(data.agenda_item_id); });
+    ["vote.opened", "vote.progress", "vote.closed"].forEach(function (type) {
+      session.on(type, refreshVotes);
+    });
     session.on("agenda.changed", agendaChanged);
     session.on("minutes.approved", function () {
       if (approving) return;
