@@ -120,7 +120,7 @@ def register_error_handlers(app: Flask) -> None:
         if for_a_page(request):
             from ecabinet.common.pages import message_for
 
-            message = message_for(code, status, details.get("fields")) or message
+            message = message_for(code, status, details.get("fields"), details) or message
         if wants_json(request):
             return jsonify(error_body(code, message, **details)), status
         return render_template("errors/error.html", status=status, message=message), status

@@ -48,7 +48,7 @@ _FIELD_OF_CODE = {
 
 def field_message(exc: DomainError, fields: list[str]) -> str:
     """What the pages say about a refusal, for the one field named (a refusal may name several)."""
-    return message_for(exc.code, exc.status, fields) or exc.message
+    return message_for(exc.code, exc.status, fields, exc.details) or exc.message
 
 
 def refusal(
@@ -78,10 +78,10 @@ def refusal(
 
 def page_message(exc: DomainError) -> str:
     """A service's error in the reader's language."""
-    return message_for(exc.code, exc.status, exc.details.get("fields")) or exc.message
+    return message_for(exc.code, exc.status, exc.details.get("fields"), exc.details) or exc.message
 
 
-def message_for(code: str, status: int, fields=None) -> str | None:
+def message_for(code: str, status: int, fields=None, details: dict | None = None) -> str | None:
     """An error in the reader's language, for the pages and for the API's answers to their scripts.
 
     Services speak English to the API's clients, with a stable `code` and the offending `fields`;
@@ -91,10 +91,10 @@ def message_for(code: str, status: int, fields=None) -> str | None:
     """
     from ecabinet.auth.service import MIN_PASSWORD
 
-    if exc.code == "vote_open":  # the page names the vote that keeps the session open
+    if code == "vote_open":  # the page names the vote that keeps the session open
         return _(
             "The vote “%(question)s” is still open: close it before closing the session.",
-            question=exc.details["question"],
+            question=(details or {})["question"],
         )
     by_code = {
         "username_taken": _("This username is already taken."),
