@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints
 from ecabinet.annotations import service
 from ecabinet.annotations.export import annotated_for
 from ecabinet.annotations.models import KINDS
-from ecabinet.common.api import actor, body, created, no_content, query_int, send_pdf, writes
+from ecabinet.common.api import actor, body, created, may, no_content, query_int, send_pdf, writes
 from ecabinet.common.input import Body
 from ecabinet.common.openapi import doc
 from ecabinet.documents import service as documents
@@ -63,6 +63,7 @@ def list_annotations(document_id: int):
 
 
 @bp.post("/documents/<int:document_id>/annotations")
+@may(documents.get_document)
 @doc(
     "Save an annotation; a repeated `client_id` returns the one already saved",
     who="whoever may see the document",
@@ -79,6 +80,7 @@ def create_annotation(document_id: int):
 
 
 @bp.patch("/annotations/<int:annotation_id>")
+@may(service.owned)
 @doc(
     "Change your annotation (geometry, colour, text, sharing)",
     who="its author",
@@ -95,6 +97,7 @@ def update_annotation(annotation_id: int):
 
 
 @bp.delete("/annotations/<int:annotation_id>")
+@may(service.owned)
 @doc("Delete your annotation", who="its author", status=204, returns="nothing", errors=(404,))
 def delete_annotation(annotation_id: int):
     service.delete(actor(), annotation_id)

@@ -51,7 +51,7 @@ def own_for_version(user: User, version: DocumentVersion) -> list[Annotation]:
     )
 
 
-def _owned(user: User, annotation_id: int) -> Annotation:
+def owned(user: User, annotation_id: int) -> Annotation:
     annotation = db.session.get(Annotation, annotation_id)
     # Someone else's note does not exist for you, not even as "forbidden".
     if (
@@ -192,7 +192,7 @@ def _by_client_id(user: User, client_id: str) -> Annotation | None:
 
 
 def update(user: User, annotation_id: int, **changes) -> Annotation:
-    annotation = _owned(user, annotation_id)
+    annotation = owned(user, annotation_id)
     if changes.get("kind") not in (None, annotation.kind):
         raise Invalid(
             f"An annotation stays a {annotation.kind}: delete it and draw a {changes['kind']} instead",
@@ -224,7 +224,7 @@ def update(user: User, annotation_id: int, **changes) -> Annotation:
 
 
 def delete(user: User, annotation_id: int) -> None:
-    annotation = _owned(user, annotation_id)
+    annotation = owned(user, annotation_id)
     _changed(user, annotation, "deleted")
     db.session.delete(annotation)
 
