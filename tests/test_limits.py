@@ -128,3 +128,25 @@ def test_null_where_a_list_belongs_is_400_after_the_right_is_checked(cabinet):
             cabinet.api(cabinet.members[0]).patch(f"/ballots/{ballot['id']}", json={field: None}), 403
         )
     assert ok(sec.get(f"/ballots/{ballot['id']}"))["questions"][0]["text"] == "?"
+
+
+def test_annotations_are_bounded_per_stroke_and_per_member(app, cabinet):
+    from tests.pdfs import make_pdf, upload
+
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình")), 201)
+    member, other = cabinet.api(cabinet.members[0]), cabinet.api(cabinet.members[1])
+    path = f"/documents/{document['id']}/annotations"
+    stroke = [[10, 10]] * 5001
+    ink = {"version": 1, "page": 1, "kind": "ink", "paths": [stroke]}
+    assert_error(member.post(path, json=ink), 400)
+    strokes = {"version": 1, "page": 1, "kind": "ink", "paths": [[[10, 10]]] * 201}
+    assert_error(member.post(path, json=strokes), 400)
+    app.config["ECABINET_MAX_ANNOTATIONS"] = 3
+    note = {"version": 1, "page": 1, "kind": "note", "rects": [[10, 10, 20, 20]], "text": "Ghi chú"}
+    for _ in range(3):
+        ok(member.post(path, json=note), 201)
+    assert_error(member.post(path, json=note), 409, "too_many_annotations")
+    ok(other.post(path, json=note), 201)  # each member's own room
+    assert len(ok(member.get(path))) == 3

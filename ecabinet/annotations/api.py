@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints
 from ecabinet.annotations import service
 from ecabinet.annotations.export import annotated_for
 from ecabinet.annotations.models import KINDS
+from ecabinet.annotations.service import MAX_PATHS, MAX_POINTS, MAX_RECTS
 from ecabinet.common.api import actor, body, created, may, no_content, query_int, send_pdf, writes
 from ecabinet.common.input import Body
 from ecabinet.common.openapi import doc
@@ -18,6 +19,9 @@ bp = Blueprint("annotations", __name__)
 Number = float | int
 Rect = Annotated[list[Number], Field(min_length=4, max_length=4)]
 Point = Annotated[list[Number], Field(min_length=2, max_length=2)]
+# Bounded in the body itself: an ink stroke of a million points is refused as it is read.
+Rects = Annotated[list[Rect], Field(max_length=MAX_RECTS)]
+Paths = Annotated[list[Annotated[list[Point], Field(max_length=MAX_POINTS)]], Field(max_length=MAX_PATHS)]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -26,8 +30,8 @@ class AnnotationBody(Body):
     version: int = Field(ge=1)
     page: int = Field(ge=1)
     kind: Literal[KINDS]  # type: ignore[valid-type]
-    rects: list[Rect] | None = None
-    paths: list[list[Point]] | None = None
+    rects: Rects | None = None
+    paths: Paths | None = None
     color: Color | None = None
     text: str | None = Field(None, max_length=10000)
     quote: str | None = Field(None, max_length=10000)
@@ -41,8 +45,8 @@ class AnnotationUpdateBody(Body):
     version: int | None = Field(None, ge=1)
     kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
     page: int | None = Field(None, ge=1)
-    rects: list[Rect] | None = None
-    paths: list[list[Point]] | None = None
+    rects: Rects | None = None
+    paths: Paths | None = None
     color: Color | None = None
     text: str | None = Field(None, max_length=10000)
     quote: str | None = Field(None, max_length=10000)
@@ -70,7 +74,7 @@ def list_annotations(document_id: int):
     body=AnnotationBody,
     status=201,
     returns="the annotation",
-    errors=(404,),
+    errors=(404, 409),
 )
 def create_annotation(document_id: int):
     data = body(AnnotationBody)

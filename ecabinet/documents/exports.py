@@ -30,13 +30,14 @@ from ecabinet.common.time import utcnow
 from ecabinet.documents import service
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
+from ecabinet.documents.sanitize import catalog_entries, clean_page
 from ecabinet.documents.stamping import Stamper
 from ecabinet.errors import Forbidden
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 
-CACHE_FORMAT = "1"  # bump when the layout of generated files changes
+CACHE_FORMAT = "2"  # bump when what generated files hold changes (2: nothing that acts, sanitize.py)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -91,7 +92,7 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     if not target.exists():
         # Reading and writing every page is pure Python: in a thread of its own, so that the loop
         # serving the tablets keeps its turns meanwhile (ecabinet.common.serving).
-        off_loop(_stamp_copy, original, watermark_text(user), target)
+        off_loop(_safe_copy, original, watermark_text(user), target)
     if new_download:
         audit.record(
             user, "document.download", version.document, {"version": version.number, "watermarked": True}
@@ -99,18 +100,33 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     return target
 
 
-def _stamp_copy(original: Path, watermark: str, target: Path) -> None:
+def copy_to_annotate(user: User, version: DocumentVersion) -> Path:
+    """What a member's annotated copy is made from: their download, or, where that is the stored
+    original, a copy of it without anything that acts (one per version, whoever asks)."""
+    path = download_for(user, version, new_download=False)
+    original = service.file_path(version)
+    if path != original:
+        return path
+    target = _cache_dir() / f"safe-{_cache_key(version.sha256)}.pdf"
+    if not target.exists():
+        off_loop(_safe_copy, original, None, target)
+    return target
+
+
+def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
+    """The original's pages and what a reader needs of it, without anything that acts (sanitize.py),
+    stamped with `watermark` if one is given."""
     with _atomic_output(target) as out:
         pdf = Assembler(out)
         stamper = Stamper(pdf, watermark)
         with pdf.source(original) as reader:
             for page in reader.pages:
+                clean_page(page)
                 stamper.stamp(page)
             pdf.add_pages(reader.pages)
-            # The rest of the document comes along: its outline, links, forms, page labels.
-            root = reader.root_object
+            # What a reader needs of the rest comes along (outline, links, page labels); nothing that acts.
             pdf.finish(
-                {key: value for key, value in root.items() if key not in ("/Type", "/Pages")},
+                catalog_entries(reader.root_object),
                 reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None,
             )
 
@@ -181,6 +197,7 @@ def _build_book(
             for document_title, path in section.documents:
                 with pdf.source(path) as source:
                     for page in source.pages:
+                        clean_page(page)
                         stamper.stamp(page, watermark=section.stamped)
                     children.append(Bookmark(document_title, pdf.add_pages(source.pages)[0]))
             outline.append(Bookmark(section.heading, children[0].page if children else None, children))

@@ -99,7 +99,8 @@ def _receive(stream: BinaryIO) -> tuple[Incoming, list[list[float]]]:
     store = blob_store()
     incoming = store.receive(stream, max_upload_bytes())
     try:
-        boxes = off_loop(check_pdf, incoming.path, incoming.head)  # parsing a long PDF takes a while
+        # Parsing a long PDF takes a while.
+        boxes = off_loop(check_pdf, incoming.path, incoming.head, current_app.config["ECABINET_MAX_PAGES"])
     except Exception:
         store.discard(incoming)
         raise
