@@ -150,3 +150,34 @@ def test_annotations_are_bounded_per_stroke_and_per_member(app, cabinet):
     assert_error(member.post(path, json=note), 409, "too_many_annotations")
     ok(other.post(path, json=note), 201)  # each member's own room
     assert len(ok(member.get(path))) == 3
+
+
+def test_the_real_server_refuses_overlong_requests_in_the_contracts_shape(app, tmp_path):
+    """gunicorn answers a request line or headers over its limits itself, before the app."""
+    import requests
+
+    from tests.conftest import POSTGRES_URL
+    from tests.gunicorn_server import gunicorn
+
+    env = {
+        "DATABASE_URL": POSTGRES_URL or app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "limits-test",
+        "ECABINET_INSTANCE": str(tmp_path / "instance"),
+        "ECABINET_STORAGE": app.config["ECABINET_STORAGE"],
+    }
+    with gunicorn(env, tmp_path) as (url,):
+        # A Vietnamese search of 800 letters, percent-encoded, is a long line still served.
+        long_search = requests.get(f"{url}/api/v1/search?q={'%E1%BA%A5' * 800}", timeout=10)
+        assert long_search.status_code == 401 and long_search.json()["error"]["code"] == "unauthorized"
+        for response, status in [
+            (requests.get(f"{url}/api/v1/search?q={'a' * 9000}", timeout=10), 414),
+            (requests.get(f"{url}/api/v1/me", headers={"X-Filler": "a" * 9000}, timeout=10), 431),
+            (requests.get(f"{url}/api/v1/me", headers={f"X-F{n}": "a" for n in range(120)}, timeout=10), 431),
+        ]:
+            assert response.status_code == status, response.text
+            assert response.headers["Content-Type"] == "application/json"
+            error = response.json()["error"]
+            assert set(error) == {"code", "message"} and error["code"] in (
+                "uri_too_long",
+                "headers_too_large",
+            )
