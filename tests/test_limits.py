@@ -181,3 +181,13 @@ def test_the_real_server_refuses_overlong_requests_in_the_contracts_shape(app, t
                 "uri_too_long",
                 "headers_too_large",
             )
+
+
+def test_the_openapi_description_states_the_limits(client):
+    spec = ok(client.get("/api/v1/openapi.json"))
+    for setting in ("1 MiB", "ECABINET_MAX_PAGES", "ECABINET_MAX_ANNOTATIONS", "control characters"):
+        assert setting in spec["info"]["description"]
+    assert "413" in spec["paths"]["/meetings"]["post"]["responses"]
+    assert {"413", "415"} <= set(spec["paths"]["/agenda/{item_id}/documents"]["post"]["responses"])
+    assert "409" in spec["paths"]["/documents/{document_id}/annotations"]["post"]["responses"]
+    assert "before the body" in spec["paths"]["/users"]["post"]["description"]
