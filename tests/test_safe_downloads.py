@@ -61,17 +61,31 @@ def test_the_meeting_book_carries_nothing_that_acts(cabinet):
     assert len(PdfReader(io.BytesIO(book.data)).pages) == 2 + 2  # cover and agenda, the paper
 
 
-def test_an_annotated_copy_carries_nothing_that_acts(cabinet):
-    """Without a watermark the copy starts from the stored original, scripts and all."""
+def test_without_a_watermark_a_paper_that_acts_is_downloaded_without_what_acts(app, cabinet):
+    """Where members download the original itself, a hostile one goes out as a safe copy, and so does
+    the annotated copy made from it."""
     _meeting, document, data = _paper(cabinet, watermark="none")
     member = cabinet.api(cabinet.members[0])
-    assert member.get(f"/documents/{document['id']}/file").data == data  # the original, as stored
+    for _ in range(2):  # decided once, the same answer after
+        plain = member.get(f"/documents/{document['id']}/file").data
+        assert active_content(plain) == set()
+        assert len(PdfReader(io.BytesIO(plain)).pages) == 2
+    assert [p.read_bytes() for p in _stored(app)] == [data]
     note = {"version": 1, "page": 2, "kind": "note", "rects": [[40, 40, 60, 60]], "text": "Xem lại"}
     ok(member.post(f"/documents/{document['id']}/annotations", json=note), 201)
     copy = member.get(f"/documents/{document['id']}/annotated.pdf").data
     assert active_content(copy) == set()
     notes = [a.get_object() for a in PdfReader(io.BytesIO(copy)).pages[1].get("/Annots", [])]
     assert [n["/Contents"] for n in notes if n["/Subtype"] == "/Text"] == ["Xem lại"]
+
+
+def test_without_a_watermark_a_paper_with_nothing_that_acts_is_downloaded_as_uploaded(cabinet):
+    meeting = cabinet.meeting("published", watermark="none")
+    item = cabinet.item(meeting["id"])
+    data = make_pdf("Tờ trình", "Trang hai")
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data), 201)
+    for _ in range(2):
+        assert cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data == data
 
 
 def _many_pages(count: int) -> bytes:

@@ -27,7 +27,7 @@ from ecabinet.annotations.models import Annotation
 from ecabinet.annotations.service import own_for_version
 from ecabinet.auth.models import User
 from ecabinet.common.pdfgen import new_document, to_bytes
-from ecabinet.documents.exports import copy_to_annotate
+from ecabinet.documents.exports import download_for
 from ecabinet.documents.models import DocumentVersion
 
 SUBTYPES = {
@@ -194,7 +194,7 @@ def write_annotations(writer: PdfWriter, annotations: list[Annotation]) -> None:
 
 def annotated_for(user: User, version: DocumentVersion) -> io.BytesIO:
     """The version with this user's own annotations in it (and their watermark where one applies)."""
-    writer = PdfWriter(clone_from=copy_to_annotate(user, version))
+    writer = PdfWriter(clone_from=download_for(user, version, new_download=False))
     write_annotations(writer, own_for_version(user, version))
     out = io.BytesIO()
     writer.write(out)

@@ -20,6 +20,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from ecabinet.audit import service as audit
@@ -30,7 +31,7 @@ from ecabinet.common.time import utcnow
 from ecabinet.documents import service
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
-from ecabinet.documents.sanitize import catalog_entries, clean_page
+from ecabinet.documents.sanitize import acts, catalog_entries, clean_page
 from ecabinet.documents.stamping import Stamper
 from ecabinet.errors import Forbidden
 from ecabinet.meetings import access
@@ -87,7 +88,7 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     # A ballot's papers (no agenda item) always name their reader: they go out to members' tablets
     # between sessions, outside any meeting room.
     if item is not None and not needs_watermark(item.meeting, item):
-        return original
+        return _safe_original(version)
     target = _cache_dir() / f"doc-{_cache_key(version.sha256, user.id, user.full_name)}.pdf"
     if not target.exists():
         # Reading and writing every page is pure Python: in a thread of its own, so that the loop
@@ -100,17 +101,27 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     return target
 
 
-def copy_to_annotate(user: User, version: DocumentVersion) -> Path:
-    """What a member's annotated copy is made from: their download, or, where that is the stored
-    original, a copy of it without anything that acts (one per version, whoever asks)."""
-    path = download_for(user, version, new_download=False)
+def _safe_original(version: DocumentVersion) -> Path:
+    """The stored original where nothing in it acts (as it was uploaded, byte for byte); otherwise one
+    copy of it without what acts, made once per version for whoever asks. Decided at the first
+    download and remembered beside the copies (a `plain-` mark when the original will do)."""
     original = service.file_path(version)
-    if path != original:
-        return path
-    target = _cache_dir() / f"safe-{_cache_key(version.sha256)}.pdf"
-    if not target.exists():
-        off_loop(_safe_copy, original, None, target)
-    return target
+    key = _cache_key(version.sha256)
+    safe, plain = _cache_dir() / f"safe-{key}.pdf", _cache_dir() / f"plain-{key}"
+    if safe.exists():
+        return safe
+    if plain.exists():
+        return original
+    if off_loop(_acts, original):
+        off_loop(_safe_copy, original, None, safe)
+        return safe
+    plain.touch()
+    return original
+
+
+def _acts(original: Path) -> bool:
+    with PdfReader(original) as reader:
+        return acts(reader)
 
 
 def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
