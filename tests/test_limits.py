@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ecabinet.extensions import db
 from ecabinet.meetings.models import Meeting
+from tests.conftest import Api
 from tests.helpers import assert_error, ok
 from tests.test_pages import Browser
 
@@ -101,6 +102,9 @@ def test_a_query_string_with_control_characters_is_refused(cabinet):
     assert_error(member.get("/search?q=%00"), 400, "control_characters")
     assert_error(member.get("/search?q=ab%07c"), 400, "control_characters")
     assert ok(member.get("/search?q=%C4%91%E1%BA%A5t%09dai")) == []
+    # Who may call is told first: not logged in is 401, whatever the query.
+    assert_error(Api(member.client).get("/search?q=%00"), 401)
+    assert member.client.get("/meetings?lang=vi%00").status_code == 400  # the pages' too
 
 
 def test_a_page_form_with_control_characters_is_refused(app, client, cabinet):

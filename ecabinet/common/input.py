@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from flask import Request
+from flask import Request, request
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -79,6 +79,11 @@ def refuse_control_characters(fields: Iterable[tuple[str, str]]) -> None:
     bad = sorted({name for name, value in fields if not (plain_text(name) and plain_text(value))})
     if bad:
         raise Invalid(f"{', '.join(bad)}: {CONTROL_MESSAGE}", code="control_characters", fields=bad)
+
+
+def refuse_plain_query_string() -> None:
+    """The request's query string: Invalid if it holds control characters."""
+    refuse_control_characters(request.args.items(multi=True))
 
 
 class CheckedRequest(Request):
