@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ecabinet.common import serving, sqlite
 from ecabinet.common.api import require_declared_permissions
-from ecabinet.common.input import MAX_INT, CheckedRequest, refuse_plain_query_string
+from ecabinet.common.input import MAX_INT, CheckedRequest, check_query_string
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
 from ecabinet.errors import NotFound, error_body, register_error_handlers
 from ecabinet.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -196,7 +196,7 @@ def _register_blueprints(app: Flask) -> None:
         PostgreSQL); form fields and bodies are checked as they are read. The API checks them after
         who may make the call (common.api)."""
         if request.blueprint is None or not request.blueprint.startswith("api"):
-            refuse_plain_query_string()
+            check_query_string()
 
     @app.before_request
     def protect_cookie_sessions():

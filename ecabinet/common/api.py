@@ -12,7 +12,7 @@ from flask_login import current_user
 from pydantic import BaseModel
 
 from ecabinet.auth.service import BearerToken, user_for_token
-from ecabinet.common.input import MAX_INT, MAX_JSON_BYTES, parse_json, refuse_plain_query_string
+from ecabinet.common.input import MAX_INT, MAX_JSON_BYTES, check_query_string, parse_json
 from ecabinet.errors import BadToken, DomainError, Invalid, TooLarge, Unauthorized
 
 T = TypeVar("T", bound=BaseModel)
@@ -47,7 +47,7 @@ def any_user(user) -> None:
 
 
 def require_declared_permissions(app, methods: set[str]) -> None:
-    """Refuse to start with an /api/v1 route that changes something but says nobody may-check."""
+    """Refuse to start with an /api/v1 route that changes something but does not say who may call it."""
     missing = [
         f"{sorted(rule.methods & methods)} {rule.rule}"
         for rule in app.url_map.iter_rules()
@@ -64,7 +64,7 @@ def api_blueprint(*domains: Blueprint) -> Blueprint:
     """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it."""
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
     api_v1.before_request(_require_login)
-    api_v1.before_request(refuse_plain_query_string)  # after who may call: 401/403/404 come first
+    api_v1.before_request(check_query_string)  # after who may call: 401/403/404 come first
     for domain in domains:
         api_v1.register_blueprint(domain)
     return api_v1

@@ -81,7 +81,7 @@ def refuse_control_characters(fields: Iterable[tuple[str, str]]) -> None:
         raise Invalid(f"{', '.join(bad)}: {CONTROL_MESSAGE}", code="control_characters", fields=bad)
 
 
-def refuse_plain_query_string() -> None:
+def check_query_string() -> None:
     """The request's query string: Invalid if it holds control characters."""
     refuse_control_characters(request.args.items(multi=True))
 
