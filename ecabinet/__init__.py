@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ecabinet.common import serving, sqlite
-from ecabinet.common.input import MAX_INT
+from ecabinet.common.api import require_declared_permissions
+from ecabinet.common.input import MAX_INT, CheckedRequest, check_query_string
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
 from ecabinet.errors import DATABASE_UNREACHABLE, NotFound, Unavailable, error_body, register_error_handlers
 from ecabinet.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
@@ -24,6 +25,7 @@ def create_app(config: object | None = None) -> Flask:
         static_folder=str(REPO_ROOT / "static"),
     )
     app.config.from_object(config or Config())
+    app.request_class = CheckedRequest
     app.json.ensure_ascii = False  # Vietnamese stays readable in every answer
     app.json.sort_keys = False
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -60,6 +62,7 @@ def create_app(config: object | None = None) -> Flask:
     register_error_handlers(app)
     _set_security_headers(app)
     _register_blueprints(app)
+    require_declared_permissions(app, UNSAFE_METHODS)
     _register_cli(app)
     _register_transaction(app)
     return app
@@ -186,6 +189,14 @@ def _register_blueprints(app: Flask) -> None:
         API: 404 without asking the database, which would fail on it."""
         if any(isinstance(v, int) and v > MAX_INT for v in (request.view_args or {}).values()):
             raise NotFound()
+
+    @app.before_request
+    def plain_query_string():
+        """Query strings carry no control characters (`?q=%00` once made the search fail on
+        PostgreSQL); form fields and bodies are checked as they are read. The API checks them after
+        who may make the call (common.api)."""
+        if request.blueprint is None or not request.blueprint.startswith("api"):
+            check_query_string()
 
     @app.before_request
     def protect_cookie_sessions():

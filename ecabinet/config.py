@@ -41,6 +41,11 @@ class Config:
         )
         self.ECABINET_STORAGE = os.environ.get("ECABINET_STORAGE", str(INSTANCE_DIR / "storage"))
         self.ECABINET_MAX_UPLOAD_MB = _env_int("ECABINET_MAX_UPLOAD_MB", 50)
+        # The longest PDF accepted: a cabinet's papers run to hundreds of pages, a stitched-up archive
+        # to thousands; beyond this, reading and stamping it would hold a worker for minutes.
+        self.ECABINET_MAX_PAGES = _env_int("ECABINET_MAX_PAGES", 5000)
+        # Annotations one member may keep on one version of a document.
+        self.ECABINET_MAX_ANNOTATIONS = _env_int("ECABINET_MAX_ANNOTATIONS", 2000)
         self.SOCKETIO_MESSAGE_QUEUE = os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
         # Redis (the shared storage) down: logins are limited by each process on its own, and the log

@@ -8,6 +8,14 @@ import zlib
 from functools import lru_cache
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    StreamObject,
+    TextStringObject,
+)
 
 from ecabinet.common.pdfgen import new_document, to_bytes
 
@@ -114,3 +122,133 @@ def upload(api, item_id: int, data: bytes, filename: str = "to-trinh.pdf", title
 
 def new_version(api, document_id: int, data: bytes, filename: str = "ban-moi.pdf"):
     return api.post(f"/documents/{document_id}/versions", **multipart(data, filename))
+
+
+# What a hostile paper carries, each marked so that a copy can be searched for it.
+HOSTILE_MARKERS = (
+    b"calc.exe",
+    b"ecabinet-js-marker",
+    b"ecabinet-embedded-marker",
+    b"ecabinet-open-marker",
+    b"javascript:",
+)
+
+
+def hostile_pdf() -> bytes:
+    """Two pages that try everything a viewer might run: document JavaScript, an open action, a Launch
+    of calc.exe, an embedded file, a file-attachment annotation, triggered actions on the catalog, the
+    page and a form field, an outline entry that runs a script, a javascript: link and a safe link
+    followed by a script. Beside them what a reader needs: a web link, a link to page 2, an outline."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf("Trang một", "Trang hai"))))
+    writer.add_attachment("ecabinet-attached.exe", b"MZ ecabinet-embedded-marker")
+    script = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.launchURL('ecabinet-open-marker')"),
+            }
+        )
+    )
+    launch = writer._add_object(
+        DictionaryObject(
+            {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("calc.exe")}
+        )
+    )
+    root = writer.root_object
+    document_script = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('ecabinet-js-marker');"),
+            }
+        )
+    )
+    names = root["/Names"]
+    names[NameObject("/JavaScript")] = DictionaryObject(
+        {NameObject("/Names"): ArrayObject([TextStringObject("doc"), document_script])}
+    )
+    root[NameObject("/OpenAction")] = script
+    root[NameObject("/AA")] = DictionaryObject({NameObject("/WC"): script})
+    first, second = writer.pages
+    first[NameObject("/AA")] = DictionaryObject({NameObject("/O"): launch})
+
+    def link(action, subtype="/Link", **extra):
+        entries = {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject(subtype),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (50, 50, 150, 80)]),
+            **{NameObject(f"/{k}"): v for k, v in extra.items()},
+        }
+        if action is not None:
+            entries[NameObject("/A")] = action
+        return writer._add_object(DictionaryObject(entries))
+
+    def uri(address: str):
+        return DictionaryObject(
+            {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(address)}
+        )
+
+    go_to = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/GoTo"),
+            NameObject("/D"): ArrayObject([second.indirect_reference, NameObject("/Fit")]),
+            NameObject("/Next"): script,
+        }
+    )
+    field = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/FT"): NameObject("/Tx"),
+                NameObject("/AA"): DictionaryObject({NameObject("/K"): script}),
+            }
+        )
+    )
+    first[NameObject("/Annots")] = ArrayObject(
+        [
+            link(launch),
+            link(uri("https://chinhphu.vn/")),
+            link(uri("javascript:alert(1)")),
+            link(go_to),
+            link(None, "/FileAttachment", FS=TextStringObject("ecabinet-attached.exe")),
+            link(None, "/Widget", Parent=field, AA=DictionaryObject({NameObject("/Fo"): script})),
+        ]
+    )
+    entry = writer.add_outline_item(title="Mục lục", page_number=1)
+    entry.get_object()[NameObject("/A")] = script
+    writer.add_outline_item(title="Trang hai", page_number=1)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+ACTIVE_KEYS = ("/JS", "/JavaScript", "/OpenAction", "/AA", "/EmbeddedFiles", "/EmbeddedFile", "/XFA")
+ACTIVE_VALUES = {"/JavaScript", "/Launch", "/EmbeddedFile", "/FileAttachment", "/SubmitForm", "/ImportData"}
+
+
+def active_content(data: bytes) -> set[str]:
+    """Everything in a PDF that acts (keys, action types, embedded files) and the hostile markers in
+    its strings and streams, found in every object the file holds, referenced or not."""
+    reader = PdfReader(io.BytesIO(data))
+    found: set[str] = set()
+
+    def walk(obj) -> None:
+        if isinstance(obj, str | bytes):
+            text = obj.encode("utf-8", "replace") if isinstance(obj, str) else bytes(obj)
+            found.update(marker.decode() for marker in HOSTILE_MARKERS if marker in text)
+        if isinstance(obj, StreamObject):
+            walk(obj.get_data())
+        if isinstance(obj, DictionaryObject):
+            found.update(key for key in ACTIVE_KEYS if key in obj)
+            found.update(str(v) for v in obj.values() if isinstance(v, NameObject) and v in ACTIVE_VALUES)
+            for value in obj.values():
+                walk(value)
+        elif isinstance(obj, ArrayObject):
+            for value in obj:
+                walk(value)
+
+    for number in range(1, int(reader.trailer["/Size"])):
+        try:
+            walk(reader.get_object(number))
+        except Exception:  # a free entry
+            continue
+    return found

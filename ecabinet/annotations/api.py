@@ -8,7 +8,8 @@ from pydantic import Field, StringConstraints
 from ecabinet.annotations import service
 from ecabinet.annotations.export import annotated_for
 from ecabinet.annotations.models import KINDS
-from ecabinet.common.api import actor, body, created, no_content, query_int, send_pdf, writes
+from ecabinet.annotations.service import MAX_PATHS, MAX_POINTS, MAX_RECTS
+from ecabinet.common.api import actor, body, created, may, no_content, query_int, send_pdf, writes
 from ecabinet.common.input import Body, ClientId
 from ecabinet.common.openapi import doc
 from ecabinet.documents import service as documents
@@ -18,6 +19,9 @@ bp = Blueprint("annotations", __name__)
 Number = float | int
 Rect = Annotated[list[Number], Field(min_length=4, max_length=4)]
 Point = Annotated[list[Number], Field(min_length=2, max_length=2)]
+# Bounded in the body itself: an ink stroke of a million points is refused as it is read.
+Rects = Annotated[list[Rect], Field(max_length=MAX_RECTS)]
+Paths = Annotated[list[Annotated[list[Point], Field(max_length=MAX_POINTS)]], Field(max_length=MAX_PATHS)]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
 
 
@@ -25,8 +29,8 @@ class AnnotationBody(Body):
     version: int = Field(ge=1)
     page: int = Field(ge=1)
     kind: Literal[KINDS]  # type: ignore[valid-type]
-    rects: list[Rect] | None = None
-    paths: list[list[Point]] | None = None
+    rects: Rects | None = None
+    paths: Paths | None = None
     color: Color | None = None
     text: str | None = Field(None, max_length=10000)
     quote: str | None = Field(None, max_length=10000)
@@ -40,8 +44,8 @@ class AnnotationUpdateBody(Body):
     version: int | None = Field(None, ge=1)
     kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
     page: int | None = Field(None, ge=1)
-    rects: list[Rect] | None = None
-    paths: list[list[Point]] | None = None
+    rects: Rects | None = None
+    paths: Paths | None = None
     color: Color | None = None
     text: str | None = Field(None, max_length=10000)
     quote: str | None = Field(None, max_length=10000)
@@ -62,13 +66,14 @@ def list_annotations(document_id: int):
 
 
 @bp.post("/documents/<int:document_id>/annotations")
+@may(documents.get_document)
 @doc(
     "Save an annotation; a repeated `client_id` returns the one already saved",
     who="whoever may see the document",
     body=AnnotationBody,
     status=201,
     returns="the annotation",
-    errors=(404,),
+    errors=(404, 409),
 )
 def create_annotation(document_id: int):
     data = body(AnnotationBody)
@@ -78,6 +83,7 @@ def create_annotation(document_id: int):
 
 
 @bp.patch("/annotations/<int:annotation_id>")
+@may(service.owned)
 @doc(
     "Change your annotation (geometry, colour, text, sharing)",
     who="its author",
@@ -94,6 +100,7 @@ def update_annotation(annotation_id: int):
 
 
 @bp.delete("/annotations/<int:annotation_id>")
+@may(service.owned)
 @doc("Delete your annotation", who="its author", status=204, returns="nothing", errors=(404,))
 def delete_annotation(annotation_id: int):
     service.delete(actor(), annotation_id)

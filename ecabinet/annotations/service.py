@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import or_, select
+from flask import current_app
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from ecabinet.annotations.models import KINDS, Annotation
@@ -13,7 +14,7 @@ from ecabinet.auth.models import User
 from ecabinet.common.time import iso
 from ecabinet.documents import service as documents
 from ecabinet.documents.models import DocumentVersion
-from ecabinet.errors import Invalid, NotFound
+from ecabinet.errors import Conflict, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 
@@ -51,7 +52,7 @@ def own_for_version(user: User, version: DocumentVersion) -> list[Annotation]:
     )
 
 
-def _owned(user: User, annotation_id: int) -> Annotation:
+def owned(user: User, annotation_id: int) -> Annotation:
     annotation = db.session.get(Annotation, annotation_id)
     # Someone else's note does not exist for you, not even as "forbidden".
     if (
@@ -158,6 +159,7 @@ def create(
             f"Document {document_id} has no version {version}", code="unknown_version", fields=["version"]
         )
     rects, paths, text = _validate(target, page, kind, rects, paths, text)
+    _check_room(user, target)
     annotation = Annotation(
         document_id=document.id,
         version_id=target.id,
@@ -185,6 +187,19 @@ def create(
     return annotation, True
 
 
+def _check_room(user: User, version: DocumentVersion) -> None:
+    """One member's marks on one version are bounded: each is stored, listed and drawn into their copy."""
+    most = current_app.config["ECABINET_MAX_ANNOTATIONS"]
+    kept = db.session.scalar(
+        select(func.count()).where(Annotation.version_id == version.id, Annotation.user_id == user.id)
+    )
+    if kept >= most:
+        raise Conflict(
+            f"You keep {most} annotations on this version already; delete some first",
+            code="too_many_annotations",
+        )
+
+
 def _by_client_id(user: User, client_id: str) -> Annotation | None:
     return db.session.scalar(
         select(Annotation).where(Annotation.user_id == user.id, Annotation.client_id == client_id)
@@ -192,7 +207,7 @@ def _by_client_id(user: User, client_id: str) -> Annotation | None:
 
 
 def update(user: User, annotation_id: int, **changes) -> Annotation:
-    annotation = _owned(user, annotation_id)
+    annotation = owned(user, annotation_id)
     if changes.get("kind") not in (None, annotation.kind):
         raise Invalid(
             f"An annotation stays a {annotation.kind}: delete it and draw a {changes['kind']} instead",
@@ -224,7 +239,7 @@ def update(user: User, annotation_id: int, **changes) -> Annotation:
 
 
 def delete(user: User, annotation_id: int) -> None:
-    annotation = _owned(user, annotation_id)
+    annotation = owned(user, annotation_id)
     _changed(user, annotation, "deleted")
     db.session.delete(annotation)
 

@@ -6,7 +6,7 @@ from pydantic import EmailStr, Field
 from ecabinet.auth import service
 from ecabinet.auth.limits import login_limit
 from ecabinet.auth.models import ROLES
-from ecabinet.common.api import actor, bearer_token, body, created, no_content, public
+from ecabinet.common.api import actor, any_user, bearer_token, body, created, may, no_content, public
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 
@@ -57,6 +57,7 @@ def login():
 
 
 @bp.post("/auth/logout")
+@may(any_user)
 @doc("Revoke the bearer token used for this call", status=204, returns="nothing")
 def logout():
     raw = bearer_token()
@@ -72,6 +73,7 @@ def me():
 
 
 @bp.post("/users")
+@may(service.require_admin)
 @doc("Create a user", who="admin", body=UserCreateBody, status=201, returns="the user", errors=(403, 409))
 def create_user():
     data = body(UserCreateBody)
@@ -93,6 +95,7 @@ def get_user(user_id: int):
 
 
 @bp.patch("/users/<int:user_id>")
+@may(service.require_admin)
 @doc(
     "Change a user: name, roles, password, organisation, or `active: false` to deactivate",
     who="admin",
@@ -107,6 +110,7 @@ def update_user(user_id: int):
 
 
 @bp.post("/organizations")
+@may(service.require_admin)
 @doc(
     "Create an organisation (ministry, office)",
     who="admin",

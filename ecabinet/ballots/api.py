@@ -6,8 +6,8 @@ from flask import Blueprint, jsonify, request
 from pydantic import Field, StringConstraints
 
 from ecabinet.ballots import report, serialize, service
-from ecabinet.common.api import DOCX, actor, body, created, download, writes
-from ecabinet.common.input import Body, Id, LongText, Text, Time
+from ecabinet.common.api import DOCX, actor, body, created, download, may, writes
+from ecabinet.common.input import Body, Id, Ids, LongText, Text, Time
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize as documents_serialize
 from ecabinet.errors import Invalid
@@ -24,23 +24,24 @@ class QuestionBody(Body):
 class BallotCreateBody(Body):
     title: Text
     questions: list[QuestionBody] = Field(min_length=1, max_length=50)
-    recipients: list[Id] = Field(default_factory=list, description="member ids; or set all_members")
+    recipients: Ids = Field(default_factory=list, description="member ids; or set all_members")
     all_members: bool = Field(False, description="send to every active cabinet member")
     deadline: Time
     summary: LongText | None = None
-    documents: list[Id] = Field(default_factory=list)
+    documents: Ids = Field(default_factory=list)
     silence_is_consent: bool = False
     chair_id: Id | None = Field(None, description="whose answer decides a tie")
 
 
 class BallotUpdateBody(Body):
     title: Text | None = None
-    questions: list[QuestionBody] | None = Field(None, min_length=1, max_length=50)
-    recipients: list[Id] | None = None
+    # Left out: unchanged. Null is no list of questions (or of recipients, documents) and is refused.
+    questions: list[QuestionBody] = Field(None, min_length=1, max_length=50)
+    recipients: Ids = None
     all_members: bool | None = None
     deadline: Time | None = None
     summary: LongText | None = None
-    documents: list[Id] | None = None
+    documents: Ids = None
     silence_is_consent: bool | None = None
     chair_id: Id | None = None
 
@@ -70,6 +71,7 @@ def _create_args(data) -> dict:
 
 
 @bp.post("/ballots")
+@may(service.require_secretariat)
 @doc(
     "Prepare a written-opinion ballot (draft)",
     who="secretariat",
@@ -108,6 +110,7 @@ def get_ballot(ballot_id: int):
 
 
 @bp.patch("/ballots/<int:ballot_id>")
+@may(service.managed)
 @doc(
     "Change a draft ballot",
     who="secretariat",
@@ -124,6 +127,7 @@ def update_ballot(ballot_id: int):
 
 
 @bp.post("/ballots/<int:ballot_id>/documents")
+@may(service.managed)
 @doc(
     "Attach a PDF to the ballot",
     who="secretariat",
@@ -151,7 +155,7 @@ def _transition(action: str, summary: str):
 
     view.__name__ = f"{action}_ballot"
     doc(summary, who="secretariat", returns="the ballot", errors=(403, 404, 409))(view)
-    bp.post(f"/ballots/<int:ballot_id>/{action}")(view)
+    bp.post(f"/ballots/<int:ballot_id>/{action}")(may(service.managed)(view))
 
 
 _transition("send", "Send the ballot to its recipients (draft → sent)")
@@ -159,6 +163,7 @@ _transition("close", "Close the ballot before its deadline (sent → closed)")
 
 
 @bp.post("/ballots/<int:ballot_id>/remind")
+@may(service.managed)
 @doc(
     "Remind the recipients who have not answered every question",
     who="secretariat",
@@ -171,6 +176,7 @@ def remind(ballot_id: int):
 
 
 @bp.post("/ballots/<int:ballot_id>/reopen")
+@may(service.managed)
 @doc(
     "Re-open a closed ballot with a new deadline; the reason goes in the audit log",
     who="secretariat",
@@ -187,6 +193,7 @@ def reopen(ballot_id: int):
 
 
 @bp.put("/ballots/<int:ballot_id>/response")
+@may(service.answerable)
 @doc(
     "Answer (or change answers) until the deadline or the close",
     who="recipient",

@@ -60,7 +60,7 @@ def _recipients_see_ballot_documents(user: User, document: Document) -> bool:
     return any(can_see(user, db.session.get(OpinionBallot, link.ballot_id)) for link in links)
 
 
-def _require_secretariat(user: User) -> None:
+def require_secretariat(user: User) -> None:
     if not is_secretariat(user):
         raise Forbidden("Only the secretariat manages written-opinion ballots")
 
@@ -73,8 +73,8 @@ def get_ballot(user: User, ballot_id: int) -> OpinionBallot:
     return ballot
 
 
-def _managed(user: User, ballot_id: int) -> OpinionBallot:
-    _require_secretariat(user)
+def managed(user: User, ballot_id: int) -> OpinionBallot:
+    require_secretariat(user)
     return get_ballot(user, ballot_id)
 
 
@@ -149,7 +149,7 @@ def create_ballot(
     chair_id: int | None = None,
     all_members_recipients: bool = False,
 ) -> OpinionBallot:
-    _require_secretariat(user)
+    require_secretariat(user)
     _check_deadline(deadline)
     if not questions:
         raise Invalid("A ballot asks at least one question", fields=["questions"])
@@ -180,7 +180,7 @@ def create_ballot(
 
 
 def update_ballot(user: User, ballot_id: int, **changes) -> OpinionBallot:
-    ballot = _managed(user, ballot_id)
+    ballot = managed(user, ballot_id)
     if ballot.status != "draft":
         raise Conflict("A ballot is edited only while it is a draft", code="wrong_ballot_state")
     recorded: dict = {}
@@ -223,7 +223,7 @@ def update_ballot(user: User, ballot_id: int, **changes) -> OpinionBallot:
 
 
 def add_document(user: User, ballot_id: int, stream, filename: str | None, title: str | None) -> Document:
-    ballot = _managed(user, ballot_id)
+    ballot = managed(user, ballot_id)
     if ballot.status == "closed":
         raise Conflict("The ballot is closed", code="wrong_ballot_state")
     document = documents.create_document(user, stream, filename, title)
@@ -236,7 +236,7 @@ def add_document(user: User, ballot_id: int, stream, filename: str | None, title
 
 
 def send(user: User, ballot_id: int) -> OpinionBallot:
-    ballot = _managed(user, ballot_id)
+    ballot = managed(user, ballot_id)
     if ballot.status != "draft":
         raise Conflict(f"The ballot is {ballot.status}, not a draft", code="wrong_ballot_state")
     _check_deadline(ballot.deadline)
@@ -255,7 +255,7 @@ def unanswered(ballot: OpinionBallot) -> list[BallotRecipient]:
 
 
 def remind(user: User, ballot_id: int) -> list[BallotRecipient]:
-    ballot = _managed(user, ballot_id)
+    ballot = managed(user, ballot_id)
     if ballot.status != "sent":
         raise Conflict(
             f"The ballot is {ballot.status}; reminders go out while it is open", code="wrong_ballot_state"
@@ -270,7 +270,7 @@ def remind(user: User, ballot_id: int) -> list[BallotRecipient]:
 
 
 def close(user: User, ballot_id: int) -> OpinionBallot:
-    ballot = _managed(user, ballot_id)
+    ballot = managed(user, ballot_id)
     if ballot.status != "sent":
         raise Conflict(f"The ballot is {ballot.status}, not open for answers", code="wrong_ballot_state")
     _close(ballot, user, "ballot.close")
@@ -309,7 +309,7 @@ def _close(ballot: OpinionBallot, user: User | None, action: str) -> None:
 
 
 def reopen(user: User, ballot_id: int, reason: str, deadline: datetime) -> OpinionBallot:
-    ballot = _managed(user, ballot_id)
+    ballot = managed(user, ballot_id)
     if ballot.status != "closed":
         raise Conflict("Only a closed ballot is re-opened", code="wrong_ballot_state")
     if not reason.strip():
@@ -346,13 +346,19 @@ class AnswerInput:
     comment: str | None = None
 
 
-def respond(user: User, ballot_id: int, answers: list[AnswerInput]) -> OpinionBallot:
+def answerable(user: User, ballot_id: int) -> OpinionBallot:
+    """The ballot, if the caller is one of those it asks."""
     ballot = db.session.get(OpinionBallot, ballot_id)
     recipient = ballot is not None and is_recipient(user, ballot)
     if ballot is None or not (recipient or can_see(user, ballot)):
         raise NotFound(f"Ballot {ballot_id} not found")
     if not recipient:  # the secretariat, who prepared it
         raise Forbidden("Only the ballot's recipients answer it")
+    return ballot
+
+
+def respond(user: User, ballot_id: int, answers: list[AnswerInput]) -> OpinionBallot:
+    ballot = answerable(user, ballot_id)
     close_if_expired(ballot)
     if ballot.status != "sent":
         reason = "has not been sent yet" if ballot.status == "draft" else "is closed"
@@ -499,5 +505,5 @@ def _passes(ballot: OpinionBallot, result: QuestionResult) -> bool:
 
 
 def results_for(user: User, ballot_id: int) -> Results:
-    ballot = _managed(user, ballot_id)
+    ballot = managed(user, ballot_id)
     return results(ballot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -11,8 +12,8 @@ from flask_login import current_user
 from pydantic import BaseModel
 
 from ecabinet.auth.service import BearerToken, user_for_token
-from ecabinet.common.input import MAX_INT, parse_json
-from ecabinet.errors import BadToken, DomainError, Invalid, Unauthorized
+from ecabinet.common.input import MAX_INT, MAX_JSON_BYTES, check_query_string, parse_json
+from ecabinet.errors import BadToken, DomainError, Invalid, TooLarge, Unauthorized
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -23,10 +24,47 @@ def public(view: Callable) -> Callable:
     return view
 
 
+def may(check: Callable[..., object]) -> Callable:
+    """Declare who may make this call at all: `check(user, ...)` raises Forbidden or NotFound for
+    anyone else, and is given the path's values it names (`meeting_id`, `ballot_id` …). It is the
+    service's own permission function, which the service calls again as it acts.
+
+    The check runs before the view reads anything the caller sent (`_require_login`), so a caller who
+    may not act is answered 403 or 404 whatever their body: a malformed body tells them nothing, and
+    only one who may act learns what is wrong with it. Every route that changes something declares
+    one (`require_declared_permissions`)."""
+    names = set(inspect.signature(check).parameters)
+
+    def mark(view: Callable) -> Callable:
+        view._may = lambda user, path: check(user, **{k: v for k, v in path.items() if k in names})
+        return view
+
+    return mark
+
+
+def any_user(user) -> None:
+    """For `may`: every logged-in user may make the call (it concerns their own account or login)."""
+
+
+def require_declared_permissions(app, methods: set[str]) -> None:
+    """Refuse to start with an /api/v1 route that changes something but does not say who may call it."""
+    missing = [
+        f"{sorted(rule.methods & methods)} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        and rule.methods & methods
+        and not hasattr(app.view_functions[rule.endpoint], "_may")
+        and not getattr(app.view_functions[rule.endpoint], "_public", False)
+    ]
+    if missing:
+        raise RuntimeError(f"Declare who may call these routes with @may: {', '.join(missing)}")
+
+
 def api_blueprint(*domains: Blueprint) -> Blueprint:
     """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it."""
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
     api_v1.before_request(_require_login)
+    api_v1.before_request(check_query_string)  # after who may call: 401/403/404 come first
     for domain in domains:
         api_v1.register_blueprint(domain)
     return api_v1
@@ -46,9 +84,14 @@ def token_checked_by_writer(view: Callable) -> Callable:
             # Refused before the writer saw the token (a bad body, say): a bad token is answered 401
             # first, as on every other route. The writer's own refusals come after its lookup (a dead
             # token is what it refuses first), so a second vote costs no second lookup.
+            # Likewise who may not make the call at all hears that, not what is wrong with the body.
             raw = bearer_token()
-            if refused.status != 401 and not refused.decided_in_batch and raw and user_for_token(raw) is None:
-                raise BadToken() from None
+            if refused.status != 401 and not refused.decided_in_batch and raw:
+                user = user_for_token(raw)
+                if user is None:
+                    raise BadToken() from None
+                if hasattr(checked, "_may"):
+                    checked._may(user, kwargs)
             raise
 
     checked._token_checked_by_writer = True
@@ -73,6 +116,8 @@ def _require_login() -> None:
         raise BadToken()
     if not current_user.is_authenticated:
         raise Unauthorized()
+    if hasattr(view, "_may"):
+        view._may(actor(), request.view_args or {})
 
 
 def writes(view: Callable) -> Callable:
@@ -104,7 +149,15 @@ def caller():
 def body(model: type[T]) -> T:
     if not request.is_json:
         raise Invalid("Send the body as application/json", code="invalid_json")
-    return parse_json(model, request.get_data(cache=True))
+    too_large = TooLarge(f"A JSON body may be at most {MAX_JSON_BYTES // 1024} KiB", code="body_too_large")
+    if (request.content_length or 0) > MAX_JSON_BYTES:
+        raise too_large
+    # A body sent without a length is read one byte past the limit, and no further.
+    request.max_content_length = MAX_JSON_BYTES + 1
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_JSON_BYTES:
+        raise too_large
+    return parse_json(model, raw)
 
 
 def query_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_INT) -> int | None:

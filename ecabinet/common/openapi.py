@@ -12,6 +12,8 @@ from collections.abc import Callable
 from flask import Flask, current_app
 from pydantic import BaseModel
 
+from ecabinet.common.input import MAX_IDS
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -99,7 +101,7 @@ def build(app: Flask | None = None) -> dict:
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             op: dict = {
                 "summary": meta["summary"],
-                "description": f"Who may call it: {meta['who']}." if meta["who"] else "",
+                "description": _description(meta, view),
                 "operationId": f"{rule.endpoint}_{method.lower()}",
                 "parameters": params,
                 "responses": _responses(meta),
@@ -143,7 +145,16 @@ def build(app: Flask | None = None) -> dict:
             'Errors are {"error": {"code", "message"}}: `code` is stable, `message` is English for '
             "bearer-token callers and in the interface's language (Vietnamese unless the `lang` cookie "
             "says `en`) for the web pages' own scripts, logged in with the page's cookie; times are ISO "
-            "8601 with an offset.",
+            "8601 with an offset. "
+            "Who may make a call is checked before its body: a caller who may not gets 401, 403 or 404 "
+            "whatever it sends. Limits: a JSON body of at most 1 MiB (413 body_too_large); lists of ids of "
+            f"at most {MAX_IDS}; text (bodies, form fields, query strings) without control characters other "
+            "than tab, line feed and carriage return (400 control_characters); an uploaded PDF of at most "
+            "ECABINET_MAX_UPLOAD_MB megabytes and ECABINET_MAX_PAGES pages (413 too_many_pages), whose "
+            "streams do not inflate past a sane bound (415 pdf_bomb); at most ECABINET_MAX_ANNOTATIONS "
+            "annotations per member and document version (409 too_many_annotations). Requests the server "
+            "refuses before the app (a request line over 8,190 bytes: 414; headers too large: 431) carry "
+            "the same error shape.",
         },
         "servers": [{"url": "/api/v1"}],
         "components": {
@@ -153,6 +164,13 @@ def build(app: Flask | None = None) -> dict:
         "security": [{"bearer": []}],
         "paths": paths,
     }
+
+
+def _description(meta: dict, view: Callable) -> str:
+    if not meta["who"]:
+        return ""
+    checked = " (checked before the body is read)" if hasattr(view, "_may") else ""
+    return f"Who may call it: {meta['who']}{checked}."
 
 
 def _responses(meta: dict) -> dict:
@@ -171,6 +189,8 @@ def _responses(meta: dict) -> dict:
     error_ref = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     # Every route may meet the database (or Redis) briefly out of reach: 503, to be retried.
     defaults = (400, 401, 503) if meta["who"] != "anyone" else (400, 503)
+    if meta["body"] is not None:
+        defaults += (413,)  # a JSON body over MAX_JSON_BYTES
     for status in sorted(set(defaults) | set(meta["errors"])):
         responses[str(status)] = {"description": _ERROR_TEXT.get(status, "error"), "content": error_ref}
     responses["503"]["headers"] = {
@@ -185,7 +205,7 @@ _ERROR_TEXT = {
     403: "not allowed",
     404: "not found or not visible to the caller",
     409: "state conflict",
-    413: "upload too large",
+    413: "too large: the upload, its pages, or the JSON body",
     415: "not a readable PDF",
     429: "too many attempts",
     503: "a service the server needs is briefly unreachable (code `unavailable`) or the server is busy "

@@ -122,3 +122,37 @@ def collect_garbage_when_quiet(every_s: float = 30, quiet_s: float = 1) -> None:
                 held_since = now
 
     gevent.spawn(collector)
+
+
+# What gunicorn says when it refuses a request before the app sees it (a request line or headers over
+# its limits, a malformed request): the contract's error shape, as the app itself would say it.
+_SERVER_ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    414: "uri_too_long",
+    417: "expectation_failed",
+    431: "headers_too_large",
+    500: "error",
+    501: "not_implemented",
+}
+
+
+def answer_refusals_in_json() -> None:
+    """Make gunicorn's own refusals JSON `{"error": {"code", "message"}}` (in the worker process).
+
+    gunicorn answers such requests itself, with a page of HTML, from `util.write_error`, which its
+    workers call for every refusal; this puts the contract's answer in its place."""
+    import json
+
+    from gunicorn import util
+
+    def write_error(sock, status_int: int, reason: str, mesg: str) -> None:
+        code = _SERVER_ERROR_CODES.get(status_int, "error")
+        body = json.dumps({"error": {"code": code, "message": mesg or reason}}).encode()
+        head = (
+            f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        util.write_nonblock(sock, head.encode("latin-1") + body)
+
+    util.write_error = write_error

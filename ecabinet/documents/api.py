@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ecabinet.common.api import actor, body, created, no_content, query_int, send_pdf, writes
+from ecabinet.common.api import actor, body, created, may, no_content, query_int, send_pdf, writes
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize, service
 from ecabinet.documents.exports import book_for, download_for
 from ecabinet.errors import Invalid
+from ecabinet.meetings import service as meetings
 
 bp = Blueprint("documents", __name__)
 
@@ -26,6 +27,7 @@ def _uploaded_file():
 
 
 @bp.post("/agenda/<int:item_id>/documents")
+@may(meetings.managed_item)
 @doc(
     "Upload a PDF to an agenda item",
     who="secretariat",
@@ -43,6 +45,7 @@ def upload(item_id: int):
 
 
 @bp.post("/documents/<int:document_id>/versions")
+@may(service.managed_document)
 @doc(
     "Upload a new version of a document",
     who="secretariat",
@@ -70,6 +73,7 @@ def get_document(document_id: int):
 
 
 @bp.patch("/documents/<int:document_id>")
+@may(service.managed_document)
 @doc(
     "Retitle a document", who="secretariat", body=RetitleBody, returns="the document", errors=(403, 404, 409)
 )
@@ -79,6 +83,7 @@ def retitle(document_id: int):
 
 
 @bp.delete("/documents/<int:document_id>")
+@may(service.managed_document)
 @doc(
     "Remove a document with its versions and annotations",
     who="secretariat",
@@ -127,6 +132,7 @@ class PresenterBody(Body):
 
 
 @bp.post("/meetings/<int:meeting_id>/presenter")
+@may(meetings.run_meeting)
 @doc(
     "Show a document page on every tablet that follows the presenter",
     who="secretariat, chair",

@@ -32,13 +32,14 @@ from ecabinet.common.time import utcnow
 from ecabinet.documents import service
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
+from ecabinet.documents.sanitize import acts, catalog_entries, clean_page
 from ecabinet.documents.stamping import Stamper
 from ecabinet.errors import Forbidden
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 
-CACHE_FORMAT = "1"  # bump when the layout of generated files changes
+CACHE_FORMAT = "2"  # bump when what generated files hold changes (2: nothing that acts, sanitize.py)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -88,12 +89,12 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     # A ballot's papers (no agenda item) always name their reader: they go out to members' tablets
     # between sessions, outside any meeting room.
     if item is not None and not needs_watermark(item.meeting, item):
-        return original
+        return _safe_original(version)
     target = _cache_dir() / f"doc-{_cache_key(version.sha256, user.id, user.full_name)}.pdf"
     if not target.exists():
         # Reading and writing every page is pure Python: in a thread of its own, so that the loop
         # serving the tablets keeps its turns meanwhile (ecabinet.common.serving).
-        off_loop(_stamp_copy, original, watermark_text(user), target)
+        off_loop(_safe_copy, original, watermark_text(user), target)
     if new_download:
         audit.record(
             user, "document.download", version.document, {"version": version.number, "watermarked": True}
@@ -101,18 +102,43 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     return target
 
 
-def _stamp_copy(original: Path, watermark: str, target: Path) -> None:
+def _safe_original(version: DocumentVersion) -> Path:
+    """The stored original where nothing in it acts (as it was uploaded, byte for byte); otherwise one
+    copy of it without what acts, made once per version for whoever asks. Decided at the first
+    download and remembered beside the copies (a `plain-` mark when the original will do)."""
+    original = service.file_path(version)
+    key = _cache_key(version.sha256)
+    safe, plain = _cache_dir() / f"safe-{key}.pdf", _cache_dir() / f"plain-{key}"
+    if safe.exists():
+        return safe
+    if plain.exists():
+        return original
+    if off_loop(_acts, original):
+        off_loop(_safe_copy, original, None, safe)
+        return safe
+    plain.touch()
+    return original
+
+
+def _acts(original: Path) -> bool:
+    with PdfReader(original) as reader:
+        return acts(reader)
+
+
+def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
+    """The original's pages and what a reader needs of it, without anything that acts (sanitize.py),
+    stamped with `watermark` if one is given."""
     with _atomic_output(target) as out:
         pdf = Assembler(out)
         stamper = Stamper(pdf, watermark)
         with pdf.source(original) as reader:
             for page in reader.pages:
+                clean_page(page)
                 stamper.stamp(page)
             pdf.add_pages(reader.pages)
-            # The rest of the document comes along: its outline, links, forms, page labels.
-            root = reader.root_object
+            # What a reader needs of the rest comes along (outline, links, page labels); nothing that acts.
             pdf.finish(
-                {key: value for key, value in root.items() if key not in ("/Type", "/Pages")},
+                catalog_entries(reader.root_object),
                 reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None,
             )
 
@@ -221,6 +247,7 @@ def _build_book(
             for document_title, path in section.documents:
                 with pdf.source(path) as source:
                     for page in source.pages:
+                        clean_page(page)
                         stamper.stamp(page, watermark=section.stamped)
                     children.append(Bookmark(document_title, pdf.add_pages(source.pages)[0]))
             outline.append(Bookmark(section.heading, children[0].page if children else None, children))

@@ -7,16 +7,17 @@ import unicodedata
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import LimitReachedError, PdfReadError
 
-from ecabinet.errors import NotPdf
+from ecabinet.errors import NotPdf, TooLarge
 
 # pypdf reports recoverable damage through logging; we judge the file ourselves.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def check_pdf(path: Path, head: bytes) -> list[list[float]]:
-    """Each page's media box of a readable, unencrypted PDF; otherwise NotPdf saying what is wrong."""
+def check_pdf(path: Path, head: bytes, max_pages: int) -> list[list[float]]:
+    """Each page's media box of a readable, unencrypted PDF of at most `max_pages` pages; otherwise
+    NotPdf saying what is wrong, or TooLarge."""
     if b"%PDF-" not in head[:1024]:
         raise NotPdf("The file is not a PDF", code="not_pdf")
     try:
@@ -26,17 +27,34 @@ def check_pdf(path: Path, head: bytes) -> list[list[float]]:
                     "The PDF is encrypted (password-protected); upload an unprotected copy",
                     code="encrypted_pdf",
                 )
-            boxes = [[float(v) for v in page.mediabox] for page in reader.pages]
+            # The page tree says how many pages it holds: a file of a million pages is refused before
+            # a single page is read (and again after, should the count have understated them).
+            _check_page_count(_declared_page_count(reader), max_pages)
+            boxes = [[float(v) for v in page.mediabox] for page in reader.pages[: max_pages + 1]]
+            _check_page_count(len(boxes), max_pages)
             if boxes:
                 # Touch the first page's content: a PDF whose body is broken fails here, not on a tablet.
                 reader.pages[0].get_contents()
-    except NotPdf:
+    except (NotPdf, TooLarge):
         raise
+    except LimitReachedError:
+        # A deflate bomb: a few kilobytes that inflate to gigabytes in whoever opens them.
+        raise NotPdf("The PDF's content inflates past any sane size", code="pdf_bomb") from None
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
         raise NotPdf(f"The PDF is damaged and cannot be read ({type(exc).__name__})", code="broken_pdf")
     if not boxes:
         raise NotPdf("The PDF has no pages: there is nothing to read", code="empty_pdf")
     return boxes
+
+
+def _declared_page_count(reader: PdfReader) -> int:
+    count = reader.root_object["/Pages"].get_object().get("/Count", 0)
+    return count if isinstance(count, int) else 0
+
+
+def _check_page_count(pages: int, max_pages: int) -> None:
+    if pages > max_pages:
+        raise TooLarge(f"The PDF has more than {max_pages} pages", code="too_many_pages")
 
 
 def fold(text: str) -> str:

@@ -74,10 +74,15 @@ def get_version(user: User, document_id: int, number: int | None) -> DocumentVer
     return version
 
 
-def _managed_document(user: User, document_id: int) -> Document:
+def managed_document(user: User, document_id: int) -> Document:
     document = get_document(user, document_id)
     if not access.is_secretariat(user):
         raise Forbidden("Only the secretariat manages documents")
+    return document
+
+
+def _changeable_document(user: User, document_id: int) -> Document:
+    document = managed_document(user, document_id)
     if document.agenda_item is not None and document.agenda_item.meeting.status == "closed":
         raise Conflict("The meeting is closed", code="meeting_closed")
     return document
@@ -94,7 +99,8 @@ def _receive(stream: BinaryIO) -> tuple[Incoming, list[list[float]]]:
     store = blob_store()
     incoming = store.receive(stream, max_upload_bytes())
     try:
-        boxes = off_loop(check_pdf, incoming.path, incoming.head)  # parsing a long PDF takes a while
+        # Parsing a long PDF takes a while.
+        boxes = off_loop(check_pdf, incoming.path, incoming.head, current_app.config["ECABINET_MAX_PAGES"])
     except Exception:
         store.discard(incoming)
         raise
@@ -128,9 +134,7 @@ def _new_version(
 def upload_document(
     user: User, item_id: int, stream: BinaryIO, filename: str | None, title: str | None
 ) -> Document:
-    item = meetings.get_item(user, item_id)
-    if not access.can_manage_meeting(user, item.meeting):
-        raise Forbidden("Only the secretariat uploads documents")
+    item = meetings.managed_item(user, item_id)
     if item.meeting.status == "closed":
         raise Conflict("The meeting is closed", code="meeting_closed")
     return create_document(user, stream, filename, title, item)
@@ -184,7 +188,7 @@ def _announce(document: Document, type: str, data: dict) -> None:
 
 
 def add_version(user: User, document_id: int, stream: BinaryIO, filename: str | None) -> DocumentVersion:
-    document = _managed_document(user, document_id)
+    document = _changeable_document(user, document_id)
     incoming, boxes = _receive(stream)
     version = _new_version(user, document, incoming, boxes, filename)
     db.session.flush()
@@ -201,7 +205,7 @@ def _title_from(filename: str | None) -> str:
 
 
 def retitle(user: User, document_id: int, title: str) -> Document:
-    document = _managed_document(user, document_id)
+    document = _changeable_document(user, document_id)
     document.title = title
     document.title_folded = fold(title)
     audit.record(user, "document.retitle", document, {"title": title})
@@ -210,7 +214,7 @@ def retitle(user: User, document_id: int, title: str) -> Document:
 
 
 def remove(user: User, document_id: int) -> None:
-    document = _managed_document(user, document_id)
+    document = _changeable_document(user, document_id)
     audit.record(user, "document.remove", document, {"title": document.title})
     _announce(document, "agenda.changed", {"action": "document_removed"})
     if document.agenda_item is not None:
@@ -307,9 +311,7 @@ def _snippet(text: str, words: list[str], width: int = 160) -> str:
 
 def present(user: User, meeting_id: int, document_id: int, version_number: int, page: int) -> dict:
     """Turn every tablet that follows the presenter to this page of this document."""
-    meeting = meetings.get_meeting(user, meeting_id)
-    if not access.can_run_meeting(user, meeting):
-        raise Forbidden("Only the chair or the secretariat presents")
+    meeting = meetings.run_meeting(user, meeting_id)
     if meeting.status not in ("published", "in_progress"):
         raise Conflict(f"The meeting is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
     document = db.session.get(Document, document_id)

@@ -5,8 +5,8 @@ from typing import Literal
 from flask import Blueprint, jsonify
 from pydantic import Field
 
-from ecabinet.common.api import actor, body, created, no_content
-from ecabinet.common.input import Body, Id, LongText, Text, Time
+from ecabinet.common.api import actor, body, created, may, no_content
+from ecabinet.common.input import MAX_IDS, Body, Id, Ids, LongText, Text, Time
 from ecabinet.common.openapi import doc
 from ecabinet.meetings import serialize, service
 
@@ -21,7 +21,7 @@ class MeetingCreateBody(Body):
     ends_at: Time | None = None
     location: str | None = Field(None, max_length=300)
     chair_id: Id | None = None
-    participants: list[Id] = Field(default_factory=list)
+    participants: Ids = Field(default_factory=list)
     kind: Literal["regular", "thematic", "extraordinary"] = "regular"
     quorum_numerator: int = Field(2, ge=1, le=100)
     quorum_denominator: int = Field(3, ge=1, le=100)
@@ -43,15 +43,18 @@ class MeetingUpdateBody(Body):
     ends_at: Time | None = None
     location: str | None = Field(None, max_length=300)
     chair_id: Id | None = None
-    participants: list[Id] | None = None
+    participants: Ids | None = None
     kind: Literal["regular", "thematic", "extraordinary"] | None = None
     quorum_numerator: int | None = Field(None, ge=1, le=100)
     quorum_denominator: int | None = Field(None, ge=1, le=100)
     watermark: Literal["confidential", "all", "none"] | None = None
     require_checkin_to_vote: bool | None = None
-    stand_ins: list[StandInBody] | None = Field(None, description="who attends in place of which member")
+    stand_ins: list[StandInBody] | None = Field(
+        None, max_length=MAX_IDS, description="who attends in place of which member"
+    )
     clerks_not_cleared: list[Id] | None = Field(
         None,
+        max_length=MAX_IDS,
         description="participants holding the clerk role who are NOT cleared for this meeting's confidential "
         "items (the meeting's clerks are cleared by default); the full list each time",
     )
@@ -64,7 +67,7 @@ class ItemCreateBody(Body):
     description: LongText | None = None
     duration_minutes: int | None = Minutes
     confidential: bool = False
-    restricted_to: list[Id] = Field(default_factory=list)
+    restricted_to: Ids = Field(default_factory=list)
 
 
 class ItemUpdateBody(Body):
@@ -74,11 +77,11 @@ class ItemUpdateBody(Body):
     description: LongText | None = None
     duration_minutes: int | None = Minutes
     confidential: bool | None = None
-    restricted_to: list[Id] | None = None
+    restricted_to: Ids | None = None
 
 
 class OrderBody(Body):
-    order: list[Id]
+    order: Ids
     parent_id: Id | None = Field(None, description="reorder the sub-items of this item instead")
 
 
@@ -87,6 +90,7 @@ class CurrentBody(Body):
 
 
 @bp.post("/meetings")
+@may(service.may_prepare_meetings)
 @doc(
     "Create a meeting (draft)",
     who="secretariat",
@@ -121,6 +125,7 @@ def get_meeting(meeting_id: int):
 
 
 @bp.patch("/meetings/<int:meeting_id>")
+@may(service.managed_meeting)
 @doc(
     "Change a meeting",
     who="secretariat",
@@ -152,7 +157,7 @@ def _transition(action: str):
         returns="the meeting",
         errors=(403, 404, 409),
     )(view)
-    bp.post(f"/meetings/<int:meeting_id>/{action}")(view)
+    bp.post(f"/meetings/<int:meeting_id>/{action}")(may(service.may_change_status(action))(view))
 
 
 for _action in service.TRANSITIONS:
@@ -160,6 +165,7 @@ for _action in service.TRANSITIONS:
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda")
+@may(service.managed_meeting)
 @doc(
     "Add an agenda item",
     who="secretariat",
@@ -194,6 +200,7 @@ def get_item(item_id: int):
 
 
 @bp.patch("/agenda/<int:item_id>")
+@may(service.managed_item)
 @doc(
     "Change an agenda item (title, presenter, nesting, confidentiality …)",
     who="secretariat",
@@ -210,6 +217,7 @@ def update_item(item_id: int):
 
 
 @bp.delete("/agenda/<int:item_id>")
+@may(service.managed_item)
 @doc(
     "Remove an agenda item with its sub-items",
     who="secretariat",
@@ -223,6 +231,7 @@ def delete_item(item_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/agenda/order")
+@may(service.managed_meeting)
 @doc(
     "Reorder the top-level items (or one item's sub-items)",
     who="secretariat",
@@ -238,6 +247,7 @@ def reorder(meeting_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/current")
+@may(service.run_meeting)
 @doc(
     "Set the item under discussion",
     who="secretariat, chair",
@@ -252,6 +262,7 @@ def set_current(meeting_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
+@may(service.taking_part)
 @doc("Check the caller in", who="participant", returns="{present, quorum, …}", errors=(403, 404, 409))
 def check_in(meeting_id: int):
     return jsonify(serialize.attendance(service.check_in(actor(), meeting_id)))

@@ -45,18 +45,40 @@ def get_item(user: User, item_id: int) -> AgendaItem:
     return item
 
 
-def _managed_meeting(user: User, meeting_id: int) -> Meeting:
+def may_prepare_meetings(user: User) -> None:
+    if not access.can_manage_meeting(user):
+        raise Forbidden("Only the secretariat prepares meetings")
+
+
+def managed_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = get_meeting(user, meeting_id)
     if not access.can_manage_meeting(user, meeting):
         raise Forbidden("Only the secretariat prepares meetings")
     return meeting
 
 
-def _managed_item(user: User, item_id: int) -> AgendaItem:
+def managed_item(user: User, item_id: int) -> AgendaItem:
     item = get_item(user, item_id)
     if not access.can_manage_meeting(user, item.meeting):
         raise Forbidden("Only the secretariat prepares the agenda")
     return item
+
+
+def run_meeting(user: User, meeting_id: int) -> Meeting:
+    """The meeting, for the chair or the secretariat to run its session."""
+    meeting = get_meeting(user, meeting_id)
+    if not access.can_run_meeting(user, meeting):
+        raise Forbidden("Only the chair or the secretariat runs the session")
+    return meeting
+
+
+def taking_part(user: User, meeting_id: int) -> Participant:
+    """The caller's place among the meeting's participants."""
+    meeting = get_meeting(user, meeting_id)
+    participant = access.participant_of(user, meeting)
+    if participant is None:
+        raise Forbidden("Only the meeting's participants do this")
+    return participant
 
 
 def _require_editable(meeting: Meeting) -> None:
@@ -128,8 +150,7 @@ def create_meeting(
     quorum_numerator: int = 2,
     quorum_denominator: int = 3,
 ) -> Meeting:
-    if not access.can_manage_meeting(user):
-        raise Forbidden("Only the secretariat creates meetings")
+    may_prepare_meetings(user)
     _check_times(starts_at, ends_at)
     _check_quorum(quorum_numerator, quorum_denominator)
     meeting = Meeting(
@@ -151,7 +172,7 @@ def create_meeting(
 
 
 def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
-    meeting = _managed_meeting(user, meeting_id)
+    meeting = managed_meeting(user, meeting_id)
     _require_editable(meeting)
     recorded: dict = {}
     for name in ("title", "location", "kind", "watermark", "require_checkin_to_vote"):
@@ -231,12 +252,13 @@ def _set_clerks_not_cleared(meeting: Meeting, user_ids: list[int]) -> None:
         participant.clerk_cleared = user_id not in user_ids
 
 
+def may_change_status(action: str):
+    """Who may take the meeting through `action`: the chair too for the session itself."""
+    return run_meeting if action in _RUN_ACTIONS else managed_meeting
+
+
 def change_status(user: User, meeting_id: int, action: str) -> Meeting:
-    meeting = get_meeting(user, meeting_id)
-    if not (
-        access.can_run_meeting(user, meeting) if action in _RUN_ACTIONS else access.can_manage_meeting(user)
-    ):
-        raise Forbidden("Only the secretariat (or the chair, for the session itself) does this")
+    meeting = may_change_status(action)(user, meeting_id)
     before, after = TRANSITIONS[action]
     if meeting.status != before:
         raise Conflict(
@@ -364,7 +386,7 @@ def add_item(
     confidential: bool = False,
     restricted_to: list[int] | None = None,
 ) -> AgendaItem:
-    meeting = _managed_meeting(user, meeting_id)
+    meeting = managed_meeting(user, meeting_id)
     _require_editable(meeting)
     parent = _check_parent(meeting, parent_id)
     siblings = _siblings(meeting, parent_id)
@@ -388,7 +410,7 @@ def add_item(
 
 
 def update_item(user: User, item_id: int, **changes) -> AgendaItem:
-    item = _managed_item(user, item_id)
+    item = managed_item(user, item_id)
     meeting = item.meeting
     _require_editable(meeting)
     recorded: dict = {}
@@ -413,7 +435,7 @@ def update_item(user: User, item_id: int, **changes) -> AgendaItem:
 
 
 def delete_item(user: User, item_id: int) -> None:
-    item = _managed_item(user, item_id)
+    item = managed_item(user, item_id)
     meeting = item.meeting
     _require_editable(meeting)
     publisher.publish(meeting, "agenda.changed", {"action": "deleted", "agenda_item_id": item.id}, item)
@@ -436,7 +458,7 @@ def _is_within(item_id: int, root: AgendaItem) -> bool:
 
 def reorder(user: User, meeting_id: int, order: list[int], parent_id: int | None = None) -> Meeting:
     """`order` names every item under `parent_id` (top level by default) exactly once."""
-    meeting = _managed_meeting(user, meeting_id)
+    meeting = managed_meeting(user, meeting_id)
     _require_editable(meeting)
     if parent_id is not None:
         _check_parent(meeting, parent_id)
@@ -461,9 +483,7 @@ def reorder(user: User, meeting_id: int, order: list[int], parent_id: int | None
 
 
 def set_current_item(user: User, meeting_id: int, item_id: int) -> AgendaItem:
-    meeting = get_meeting(user, meeting_id)
-    if not access.can_run_meeting(user, meeting):
-        raise Forbidden("Only the chair or the secretariat moves through the agenda")
+    meeting = run_meeting(user, meeting_id)
     if meeting.status not in ("published", "in_progress"):
         raise Conflict(f"The meeting is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
     item = db.session.get(AgendaItem, item_id)
@@ -530,10 +550,8 @@ def attendance(meeting: Meeting, opening: bool = False) -> Attendance:
 
 
 def check_in(user: User, meeting_id: int) -> Meeting:
-    meeting = get_meeting(user, meeting_id)
-    participant = access.participant_of(user, meeting)
-    if participant is None:
-        raise Forbidden("Only the meeting's participants check in")
+    participant = taking_part(user, meeting_id)
+    meeting = participant.meeting
     if meeting.status not in ("published", "in_progress"):
         raise Conflict(f"The meeting is {meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
     if not participant.present:

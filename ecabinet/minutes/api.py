@@ -5,7 +5,7 @@ from typing import Annotated
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints, model_validator
 
-from ecabinet.common.api import DOCX, actor, body, download
+from ecabinet.common.api import DOCX, actor, body, download, may
 from ecabinet.common.input import Body, Id
 from ecabinet.common.openapi import doc
 from ecabinet.common.time import iso
@@ -58,6 +58,7 @@ def get_minutes(meeting_id: int):
 
 
 @bp.put("/meetings/<int:meeting_id>/minutes")
+@may(service.writable_meeting)
 @doc(
     "Save the minutes (the entries given; others stay) as a new revision",
     who="clerk, secretariat",
@@ -73,6 +74,7 @@ def save_minutes(meeting_id: int):
 
 
 @bp.post("/meetings/<int:meeting_id>/minutes/approve")
+@may(service.approvable_meeting)
 @doc(
     "Approve and freeze the minutes", who="chair, secretariat", returns="the minutes", errors=(403, 404, 409)
 )

@@ -36,6 +36,21 @@ def _readable_meeting(user: User, meeting_id: int) -> Meeting:
     return meeting
 
 
+def writable_meeting(user: User, meeting_id: int) -> Meeting:
+    """The meeting, if the caller keeps its minutes."""
+    if not can_write(user):
+        raise Forbidden("Only the clerk or the secretariat writes the minutes")
+    return _readable_meeting(user, meeting_id)
+
+
+def approvable_meeting(user: User, meeting_id: int) -> Meeting:
+    """The meeting, if the caller may approve its minutes."""
+    meeting = _readable_meeting(user, meeting_id)
+    if not access.can_run_meeting(user, meeting):
+        raise Forbidden("The chair or the secretariat approves the minutes")
+    return meeting
+
+
 def _minutes_of(meeting: Meeting) -> Minutes:
     minutes = db.session.get(Minutes, meeting.id)
     if minutes is None:
@@ -59,9 +74,7 @@ def save(
     base_revision: int | None = None,
 ) -> Minutes:
     """A new revision with these changes; on a stale base revision, 409 with the newer text."""
-    if not can_write(user):
-        raise Forbidden("Only the clerk or the secretariat writes the minutes")
-    meeting = _readable_meeting(user, meeting_id)
+    meeting = writable_meeting(user, meeting_id)
     if meeting.status == "draft":
         raise Conflict("The meeting has not been published", code="wrong_meeting_state")
     minutes = _minutes_of(meeting)
@@ -107,9 +120,7 @@ def save(
 
 
 def approve(user: User, meeting_id: int) -> Minutes:
-    meeting = _readable_meeting(user, meeting_id)
-    if not access.can_run_meeting(user, meeting):
-        raise Forbidden("The chair or the secretariat approves the minutes")
+    meeting = approvable_meeting(user, meeting_id)
     minutes = _minutes_of(meeting)
     if minutes.approved_at is not None:
         raise Conflict("The minutes are already approved", code="minutes_approved")

@@ -1,6 +1,6 @@
 from flask import Blueprint, jsonify
 
-from ecabinet.common.api import actor
+from ecabinet.common.api import actor, may
 from ecabinet.common.openapi import doc
 from ecabinet.speakers import service
 
@@ -23,18 +23,21 @@ def list_speakers(item_id: int):
 
 
 @bp.post("/agenda/<int:item_id>/speakers")
+@may(service.participants_item)
 @doc("Ask for the floor", who="participant", returns="the list", errors=(403, 404, 409))
 def request_floor(item_id: int):
     return jsonify(_list(service.request_floor(actor(), item_id)))
 
 
 @bp.delete("/agenda/<int:item_id>/speakers")
+@may(service.participants_item)
 @doc("Withdraw your request for the floor", who="participant", returns="the list", errors=(403, 404, 409))
 def withdraw(item_id: int):
     return jsonify(_list(service.withdraw(actor(), item_id)))
 
 
 @bp.post("/speakers/<int:request_id>/start")
+@may(service.runnable_request)
 @doc(
     "Give the floor (ends the current speaker's turn)",
     who="secretariat, chair",
@@ -46,6 +49,7 @@ def start(request_id: int):
 
 
 @bp.post("/speakers/<int:request_id>/finish")
+@may(service.runnable_request)
 @doc("End the speaker's turn", who="secretariat, chair", returns="the list", errors=(403, 404, 409))
 def finish(request_id: int):
     return jsonify(_list(service.finish(actor(), request_id)))

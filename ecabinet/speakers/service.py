@@ -16,8 +16,16 @@ from ecabinet.meetings.models import AgendaItem
 from ecabinet.speakers.models import SpeakerRequest
 
 
-def _item_in_session(user: User, item_id: int) -> AgendaItem:
+def participants_item(user: User, item_id: int) -> AgendaItem:
+    """An item of a meeting the caller takes part in, where they may ask for the floor."""
     item = meetings.get_item(user, item_id)
+    if access.participant_of(user, item.meeting) is None:
+        raise Forbidden("Only the meeting's participants ask for the floor")
+    return item
+
+
+def _item_in_session(user: User, item_id: int) -> AgendaItem:
+    item = participants_item(user, item_id)
     if item.meeting.status not in ("published", "in_progress"):
         raise Conflict(f"The meeting is {item.meeting.status.replace('_', ' ')}", code="wrong_meeting_state")
     return item
@@ -54,8 +62,6 @@ def _open_request(item: AgendaItem, user_id: int) -> SpeakerRequest | None:
 
 def request_floor(user: User, item_id: int) -> AgendaItem:
     item = _item_in_session(user, item_id)
-    if access.participant_of(user, item.meeting) is None:
-        raise Forbidden("Only the meeting's participants ask for the floor")
     if _open_request(item, user.id) is None:
         request = SpeakerRequest(agenda_item_id=item.id, user_id=user.id)
         db.session.add(request)
@@ -66,8 +72,6 @@ def request_floor(user: User, item_id: int) -> AgendaItem:
 
 def withdraw(user: User, item_id: int) -> AgendaItem:
     item = _item_in_session(user, item_id)
-    if access.participant_of(user, item.meeting) is None:
-        raise Forbidden("Only the meeting's participants ask for the floor")
     request = _open_request(item, user.id)
     if request is not None and request.state == "waiting":
         audit.record(user, "speaker.withdraw", request, {"agenda_item_id": item.id})
@@ -76,14 +80,20 @@ def withdraw(user: User, item_id: int) -> AgendaItem:
     return item
 
 
-def _run(user: User, request_id: int) -> SpeakerRequest:
+def runnable_request(user: User, request_id: int) -> SpeakerRequest:
+    """A request for the floor, if the caller may give or end it."""
     request = db.session.get(SpeakerRequest, request_id)
     if request is None:
         raise NotFound(f"Speaker request {request_id} not found")
     item = meetings.get_item(user, request.agenda_item_id)
     if not access.can_run_meeting(user, item.meeting):
         raise Forbidden("Only the chair or the secretariat gives the floor")
-    if item.meeting.status != "in_progress":
+    return request
+
+
+def _run(user: User, request_id: int) -> SpeakerRequest:
+    request = runnable_request(user, request_id)
+    if db.session.get(AgendaItem, request.agenda_item_id).meeting.status != "in_progress":
         raise Conflict("The floor is given while the meeting is in session", code="wrong_meeting_state")
     return request
 

@@ -5,9 +5,10 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
 
-from ecabinet.common.api import actor, body, caller, created, token_checked_by_writer, written_in_batches
+from ecabinet.common.api import actor, body, caller, created, may, token_checked_by_writer, written_in_batches
 from ecabinet.common.input import Body, ClientId, Id, LongText
 from ecabinet.common.openapi import doc
+from ecabinet.meetings import service as meetings
 from ecabinet.votes import service
 
 bp = Blueprint("votes", __name__)
@@ -35,6 +36,7 @@ class CastBody(Body):
 
 
 @bp.post("/meetings/<int:meeting_id>/votes")
+@may(meetings.run_meeting)
 @doc(
     "Put a question to the vote (draft)",
     who="secretariat, chair",
@@ -69,6 +71,7 @@ def get_vote(vote_id: int):
 
 
 @bp.post("/votes/<int:vote_id>/open")
+@may(service.runnable_vote)
 @doc(
     "Open the vote; another vote of the meeting open → 409 `vote_already_open` naming it (`vote_id`, "
     "`question`); opening without a quorum is allowed and recorded (`vote.opened` event's `attendance`)",
@@ -82,6 +85,7 @@ def open_vote(vote_id: int):
 
 
 @bp.post("/votes/<int:vote_id>/close")
+@may(service.runnable_vote)
 @doc(
     "Close the vote and decide it",
     who="secretariat, chair",
@@ -96,6 +100,7 @@ def close_vote(vote_id: int):
 @bp.post("/votes/<int:vote_id>/cast")
 @written_in_batches
 @token_checked_by_writer
+@may(service.may_cast)
 @doc(
     "Cast your vote (once; final)",
     who="member taking part",

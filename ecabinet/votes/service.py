@@ -166,7 +166,15 @@ def _update_of(columns: tuple[str, ...]):
 
 def _run(user: User, vote_id: int) -> Vote:
     """The vote, locked, for the chair or the secretariat to open or close."""
-    vote = _locked(vote_id)
+    return _runner_checked(user, _locked(vote_id), vote_id)
+
+
+def runnable_vote(user: User, vote_id: int) -> Vote:
+    """The vote, if the caller may open or close it."""
+    return _runner_checked(user, db.session.get(Vote, vote_id), vote_id)
+
+
+def _runner_checked(user: User, vote: Vote | None, vote_id: int) -> Vote:
     if vote is None or not _may_see(user, vote):
         raise NotFound(f"Vote {vote_id} not found")
     if not access.can_run_meeting(user, vote.meeting):
@@ -185,9 +193,7 @@ def create_vote(
     majority: str = "absolute",
     chair_breaks_tie: bool = True,
 ) -> Vote:
-    meeting = meetings.get_meeting(user, meeting_id)
-    if not access.can_run_meeting(user, meeting):
-        raise Forbidden("Only the chair or the secretariat puts a question to the vote")
+    meeting = meetings.run_meeting(user, meeting_id)
     if meeting.status == "closed":
         raise Conflict("The meeting is closed", code="meeting_closed")
     item = None
@@ -409,6 +415,26 @@ def _record_accepted(vote: Vote, accepted: list[tuple[int, _Cast, User]]) -> Tal
     return current
 
 
+def may_cast(user: User, vote_id: int) -> None:
+    """Whether the caller may vote in this vote at all, whatever its state and their choice."""
+    vote = db.session.get(Vote, vote_id)
+    if vote is None:
+        raise NotFound(f"Vote {vote_id} not found")
+    _check_caster(user, vote, access.participant_of(user, vote.meeting) is not None)
+
+
+def _check_caster(user: User, vote: Vote, taking_part: bool) -> None:
+    if not taking_part:
+        # The contract answers 403 to a non-participant, whether or not they could see the meeting.
+        raise Forbidden("Only the meeting's members vote")
+    if vote.meeting.status == "draft" or (
+        vote.agenda_item_id is not None and not access.cleared_for_item(user, vote.agenda_item)
+    ):
+        raise NotFound(f"Vote {vote.id} not found")
+    if not user.has_role("member"):
+        raise Forbidden("Only the members taking part in the meeting vote")
+
+
 def _check_cast(
     user: User,
     vote: Vote,
@@ -418,15 +444,7 @@ def _check_cast(
     client_id: str | None,
 ) -> None:
     """Refuses the cast with the reason; returns when it is to be recorded or is the recorded one again."""
-    if present is None:
-        # The contract answers 403 to a non-participant, whether or not they could see the meeting.
-        raise Forbidden("Only the meeting's members vote")
-    if vote.meeting.status == "draft" or (
-        vote.agenda_item_id is not None and not access.cleared_for_item(user, vote.agenda_item)
-    ):
-        raise NotFound(f"Vote {vote.id} not found")
-    if not user.has_role("member"):
-        raise Forbidden("Only the members taking part in the meeting vote")
+    _check_caster(user, vote, taking_part=present is not None)
     if earlier is not None and client_id is not None and earlier.client_id == client_id:
         return  # recorded already, whether or not the vote has closed since
     if vote.status != "open":

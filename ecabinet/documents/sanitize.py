@@ -1,0 +1,155 @@
+"""What members download carries nothing that acts: no JavaScript, no Launch or other actions, no
+embedded files, nothing that runs when the file opens.
+
+A paper comes from outside the office (a ministry's submission, a scan, an export); a member opens
+our copy of it on a tablet or a laptop whose viewer may run what the file asks. The copies we make
+(watermarked, annotated, the meeting book) keep what a reader needs (pages, the outline, links within
+the document and to web addresses, page labels) and drop the rest. Where a member downloads the
+original itself, it goes out as uploaded only if nothing in it acts (`acts`), otherwise as such a
+copy; the original stays stored byte for byte for the record.
+
+Plain functions on pypdf objects, amended in place before a page is written (documents.assembly):
+whichever process builds a copy calls them.
+"""
+
+from __future__ import annotations
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, PdfObject
+
+# A reader's viewing needs from the catalog; everything else (an /OpenAction that acts, /AA, /AcroForm with its
+# scripts and XFA, /Names with /JavaScript and /EmbeddedFiles, /StructTreeRoot, which reaches the
+# annotations dropped here) stays behind.
+CATALOG_KEPT = (
+    "/Outlines",
+    "/PageLabels",
+    "/PageMode",
+    "/PageLayout",
+    "/ViewerPreferences",
+    "/Lang",
+    "/Dests",
+)
+# Actions that only move the reader: within the document, to a web page, a viewer's own command
+# (next page). Launch, JavaScript, SubmitForm, ImportData, GoToR, GoToE, Rendition, Movie, Sound … go.
+SAFE_ACTIONS = {"/GoTo", "/URI", "/Named"}
+SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# Annotations that are files, media or 3D content rather than marks on the page.
+UNSAFE_ANNOTATIONS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
+
+
+def catalog_entries(root: DictionaryObject) -> dict[str, PdfObject]:
+    """The entries of a source's catalog a member's copy keeps, its outline made safe."""
+    kept: dict[str, PdfObject] = {key: root.raw_get(key) for key in CATALOG_KEPT if key in root}
+    names = _entry(root, "/Names")
+    if isinstance(names, DictionaryObject) and "/Dests" in names:
+        # Named destinations (links and outline entries may use them); not the scripts and files.
+        kept["/Names"] = DictionaryObject({NameObject("/Dests"): names.raw_get("/Dests")})
+    if "/OpenAction" in root and not _opens_with_action(root):
+        kept["/OpenAction"] = root.raw_get("/OpenAction")  # only where and how the viewer opens
+    if "/Outlines" in root:
+        clean_outline(root["/Outlines"])
+    return kept
+
+
+def _opens_with_action(root: DictionaryObject) -> bool:
+    """An /OpenAction that is an action, not just the page and zoom to open at (an array)."""
+    return "/OpenAction" in root and not isinstance(_entry(root, "/OpenAction"), ArrayObject)
+
+
+def acts(reader: PdfReader) -> bool:
+    """Whether anything in the PDF acts: what the functions below would remove or the catalog's
+    scripts, open actions, embedded files or XFA form. (It amends the reader's objects to find out.)"""
+    root = reader.root_object
+    names, form = _entry(root, "/Names"), _entry(root, "/AcroForm")
+    if (
+        _opens_with_action(root)
+        or "/AA" in root
+        or (isinstance(names, DictionaryObject) and set(names) - {"/Dests"})
+        or (isinstance(form, DictionaryObject) and "/XFA" in form)
+    ):
+        return True
+    outlines = _entry(root, "/Outlines")
+    if isinstance(outlines, DictionaryObject) and clean_outline(outlines):
+        return True
+    return any(clean_page(page) for page in reader.pages)
+
+
+def clean_outline(outlines: DictionaryObject) -> bool:
+    """Every outline entry's action made safe, depth first (entries link /First, /Next); whether any
+    had to be."""
+    pending = [_entry(outlines, "/First")]
+    seen: set[int] = set()
+    changed = False
+    while pending:
+        entry = pending.pop()
+        if not isinstance(entry, DictionaryObject) or id(entry) in seen:
+            continue  # a broken or looping outline ends there
+        seen.add(id(entry))
+        changed |= _clean_action_of(entry)
+        pending += [_entry(entry, "/Next"), _entry(entry, "/First")]
+    return changed
+
+
+def clean_page(page: DictionaryObject) -> bool:
+    """A page without actions of its own, its annotations without unsafe actions or content; whether
+    it had any."""
+    changed = _drop(page, "/AA")
+    if "/Annots" not in page:
+        return changed
+    annotations = page["/Annots"]
+    if not isinstance(annotations, ArrayObject):
+        del page["/Annots"]
+        return True
+    kept = ArrayObject()
+    for reference in annotations:
+        annotation = reference.get_object()
+        if (
+            not isinstance(annotation, DictionaryObject)
+            or _entry(annotation, "/Subtype") in UNSAFE_ANNOTATIONS
+        ):
+            changed = True
+            continue
+        changed |= _clean_action_of(annotation)
+        field = _entry(annotation, "/Parent")
+        while isinstance(field, DictionaryObject):  # a form field's scripts
+            changed |= _drop(field, "/AA")
+            field = _entry(field, "/Parent")
+        kept.append(reference)
+    if changed:
+        page[NameObject("/Annots")] = kept
+    return changed
+
+
+def _clean_action_of(holder: DictionaryObject) -> bool:
+    """Drop the triggered actions (/AA) and an unsafe /A; a safe one loses what would follow it.
+    Whether there was anything to drop."""
+    changed = _drop(holder, "/AA")
+    action = _entry(holder, "/A")
+    if action is None:
+        return changed
+    if not _safe(action):
+        return _drop(holder, "/A")
+    return _drop(action, "/Next") or changed
+
+
+def _drop(holder: DictionaryObject, key: str) -> bool:
+    if key not in holder:
+        return False
+    del holder[key]
+    return True
+
+
+def _safe(action: PdfObject) -> bool:
+    if not isinstance(action, DictionaryObject) or _entry(action, "/S") not in SAFE_ACTIONS:
+        return False
+    if action["/S"] == "/URI":
+        uri = _entry(action, "/URI")
+        text = uri.decode("latin-1", "replace") if isinstance(uri, bytes) else str(uri or "")
+        return text.strip().lower().startswith(SAFE_SCHEMES)
+    return True
+
+
+def _entry(holder: DictionaryObject, key: str) -> PdfObject | None:
+    """The entry, resolved when it is a reference; None when missing."""
+    value = holder.get(key)
+    return None if value is None else value.get_object()

@@ -1,0 +1,138 @@
+"""What members download carries nothing that acts (scripts, Launch, embedded files, open actions), and
+the PDFs the server takes in are bounded: pages, and streams that inflate without end."""
+
+from __future__ import annotations
+
+import io
+import zlib
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from tests.helpers import assert_error, ok
+from tests.pdfs import active_content, handmade_pdf, hostile_pdf, make_pdf, upload
+
+
+def _stored(app) -> list[Path]:
+    root = Path(app.config["ECABINET_STORAGE"])
+    return [p for p in root.rglob("*") if p.is_file() and "cache" not in p.parts]
+
+
+def _paper(cabinet, watermark: str) -> tuple[dict, dict, bytes]:
+    meeting = cabinet.meeting("published", watermark=watermark)
+    item = cabinet.item(meeting["id"])
+    data = hostile_pdf()
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data), 201)
+    return meeting, document, data
+
+
+def _links(pdf: PdfReader) -> list:
+    """What each link annotation on page 1 does: a web address, a page, or nothing."""
+    found = []
+    for annotation in pdf.pages[0].get("/Annots", []):
+        action = annotation.get_object().get("/A")
+        action = action.get_object() if action is not None else None
+        found.append(None if action is None else action.get("/URI") or action["/S"])
+    return found
+
+
+def test_a_watermarked_copy_carries_nothing_that_acts(app, cabinet):
+    meeting, document, data = _paper(cabinet, watermark="all")
+    copy = cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data
+    assert active_content(copy) == set()
+    pdf = PdfReader(io.BytesIO(copy))
+    assert len(pdf.pages) == 2
+    # What a reader needs stays: the web link and the link to page 2 (without what followed it), the
+    # outline; the Launch, the javascript: link and the attached file are gone.
+    # (The Launch and javascript: links stay as inert rectangles, as does the form field.)
+    assert _links(pdf) == [None, "https://chinhphu.vn/", None, "/GoTo", None]
+    assert [entry.title for entry in pdf.outline] == ["Mục lục", "Trang hai"]
+    # The original is kept byte for byte, for the record.
+    assert [p.read_bytes() for p in _stored(app)] == [data]
+    assert active_content(data)
+
+
+def test_the_meeting_book_carries_nothing_that_acts(cabinet):
+    meeting, _document, _data = _paper(cabinet, watermark="confidential")
+    book = cabinet.api(cabinet.members[0]).get(f"/meetings/{meeting['id']}/book.pdf")
+    assert book.status_code == 200
+    assert active_content(book.data) == set()
+    assert len(PdfReader(io.BytesIO(book.data)).pages) == 2 + 2  # cover and agenda, the paper
+
+
+def test_without_a_watermark_a_paper_that_acts_is_downloaded_without_what_acts(app, cabinet):
+    """Where members download the original itself, a hostile one goes out as a safe copy, and so does
+    the annotated copy made from it."""
+    _meeting, document, data = _paper(cabinet, watermark="none")
+    member = cabinet.api(cabinet.members[0])
+    for _ in range(2):  # decided once, the same answer after
+        plain = member.get(f"/documents/{document['id']}/file").data
+        assert active_content(plain) == set()
+        assert len(PdfReader(io.BytesIO(plain)).pages) == 2
+    assert [p.read_bytes() for p in _stored(app)] == [data]
+    note = {"version": 1, "page": 2, "kind": "note", "rects": [[40, 40, 60, 60]], "text": "Xem lại"}
+    ok(member.post(f"/documents/{document['id']}/annotations", json=note), 201)
+    copy = member.get(f"/documents/{document['id']}/annotated.pdf").data
+    assert active_content(copy) == set()
+    notes = [a.get_object() for a in PdfReader(io.BytesIO(copy)).pages[1].get("/Annots", [])]
+    assert [n["/Contents"] for n in notes if n["/Subtype"] == "/Text"] == ["Xem lại"]
+
+
+def test_without_a_watermark_a_paper_with_nothing_that_acts_is_downloaded_as_uploaded(cabinet):
+    meeting = cabinet.meeting("published", watermark="none")
+    item = cabinet.item(meeting["id"])
+    data = make_pdf("Tờ trình", "Trang hai")
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data), 201)
+    for _ in range(2):
+        assert cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data == data
+
+
+def _many_pages(count: int) -> bytes:
+    """A PDF of `count` pages sharing one page dictionary's content, small however many there are."""
+    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+        3: b"<< /Length 0 >>\nstream\n\nendstream",
+    }
+    for n in range(count):
+        objects[4 + n] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"
+    return handmade_pdf(objects)
+
+
+def test_a_pdf_over_the_page_limit_is_413_and_nothing_is_kept(app, cabinet):
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    sec = cabinet.api(cabinet.secretariat)
+    app.config["ECABINET_MAX_PAGES"] = 20
+    assert_error(upload(sec, item["id"], _many_pages(21)), 413, "too_many_pages")
+    assert _stored(app) == []
+    assert ok(upload(sec, item["id"], _many_pages(20)), 201)["version"]["page_count"] == 20
+
+
+def test_a_page_tree_that_understates_its_pages_is_counted_all_the_same(app, cabinet):
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    app.config["ECABINET_MAX_PAGES"] = 20
+    lying = _many_pages(30).replace(b"/Count 30", b"/Count 3 ")
+    assert_error(upload(cabinet.api(cabinet.secretariat), item["id"], lying), 413, "too_many_pages")
+    assert _stored(app) == []
+
+
+@pytest.mark.parametrize("inflated_mb", [100])
+def test_a_deflate_bomb_is_415_and_nothing_is_kept(app, cabinet, inflated_mb):
+    """A few hundred kilobytes that inflate to 100 MB of page content (pypdf stops at 75 MB): once a 500."""
+    bomb = zlib.compress(b" " * (inflated_mb * 1024 * 1024), 9)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        4: b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(bomb), bomb),
+    }
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    response = upload(cabinet.api(cabinet.secretariat), item["id"], handmade_pdf(objects))
+    assert_error(response, 415, "pdf_bomb")
+    assert _stored(app) == []
+    assert ok(upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình")), 201)
