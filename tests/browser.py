@@ -47,3 +47,26 @@ def log_in(page, url: str, username: str, password: str | None = None) -> None:
     page.fill("input[name=password]", password or PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda address: "/login" not in address)
+
+
+# axe-core's worst two levels: a person with a screen reader or a keyboard cannot use what they flag.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def blocking_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it now stands, one line each (axe-core is
+    the version the lock installs, from the `browser` extra, injected into the page: nothing is fetched)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:5])}"
+        for v in violations
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def assert_accessible(page, where: str) -> None:
+    """No serious or critical axe-core violation on the page as it now stands."""
+    found = blocking_violations(page)
+    assert not found, f"axe-core on {where}:\n" + "\n".join(found)
