@@ -13,7 +13,7 @@ from pprint import pformat
 
 import pytest
 
-from tests.browser import blocking_violations, log_in
+from tests.browser import blocking_violations, log_in, sticking_out
 from tests.helpers import ok
 from tests.pdfs import make_pdf, upload
 
@@ -151,31 +151,6 @@ def test_every_page_has_no_serious_accessibility_violation(cabinet, scene, serve
     assert not found, pformat(found, width=120)
 
 
-def _overflow(page) -> dict:
-    """How far the page scrolls sideways, and what sticks out past the window's right edge to make it (a
-    table or a tool bar that scrolls inside its own box is no such thing); {} when nothing does."""
-    return page.evaluate(
-        """() => {
-          const width = document.documentElement.clientWidth;
-          const extra = document.documentElement.scrollWidth - width;
-          if (extra <= 0) return {};
-          // Inside a box that scrolls or clips and itself fits: an absolute element only in such a box
-          // that is its containing block or outside it.
-          const clipped = el => {
-            const start = getComputedStyle(el).position === 'absolute' ? el.offsetParent : el.parentElement;
-            for (let up = start; up && up !== document.body; up = up.parentElement) {
-              if (getComputedStyle(up).overflowX !== 'visible') return up.getBoundingClientRect().right <= width + 1;
-            }
-            return false;
-          };
-          const culprits = [...document.querySelectorAll('body *')]
-            .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > width + 1 && !clipped(el))
-            .map(el => el.outerHTML.slice(0, 120));
-          return {pixels: extra, culprits: culprits.slice(0, 6)};
-        }"""
-    )
-
-
 def _header_on_one_row(page) -> bool:
     """Whether the top bar's parts all stand side by side (each one's height overlaps every other's)."""
     return page.evaluate(
@@ -192,7 +167,7 @@ def test_every_page_fits_a_phone_with_the_header_on_one_row(cabinet, scene, serv
     for name, page in _tour(browser, server_url, cabinet, scene, PHONE, is_mobile=True, has_touch=True):
         if name == "wall":
             continue  # a projector's page, not a phone's: it must fit 1024×768 (below)
-        overflow = _overflow(page)
+        overflow = sticking_out(page)
         one_row = _header_on_one_row(page)
         if overflow or not one_row:
             problems[name] = {"sticking out": overflow, "header on one row": one_row}
@@ -207,10 +182,10 @@ def test_the_wall_fits_a_projector_without_scrolling_sideways(cabinet, scene, se
     page.locator(".wall-vote .wall-question").wait_for(timeout=20000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "wall-1024x768-vote.png"))
-    assert _overflow(page) == {}
+    assert sticking_out(page) == {}
     # The result, with its bars and the verdict, is the widest thing the wall shows.
     ok(cabinet.api(cabinet.secretariat).post(f"/votes/{scene['vote']}/close"))
     page.locator(".wall-vote.status-closed .verdict").wait_for(timeout=20000)
     page.screenshot(path=str(ARTIFACTS / "wall-1024x768-result.png"))
-    assert _overflow(page) == {}
+    assert sticking_out(page) == {}
     context.close()
