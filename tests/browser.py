@@ -83,3 +83,51 @@ class Device:
         """Closes the browser; the script errors the page met."""
         self.context.close()
         return self.errors
+
+
+# axe-core's worst two levels: a person with a screen reader or a keyboard cannot use what they flag.
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def blocking_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it now stands, one line each (axe-core is
+    the version the lock installs, from the `browser` extra, injected into the page: nothing is fetched)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(str(n['target']) for n in v['nodes'][:5])}"
+        for v in violations
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def assert_accessible(page, where: str) -> None:
+    """No serious or critical axe-core violation on the page as it now stands."""
+    found = blocking_violations(page)
+    assert not found, f"axe-core on {where}:\n" + "\n".join(found)
+
+
+def sticking_out(page) -> dict:
+    """How far the page scrolls sideways, and what sticks out past the window's right edge to make it (a
+    table or a tool bar that scrolls inside its own box is no such thing); {} when nothing does."""
+    return page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const extra = document.documentElement.scrollWidth - width;
+          if (extra <= 0) return {};
+          // Inside a box that scrolls or clips and itself fits: an absolute element only in such a box
+          // that is its containing block or outside it.
+          const clipped = el => {
+            const start = getComputedStyle(el).position === 'absolute' ? el.offsetParent : el.parentElement;
+            for (let up = start; up && up !== document.body; up = up.parentElement) {
+              if (getComputedStyle(up).overflowX !== 'visible') return up.getBoundingClientRect().right <= width + 1;
+            }
+            return false;
+          };
+          const culprits = [...document.querySelectorAll('body *')]
+            .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > width + 1 && !clipped(el))
+            .map(el => el.outerHTML.slice(0, 120));
+          return {pixels: extra, culprits: culprits.slice(0, 6)};
+        }"""
+    )

@@ -226,11 +226,15 @@ def on_join(data=None):
         return _error(exc.code, exc.message)
     runner = access.can_run_meeting(user, meeting)
     with _lock:
+        # The page may have gone while the meeting was read (a member who taps on to the next page):
+        # rooms are joined under the lock that the disconnect takes, so never for a socket already gone,
+        # which the server refuses with an exception in its handler thread.
         socket = _sockets.get(request.sid)
-        if socket is not None:
-            socket.meetings[meeting.id] = runner
-    join_room(publisher.meeting_room(meeting.id, runner=runner))
-    join_room(publisher.meeting_user_room(meeting.id, user.id))
+        if socket is None:
+            return _error("unauthorized", "Not connected")
+        socket.meetings[meeting.id] = runner
+        join_room(publisher.meeting_room(meeting.id, runner=runner))
+        join_room(publisher.meeting_user_room(meeting.id, user.id))
     return {"ok": True, "seq": publisher.latest_seq(meeting)}
 
 

@@ -155,7 +155,10 @@
       { className: "vote-progress" },
       h("div", {
         className: "meter",
-        attrs: { role: "progressbar", "aria-valuemin": 0, "aria-valuemax": eligible, "aria-valuenow": cast },
+        attrs: {
+          role: "progressbar", "aria-valuemin": 0, "aria-valuemax": eligible, "aria-valuenow": cast,
+          "aria-label": fmt(S.progress, { cast: cast, eligible: eligible }),
+        },
       }, h("span", { style: "width: " + share.toFixed(1) + "%" })),
       h("p", { className: "progress-label" }, fmtNodes(S.progress, {
         cast: h("strong", { className: "progress-cast", text: cast }),
