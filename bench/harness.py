@@ -472,14 +472,13 @@ def text_pdf(pages: int, title: str = "Tờ trình") -> bytes:
 
 
 def upload(secretariat, item_id: int, data: bytes, title: str):
-    """A document uploaded through the service and committed, its text extracted before returning."""
+    """A document uploaded through the service and committed, its text extracted before returning
+    (in place: outside a server process, jobs run in the calling process)."""
     import io
 
     from ecabinet.documents import service as documents
-    from ecabinet.documents import text_index
     from ecabinet.extensions import db
 
     document = documents.upload_document(secretariat, item_id, io.BytesIO(data), f"{title}.pdf", title)
     db.session.commit()
-    text_index.wait_idle(timeout=600)
     return document

@@ -9,12 +9,14 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from ecabinet.common import jobs
 from ecabinet.errors import NotPdf
 
 # pypdf reports recoverable damage through logging; we judge the file ourselves.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
+@jobs.job
 def check_pdf(path: Path, head: bytes) -> list[list[float]]:
     """Each page's media box of a readable, unencrypted PDF; otherwise NotPdf saying what is wrong."""
     if b"%PDF-" not in head[:1024]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -209,6 +209,15 @@ def _set_stand_ins(meeting: Meeting, pairs: list[dict]) -> None:
         participant.stands_in_for_id = wanted.get(participant.user_id)
 
 
+# Other domains act when a meeting goes out to its participants (documents: prepare their copies).
+_on_published: list[Callable[[Meeting], None]] = []
+
+
+def when_published(fn: Callable[[Meeting], None]) -> Callable[[Meeting], None]:
+    _on_published.append(fn)
+    return fn
+
+
 def change_status(user: User, meeting_id: int, action: str) -> Meeting:
     meeting = _managed_meeting(user, meeting_id)
     before, after = TRANSITIONS[action]
@@ -224,6 +233,9 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
         meeting.closed_at = utcnow()
     audit.record(user, f"meeting.{action}", meeting, {"status": after})
     publisher.publish(meeting, "meeting.status", {"status": after})
+    if after == "published":
+        for hook in _on_published:
+            hook(meeting)
     return meeting
 
 
