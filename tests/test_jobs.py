@@ -8,6 +8,9 @@ and publishing prepares every participant's book and copies ahead of the session
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,9 +24,13 @@ from ecabinet.documents.models import DocumentVersion
 from ecabinet.errors import NotFound
 from ecabinet.extensions import db
 from tests.conftest import POSTGRES_URL
-from tests.gunicorn_server import api_token, gunicorn
+from tests.gunicorn_server import REPO, api_token, gunicorn
 from tests.helpers import assert_error, ok
 from tests.pdfs import broken_pdf, make_pdf, new_version, upload
+from tests.test_scale_out import REDIS_URL, _redis_up
+
+# A database of Redis's own for the queue, apart from the live events' (test_scale_out).
+JOBS_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/9"
 
 
 def _server_env(app, tmp_path) -> dict[str, str]:
@@ -83,6 +90,34 @@ def test_the_production_server_builds_books_and_copies_in_its_job_workers(app, c
     executed = [line for line in log.splitlines() if "Executing ecabinet." in line]
     for job in ("exports._build_book", "exports._stamp_copy", "pdf.check_pdf"):
         assert any(job in line for line in executed), log[-3000:]
+
+
+@pytest.mark.redis
+def test_job_workers_started_elsewhere_take_the_servers_jobs_through_redis(app, cabinet, tmp_path):
+    if not _redis_up():
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but does not answer at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"])
+    upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình"), title="Tờ trình")
+    # The server starts no workers of its own; the documented command runs one, as on another host.
+    env = {**_server_env(app, tmp_path), "ECABINET_JOBS": JOBS_REDIS_URL, "ECABINET_JOB_WORKERS": "0"}
+    command = [sys.executable, "-m", "flask", "--app", "ecabinet", "jobs", "worker", "--workers", "1"]
+    with open(tmp_path / "worker.log", "wb") as log:
+        worker = subprocess.Popen(
+            command, cwd=REPO, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            with gunicorn(env, tmp_path) as (url,):
+                token = api_token(url, cabinet.members[1].username)
+                book = _get(url, f"/meetings/{meeting['id']}/book.pdf", token)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+    assert book.status_code == 200 and len(PdfReader(io.BytesIO(book.content)).pages) == 3
+    assert "job workers started" not in next(tmp_path.glob("gunicorn-*.log")).read_text()
+    assert "Executing ecabinet.documents.exports._build_book" in (tmp_path / "worker.log").read_text()
 
 
 def test_the_server_answers_promptly_while_a_heavy_job_runs(app, cabinet, tmp_path):

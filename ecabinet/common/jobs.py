@@ -3,7 +3,8 @@
 A server process is one gevent loop (gunicorn.conf.py): while a request computes, every other tablet
 of the process waits. Reading, repairing, stamping and assembling PDFs is pure Python (pypdf) and
 holds the GIL, so a thread of the process does not help either: 30 members opening a 300-page book
-at once held the loop 7.2 s, one annotated copy over large ink notes 21.5 s (bench/heavy_work.py).
+at once held the loop for seconds, one annotated copy over large ink notes for a minute
+(bench/heavy_work.py).
 Such work is a job: a module-level function registered with `@job`, whose arguments and result are
 plain data (paths, ids, bytes). `run()` puts it on the queue and the request's greenlet waits for
 the result cooperatively, as for any socket; `start()` queues it and returns.
@@ -35,6 +36,7 @@ from huey.storage import RedisStorage, SqliteStorage
 
 from ecabinet.common import serving
 from ecabinet.errors import DomainError
+from ecabinet.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +67,6 @@ def job(fn: Callable | None = None, *, writes: bool = False) -> Callable:
         app = current_app._get_current_object() if has_app_context() else _app
         # Its own app context, so its own database session, as in a worker process.
         with app.app_context():
-            from ecabinet.extensions import db
-
             g.job_writes = writes
             try:
                 value = fn(*args)
@@ -79,7 +79,7 @@ def job(fn: Callable | None = None, *, writes: bool = False) -> Callable:
         # Nothing is kept for a job that nobody waits for (Huey keeps no None).
         return ("value", value) if reply else None
 
-    _tasks[fn] = huey.task(name=f"{fn.__module__}.{fn.__qualname__}")(in_app_context)
+    _tasks[fn] = huey.task(name=fn.__qualname__)(in_app_context)  # Huey puts the module before it
     return fn
 
 
@@ -147,8 +147,9 @@ def work(workers: int) -> None:
     """Take jobs until stopped (SIGTERM, SIGINT): `workers` processes, below the server's priority."""
     global _in_worker
     _in_worker = True
-    # A line per job started and finished (Huey's), beside the server's log.
-    logging.basicConfig(level=logging.INFO, format="[%(asctime)s] [jobs %(process)d] %(message)s")
+    # A line per job started and finished (Huey's), beside the server's log; the libraries' warnings.
+    logging.basicConfig(level=logging.WARNING, format="[%(asctime)s] [jobs %(process)d] %(message)s")
+    logging.getLogger("huey").setLevel(logging.INFO)
     # The server's answers come first: a tablet's request waits for no one's book.
     os.nice(10)
     huey.immediate = False
@@ -160,7 +161,5 @@ def work(workers: int) -> None:
 def _fresh_connections() -> None:
     """A worker process is forked from the command that started it: its database connections are
     its own, never the parent's."""
-    from ecabinet.extensions import db
-
     with _app.app_context():
         db.engine.dispose(close=False)
