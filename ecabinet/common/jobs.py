@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -48,6 +50,44 @@ _app: Flask | None = None
 _in_worker = False
 # How long a request waits for its job before giving up; a 2,000-page book takes ~10 s on one core.
 WAIT_S = 300
+
+
+class _QueueFile(SqliteStorage):
+    """The embedded queue, a SQLite file shared by the server and its job workers, that never holds
+    the server's loop waiting for its lock.
+
+    SQLite's own busy wait sleeps in C: a server process would stand still for as long as a worker
+    holds the file's lock, and the workers run at a lower priority, so the system may pause one in
+    the middle of a write while others run (seconds, on a busy machine). Here the lock is tried
+    without waiting, and tried again after a sleep during which the loop serves (a patched sleep)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)  # the tables, made with SQLite's busy wait: nothing served yet
+        self._timeout = 0
+
+    def sql(self, *args, **kwargs):
+        return self._again_while_locked(super().sql, *args, **kwargs)
+
+    def pop_data(self, key):
+        return self._again_while_locked(super().pop_data, key)
+
+    def read_schedule(self, ts):
+        return self._again_while_locked(super().read_schedule, ts)
+
+    def dequeue(self):
+        return self._again_while_locked(super().dequeue)
+
+    @staticmethod
+    def _again_while_locked(fn, *args, **kwargs):
+        delay = 0.002
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
 
 class JobFailed(RuntimeError):
@@ -138,7 +178,7 @@ def init_app(app: Flask) -> None:
     else:
         path = Path(target or Path(app.instance_path) / "jobs.db")
         path.parent.mkdir(parents=True, exist_ok=True)
-        huey.storage_class, huey.storage_kwargs = SqliteStorage, {"filename": str(path)}
+        huey.storage_class, huey.storage_kwargs = _QueueFile, {"filename": str(path)}
     huey.immediate = False
     huey.storage = huey.create_storage()
 
