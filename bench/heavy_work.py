@@ -87,9 +87,9 @@ def _fetch_all(urls_and_tokens: list[tuple[str, str]]) -> tuple[float, list[int]
     return time.perf_counter() - started, [s for s, _ in results], sum(n for _, n in results)
 
 
-def setup(work: Path, members: int, pages: int) -> dict:
+def setup(work: Path, members: int, pages: int, strokes: int) -> dict:
     from ecabinet.annotations import service as annotations
-    from ecabinet.annotations.service import MAX_PATHS, MAX_POINTS
+    from ecabinet.annotations.service import MAX_POINTS
     from ecabinet.extensions import db
     from ecabinet.meetings import service as meetings
 
@@ -105,7 +105,7 @@ def setup(work: Path, members: int, pages: int) -> dict:
         item = meetings.add_item(secretariat, meeting.id, title="Dự án Luật Đất đai (sửa đổi)")
         db.session.commit()
         paper = harness.upload(secretariat, item.id, harness.text_pdf(pages, "Tờ trình"), "Tờ trình")
-        # Five of the largest ink notes the API accepts, on the paper's first pages.
+        # Five of the largest ink notes the API accepts (quick: a tenth of it), on the first pages.
         for n in range(5):
             stroke = [[60.0 + (i % 470), 80.0 + (i // 470) * 1.3 + n] for i in range(MAX_POINTS)]
             annotations.create(
@@ -114,7 +114,7 @@ def setup(work: Path, members: int, pages: int) -> dict:
                 version=1,
                 page=1 + n,
                 kind="ink",
-                paths=[[[x, y + (s % 8) * 2.0] for x, y in stroke] for s in range(MAX_PATHS)],
+                paths=[[[x, y + (s % 8) * 2.0] for x, y in stroke] for s in range(strokes)],
             )
         db.session.commit()
         state = {
@@ -231,10 +231,14 @@ def report(results: dict) -> None:
 
 
 def main() -> None:
+    from ecabinet.annotations.service import MAX_PATHS
+
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="5 members, 40 pages: a check that it works")
+    parser.add_argument(
+        "--quick", action="store_true", help="5 members, 40 pages, smaller ink: a check that it works"
+    )
     parser.add_argument("--members", type=int, help="members opening their book at once (default 30)")
     parser.add_argument("--pages", type=int, help="pages of the paper (default 300)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
@@ -246,7 +250,7 @@ def main() -> None:
     harness.print_machine({"scenes": f"{members} members, a {pages}-page paper, watermark on"})
     with harness.workdir("heavy", keep=args.keep) as work:
         print("setting up …", flush=True)
-        state = setup(work, members, pages)
+        state = setup(work, members, pages, strokes=MAX_PATHS // 10 if args.quick else MAX_PATHS)
         print("scenes:", flush=True)
         results = run(work, state, pages, idle_s=2 if args.quick else 5, tail_s=2 if args.quick else 5)
     report(results)
