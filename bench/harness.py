@@ -410,9 +410,10 @@ class Server:
         return found
 
     def worker_pid(self) -> int:
+        """gunicorn's worker process (the master's other child runs the job workers)."""
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return int(children[0])
+        return next(int(c) for c in children if b"gunicorn" in Path(f"/proc/{c}/cmdline").read_bytes())
 
     def worker_status(self) -> dict[str, float]:
         status = process_status(self.worker_pid())

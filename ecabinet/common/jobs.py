@@ -35,6 +35,8 @@ from flask import Flask, current_app, g, has_app_context
 from huey import Huey
 from huey.exceptions import ResultTimeout, TaskException
 from huey.storage import RedisStorage, SqliteStorage
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ecabinet.common import serving
 from ecabinet.errors import DomainError
@@ -148,6 +150,7 @@ def run(fn: Callable, *args) -> Any:
     loop; in place outside a server process. A domain error raised by the job is raised here."""
     if not _queued() or _in_worker:  # a worker waiting for another worker could wait for ever
         return fn(*args)
+    _release_connection()
     result = _tasks[fn](True, *args)
     try:
         # Polled every 50–100 ms (a patched sleep: the loop serves meanwhile), or told by Redis.
@@ -160,6 +163,36 @@ def run(fn: Callable, *args) -> Any:
     if kind == "raised":
         raise value
     return value
+
+
+def _release_connection() -> None:
+    """A request that has changed nothing yet holds no database connection while it waits: its
+    transaction ends here (a later statement starts another). With 30 members opening their books at
+    once, each holding one of the pool's 15 connections for seconds, every other request — a tablet's
+    look at the meeting — waited for a connection as long as the books took."""
+    session = db.session()
+    untouched = not (session.new or session.dirty or session.deleted)
+    if untouched and not session.info.get(_FLUSHED) and not _queued_work(session):
+        session.rollback()
+
+
+def _queued_work(session: Session) -> bool:
+    """Whether the transaction has queued something for its commit (audit entries, live events…)."""
+    return any(value for key, value in session.info.items() if key != _FLUSHED)
+
+
+_FLUSHED = "jobs_flushed"
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_flushed(session: Session, _context) -> None:
+    session.info[_FLUSHED] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_flushed(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_FLUSHED, None)
 
 
 def start(fn: Callable, *args) -> None:
