@@ -96,3 +96,5 @@ class TestConfig(Config):
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
         # A test publishing a meeting does not wait for books nobody opens; tests of it turn this on.
         self.ECABINET_PREPARE_COPIES = False
+        # Jobs run in place, in the test's own process (as anywhere outside a server): no queue file.
+        self.ECABINET_JOBS = "immediate"
