@@ -62,9 +62,10 @@ class _QueueFile(SqliteStorage):
     holds the file's lock, and the workers run at a lower priority, so the system may pause one in
     the middle of a write while others run (seconds, on a busy machine). Here the lock is tried
     without waiting, and tried again after a sleep during which the loop serves (a patched sleep).
-    Nor does a commit wait for the disk: SQLite's default syncs the file at every commit, and on a disk
-    busy with the workers' books one sync took seconds. With `synchronous=NORMAL` a commit syncs
-    nothing; the checkpoints do, and the server leaves them to the workers."""
+    Nor does a commit wait for the disk: SQLite's default syncs the file at every commit, on the loop,
+    and a disk busy with the workers' books (and a neighbour's database) can take long to answer. With
+    `synchronous=NORMAL` a commit syncs nothing; the checkpoints do, and the server leaves them to
+    the workers."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)  # the tables, made with SQLite's busy wait: nothing served yet
