@@ -12,10 +12,18 @@ calls are short and local. Flask-SocketIO follows in its gevent mode with simple
 Flask-SocketIO keeps a client's session in the process that accepted it, so a process serves its own
 sockets. To serve more tablets, run more such processes (or hosts) behind a sticky load balancer with
 SOCKETIO_MESSAGE_QUEUE set (README: scale-out).
+
+Heavy work (PDFs, books, annotated copies, reports, signing) is not done on that loop: it goes to job
+workers (`ecabinet.common.jobs`), which this configuration starts beside the server when it is ready and
+stops when it exits, so that gunicorn alone is a complete server on one host. ECABINET_JOB_WORKERS=0
+starts none, for a server whose jobs are taken by `flask --app ecabinet jobs worker` on other hosts.
 """
 
 import os
 import resource
+import signal
+import subprocess
+import sys
 
 bind = os.environ.get("ECABINET_BIND", "127.0.0.1:8000")
 workers = 1
@@ -71,3 +79,37 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+
+
+def when_ready(server):
+    """Start the job workers (one command; its own worker processes below it) once the server listens."""
+    if os.environ.get("ECABINET_JOB_WORKERS") == "0" or os.environ.get("ECABINET_JOBS") == "immediate":
+        return
+    server.job_workers = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "ecabinet", "jobs", "worker"],
+        cwd=os.path.dirname(os.path.abspath(__file__)),
+        preexec_fn=_stop_with_parent,
+    )
+    server.log.info("job workers started (pid %s)", server.job_workers.pid)
+
+
+def on_exit(server):
+    job_workers = getattr(server, "job_workers", None)
+    if job_workers is None or job_workers.poll() is not None:
+        return
+    job_workers.terminate()  # a job under way is abandoned; its request has gone with the server
+    try:
+        job_workers.wait(timeout=graceful_timeout)
+    except subprocess.TimeoutExpired:
+        job_workers.kill()
+        job_workers.wait()
+
+
+def _stop_with_parent():
+    """Linux: the job workers are told to stop should gunicorn itself be killed outright."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass

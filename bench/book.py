@@ -179,7 +179,6 @@ def generate(root: Path, quick: bool) -> dict:
 def load_into_ecabinet(work: Path, manifest: dict) -> dict:
     from ecabinet.auth import service as auth
     from ecabinet.documents import service as documents
-    from ecabinet.documents import text_index
     from ecabinet.extensions import db
     from ecabinet.meetings import service as meetings
 
@@ -215,10 +214,7 @@ def load_into_ecabinet(work: Path, manifest: dict) -> dict:
                         documents.upload_document(
                             secretariat, item.id, stream, Path(doc["path"]).name, doc["title"]
                         )
-                    db.session.commit()
-                    # Text extraction runs in a background thread after each commit; on SQLite the
-                    # next upload's write would meet its lock, so wait for it as a person would not.
-                    text_index.wait_idle(timeout=600)
+                    db.session.commit()  # the text is extracted in place, after the commit
             stamped = harness.make_meeting(
                 secretariat, [member, chair], status="published", chair_id=chair.id, watermark="all"
             )
@@ -231,7 +227,6 @@ def load_into_ecabinet(work: Path, manifest: dict) -> dict:
                 "meeting_title": meeting.title,
                 "stamp_version_id": document.latest.id,
             }
-        text_index.wait_idle(timeout=600)
     print(f"  uploaded through ecabinet's services in {time.perf_counter() - started:.1f} s", flush=True)
     return state
 

@@ -410,9 +410,10 @@ class Server:
         return found
 
     def worker_pid(self) -> int:
+        """gunicorn's worker process (the master's other child runs the job workers)."""
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
-        return int(children[0])
+        return next(int(c) for c in children if b"gunicorn" in Path(f"/proc/{c}/cmdline").read_bytes())
 
     def worker_status(self) -> dict[str, float]:
         status = process_status(self.worker_pid())
@@ -472,14 +473,13 @@ def text_pdf(pages: int, title: str = "Tờ trình") -> bytes:
 
 
 def upload(secretariat, item_id: int, data: bytes, title: str):
-    """A document uploaded through the service and committed, its text extracted before returning."""
+    """A document uploaded through the service and committed, its text extracted before returning
+    (in place: outside a server process, jobs run in the calling process)."""
     import io
 
     from ecabinet.documents import service as documents
-    from ecabinet.documents import text_index
     from ecabinet.extensions import db
 
     document = documents.upload_document(secretariat, item_id, io.BytesIO(data), f"{title}.pdf", title)
     db.session.commit()
-    text_index.wait_idle(timeout=600)
     return document

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ecabinet.common import serving, sqlite
+from ecabinet.common import jobs, serving, sqlite
 from ecabinet.common.api import require_declared_permissions
 from ecabinet.common.input import MAX_INT, CheckedRequest, check_query_string
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
@@ -59,6 +59,7 @@ def create_app(config: object | None = None) -> Flask:
         with app.app_context():
             sqlite.tune(db.engine, writes=_request_writes)
 
+    jobs.init_app(app)
     register_error_handlers(app)
     _set_security_headers(app)
     _register_blueprints(app)
@@ -137,6 +138,10 @@ def _init_babel(app: Flask) -> None:
 
 
 def _request_writes() -> bool:
+    # A job says for itself whether it writes (it may run while the request that waits for it writes).
+    job_writes = jobs.transaction_writes()
+    if job_writes is not None:
+        return job_writes
     # Outside a request (command line, background work) a transaction is there to write: on SQLite it
     # takes the lock at once rather than fail on a stale snapshot when another writer got in between.
     if not has_request_context():
@@ -222,6 +227,7 @@ def _register_cli(app: Flask) -> None:
     from ecabinet.audit.cli import audit_cli
     from ecabinet.auth.cli import users_cli
     from ecabinet.ballots.cli import ballots_cli
+    from ecabinet.common.jobs_cli import jobs_cli
     from ecabinet.common.signing_cli import signing_cli
     from ecabinet.demo.cli import seed_demo
     from ecabinet.documents.cli import documents_cli
@@ -232,6 +238,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(documents_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(signing_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def _error_response(status: int, code: str, message: str):

@@ -72,6 +72,15 @@ class Config:
         self.ECABINET_SIGNING_CERT = os.environ.get("ECABINET_SIGNING_CERT") or None
         self.ECABINET_SIGNING_KEY = os.environ.get("ECABINET_SIGNING_KEY") or None
         self.ECABINET_SIGNING_KEY_PASSWORD = os.environ.get("ECABINET_SIGNING_KEY_PASSWORD") or None
+        # Where heavy work (PDFs, books, reports, signing) is queued: unset for a SQLite file in the
+        # instance folder, `redis://…` for workers on other hosts, `immediate` to run it in place
+        # (ecabinet.common.jobs).
+        self.ECABINET_JOBS = os.environ.get("ECABINET_JOBS", "")
+        # Job-worker processes gunicorn starts beside the server; 0 when workers run elsewhere only.
+        self.ECABINET_JOB_WORKERS = _env_int("ECABINET_JOB_WORKERS", os.cpu_count() or 1)
+        # Build every participant's book and watermarked copies when a meeting is published or a
+        # paper gets a version, so that at the session's start each download is a file already made.
+        self.ECABINET_PREPARE_COPIES = os.environ.get("ECABINET_PREPARE_COPIES", "1") == "1"
         # scrypt with Werkzeug's default cost (N=2^15, r=8, p=1)
         self.PASSWORD_HASH_METHOD = "scrypt"
         self.BABEL_DEFAULT_LOCALE = "vi"
@@ -96,3 +105,7 @@ class TestConfig(Config):
         self.SECRET_KEY = "test-secret-key"
         # Still scrypt, at a cost that lets a test make a cabinet of users in milliseconds.
         self.PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
+        # A test publishing a meeting does not wait for books nobody opens; tests of it turn this on.
+        self.ECABINET_PREPARE_COPIES = False
+        # Jobs run in place, in the test's own process (as anywhere outside a server): no queue file.
+        self.ECABINET_JOBS = "immediate"

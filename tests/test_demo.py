@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ecabinet.demo.data import DEMO_PASSWORD
-from ecabinet.documents import text_index
 
 
 def _login(client, username):
@@ -18,7 +17,6 @@ def test_seed_demo_fills_an_empty_database_once(app, client):
     assert first.exit_code == 0 and "Demo cabinet created" in first.output and "thutuong" in first.output
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "already in place" in again.output
-    text_index.wait_idle()
 
     member = _login(client, "bt.taichinh")
     meetings = client.get("/api/v1/meetings", headers=member).get_json()

@@ -9,7 +9,6 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
 
-from ecabinet.documents import text_index
 from tests.helpers import assert_error
 from tests.pdfs import broken_pdf, encrypted_pdf, make_pdf, upload
 
@@ -147,7 +146,6 @@ def test_confidential_items_documents_follow_the_item(cabinet, meeting):
     doc = upload(
         sec, meeting["secret"]["id"], make_pdf("Phương án nhân sự mật"), title="Phương án nhân sự"
     ).get_json()
-    text_index.wait_idle()
     cleared, other = cabinet.api(cabinet.members[0]), cabinet.api(cabinet.members[1])
     assert cleared.get(f"/documents/{doc['id']}").status_code == 200
     for path in (
@@ -219,7 +217,6 @@ def test_search_is_accent_insensitive_and_names_pages(cabinet, meeting):
         make_pdf("Mở đầu", "Chính sách đất đai mới", "Kết luận về Đất Đai"),
         title="Dự thảo Luật",
     ).get_json()
-    text_index.wait_idle()
     member = cabinet.api(cabinet.members[1])
     hits = member.get("/search?q=dat dai").get_json()
     assert [(h["document_id"], h["pages"]) for h in hits] == [(doc["id"], [2, 3])]

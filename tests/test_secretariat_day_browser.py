@@ -182,7 +182,7 @@ def test_the_secretariat_prepares_a_meeting_and_a_ballot_through_the_pages(
     assert "Đã phát hành phiên họp" in page.inner_text(".flash.success")
 
     # The meeting book from its button: built on the first opening, then its pages are shown.
-    assert "Chưa tạo" in page.inner_text(".book-state")
+    assert "Đang chuẩn bị" in page.inner_text(".book-state")
     with page.expect_response(re.compile(r".*/book\.pdf$")) as book:
         page.click(".book-link a")
     assert book.value.status == 200 and book.value.header_value("content-type") == "application/pdf"

@@ -96,7 +96,7 @@ def test_the_meeting_book_button_tells_its_pages_and_when_it_was_built(pages, ca
 
     text = member.text(page)
     assert f'href="{book}"' in text and "Tài liệu phiên họp" in text
-    assert "Chưa tạo: lần mở đầu tiên sẽ ghép toàn bộ tài liệu" in text
+    assert "Đang chuẩn bị: mở ngay bây giờ thì hệ thống sẽ ghép tài liệu" in text
     before = datetime.now(UTC).replace(second=0, microsecond=0)
     assert member.get(book, buffered=True).status_code == 200
 
@@ -113,7 +113,7 @@ def test_the_meeting_book_button_tells_its_pages_and_when_it_was_built(pages, ca
 
     # A new paper makes the built book out of date: the button says it is to be built again.
     upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Bốn"), title="Phụ lục")
-    assert "Chưa tạo" in member.text(page)
+    assert "Đang chuẩn bị" in member.text(page)
 
 
 def _meeting(id_: int, status: str, starts: datetime, ends: datetime | None = None) -> Meeting:

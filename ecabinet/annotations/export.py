@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -22,13 +23,16 @@ from pypdf.generic import (
     RectangleObject,
     TextStringObject,
 )
+from sqlalchemy import select
 
 from ecabinet.annotations.models import Annotation
 from ecabinet.annotations.service import own_for_version
 from ecabinet.auth.models import User
+from ecabinet.common import jobs
 from ecabinet.common.pdfgen import new_document, to_bytes
-from ecabinet.documents.exports import download_for
+from ecabinet.documents.exports import atomic_output, cache_path, download_for
 from ecabinet.documents.models import DocumentVersion
+from ecabinet.extensions import db
 
 SUBTYPES = {
     "highlight": "/Highlight",
@@ -192,11 +196,27 @@ def write_annotations(writer: PdfWriter, annotations: list[Annotation]) -> None:
             page[NameObject("/Annots")] = ArrayObject([ref])
 
 
-def annotated_for(user: User, version: DocumentVersion) -> io.BytesIO:
+def annotated_for(user: User, version: DocumentVersion) -> Path:
     """The version with this user's own annotations in it (and their watermark where one applies)."""
-    writer = PdfWriter(clone_from=download_for(user, version, new_download=False))
+    copy = download_for(user, version, new_download=False)
+    # Which annotations, as they are now: their ids and times, without reading their ink.
+    state = db.session.execute(
+        select(Annotation.id, Annotation.updated_at)
+        .where(Annotation.version_id == version.id, Annotation.user_id == user.id)
+        .order_by(Annotation.id)
+    ).all()
+    target = cache_path("annotated", copy.name, [tuple(row) for row in state])
+    if not target.exists():
+        # A large ink note is thousands of points, each written by pure Python: in a job worker, so
+        # that the loop serving the tablets keeps its turns meanwhile (ecabinet.common.jobs).
+        jobs.run(_write_annotated, copy, user.id, version.id, target)
+    return target
+
+
+@jobs.job
+def _write_annotated(copy: Path, user_id: int, version_id: int, target: Path) -> None:
+    writer = PdfWriter(clone_from=copy)
+    user, version = db.session.get(User, user_id), db.session.get(DocumentVersion, version_id)
     write_annotations(writer, own_for_version(user, version))
-    out = io.BytesIO()
-    writer.write(out)
-    out.seek(0)
-    return out
+    with atomic_output(target) as out:
+        writer.write(out)

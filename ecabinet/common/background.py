@@ -1,6 +1,7 @@
 """Work done after the answer has gone: one background thread per kind of work, in the app's context.
 
-Used for what a user should not wait for (reading a long PDF's text, talking to the mail server).
+Used for what a user should not wait for and that waits on the network, not the CPU (talking to the
+mail server). CPU-heavy work goes to job-worker processes instead (ecabinet.common.jobs).
 `wait_idle()` lets the command line and the tests wait until queued work is done.
 """
 

@@ -17,8 +17,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from ecabinet.common import jobs
 from ecabinet.common.pdfgen import new_document, to_bytes
-from ecabinet.common.serving import off_loop
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -68,15 +68,16 @@ class OfficialDocument:
 
 
 def to_pdf(doc: OfficialDocument) -> bytes:
-    # Laying out a long report's pages is pure Python for a good part of a second: in a thread of its
-    # own, the loop that serves the tablets keeps its turns at the GIL meanwhile (ecabinet.common.serving).
-    return off_loop(_pdf, doc)
+    # Laying out a long report's pages is pure Python for a good part of a second, which holds the GIL:
+    # in a job worker, the loop that serves the tablets keeps its turns meanwhile (ecabinet.common.jobs).
+    return jobs.run(_pdf, doc)
 
 
 def to_docx(doc: OfficialDocument) -> bytes:
-    return off_loop(_docx, doc)
+    return jobs.run(_docx, doc)
 
 
+@jobs.job
 def _pdf(doc: OfficialDocument) -> bytes:
     pdf = new_document()
     pdf.set_title(doc.title)
@@ -168,6 +169,7 @@ def _pdf_signatures(pdf, doc: OfficialDocument, width: float) -> None:
 # --- DOCX ------------------------------------------------------------------------------------
 
 
+@jobs.job
 def _docx(doc: OfficialDocument) -> bytes:
     document = DocxDocument()
     style = document.styles["Normal"]

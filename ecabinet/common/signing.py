@@ -31,7 +31,7 @@ with warnings.catch_warnings():
     from pyhanko.sign.signers.pdf_byterange import BuildProps
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from ecabinet.common.serving import off_loop
+from ecabinet.common import jobs
 
 
 def signing_configured() -> bool:
@@ -43,14 +43,18 @@ def signing_configured() -> bool:
 def sign_if_configured(pdf: bytes, reason: str) -> bytes:
     if not signing_configured():
         return pdf
+    # Writing the signed revision is pure Python (pyHanko): in a job worker, off the serving loop.
+    return jobs.run(_sign, pdf, reason)
+
+
+@jobs.job
+def _sign(pdf: bytes, reason: str) -> bytes:
+    # The key's password is read where the job runs, never sent through the queue.
     config = current_app.config
     key, cert = Path(config["ECABINET_SIGNING_KEY"]), Path(config["ECABINET_SIGNING_CERT"])
     # The files' change times are part of the key: a renewed certificate is used from its first export.
     files = (key, key.stat().st_mtime_ns, cert, cert.stat().st_mtime_ns)
-    return off_loop(_sign, pdf, reason, files, config.get("ECABINET_SIGNING_KEY_PASSWORD"))
-
-
-def _sign(pdf: bytes, reason: str, files: tuple, password: str | None) -> bytes:
+    password = config.get("ECABINET_SIGNING_KEY_PASSWORD")
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     meta = signers.PdfSignatureMetadata(
         field_name="ChuKyVanPhong",

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -23,11 +22,12 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+from sqlalchemy.orm import Session
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
+from ecabinet.common import jobs, unit_of_work
 from ecabinet.common.pdfgen import new_document, to_bytes
-from ecabinet.common.serving import off_loop
 from ecabinet.common.time import utcnow
 from ecabinet.documents import service
 from ecabinet.documents.assembly import Assembler, Bookmark
@@ -35,6 +35,7 @@ from ecabinet.documents.models import DocumentVersion
 from ecabinet.documents.sanitize import acts, catalog_entries, clean_page
 from ecabinet.documents.stamping import Stamper
 from ecabinet.errors import Forbidden
+from ecabinet.extensions import db
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
@@ -55,8 +56,13 @@ def _cache_key(*parts) -> str:
     ).hexdigest()
 
 
+def cache_path(kind: str, *parts) -> Path:
+    """Where the generated file of that kind made of exactly these parts is kept."""
+    return _cache_dir() / f"{kind}-{_cache_key(*parts)}.pdf"
+
+
 @contextmanager
-def _atomic_output(path: Path) -> Iterator[BinaryIO]:
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
     """A file that appears at `path` whole, or not at all."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
     try:
@@ -90,11 +96,11 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     # between sessions, outside any meeting room.
     if item is not None and not needs_watermark(item.meeting, item):
         return _safe_original(version)
-    target = _cache_dir() / f"doc-{_cache_key(version.sha256, user.id, user.full_name)}.pdf"
+    target = _copy_path(user, version)
     if not target.exists():
-        # Reading and writing every page is pure Python: in a thread of its own, so that the loop
-        # serving the tablets keeps its turns meanwhile (ecabinet.common.serving).
-        off_loop(_safe_copy, original, watermark_text(user), target)
+        # Reading and writing every page is pure Python, which holds the GIL: in a job worker, so that
+        # the loop serving the tablets keeps its turns meanwhile (ecabinet.common.jobs).
+        jobs.run(_safe_copy, original, watermark_text(user), target)
     if new_download:
         audit.record(
             user, "document.download", version.document, {"version": version.number, "watermarked": True}
@@ -102,33 +108,38 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     return target
 
 
+def _copy_path(user: User, version: DocumentVersion) -> Path:
+    return cache_path("doc", version.sha256, user.id, user.full_name)
+
+
 def _safe_original(version: DocumentVersion) -> Path:
     """The stored original where nothing in it acts (as it was uploaded, byte for byte); otherwise one
     copy of it without what acts, made once per version for whoever asks. Decided at the first
     download and remembered beside the copies (a `plain-` mark when the original will do)."""
     original = service.file_path(version)
-    key = _cache_key(version.sha256)
-    safe, plain = _cache_dir() / f"safe-{key}.pdf", _cache_dir() / f"plain-{key}"
+    safe, plain = cache_path("safe", version.sha256), cache_path("plain", version.sha256)
     if safe.exists():
         return safe
     if plain.exists():
         return original
-    if off_loop(_acts, original):
-        off_loop(_safe_copy, original, None, safe)
+    if jobs.run(_acts, original):
+        jobs.run(_safe_copy, original, None, safe)
         return safe
     plain.touch()
     return original
 
 
+@jobs.job
 def _acts(original: Path) -> bool:
     with PdfReader(original) as reader:
         return acts(reader)
 
 
+@jobs.job
 def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
     """The original's pages and what a reader needs of it, without anything that acts (sanitize.py),
     stamped with `watermark` if one is given."""
-    with _atomic_output(target) as out:
+    with atomic_output(target) as out:
         pdf = Assembler(out)
         stamper = Stamper(pdf, watermark)
         with pdf.source(original) as reader:
@@ -143,6 +154,65 @@ def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
             )
 
 
+# --- prepared ahead of the session -------------------------------------------------------
+
+_PREPARE = "prepare_copies"
+
+
+@meetings.when_published
+def prepare_copies(meeting: Meeting) -> None:
+    """After the commit, every participant's book and watermarked copies are built by the job
+    workers, so that at the session's start every download is a file served as it is."""
+    if current_app.config["ECABINET_PREPARE_COPIES"] and meeting.status in ("published", "in_progress"):
+        unit_of_work.queue(db.session(), _PREPARE, meeting.id)
+
+
+@service.when_version_added
+def _prepare_new_version(version: DocumentVersion) -> None:
+    item = version.document.agenda_item
+    if item is not None:
+        prepare_copies(item.meeting)
+
+
+@unit_of_work.on_after_commit
+def _start_preparing(session: Session) -> None:
+    for meeting_id in dict.fromkeys(unit_of_work.take(session, _PREPARE)):
+        jobs.start(_prepare_meeting, meeting_id)
+
+
+@jobs.job
+def _prepare_meeting(meeting_id: int) -> None:
+    """One job per participant, so that the workers share them."""
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or meeting.status not in ("published", "in_progress"):
+        return
+    user_ids = [participant.user_id for participant in meeting.participants]
+    db.session.rollback()  # no transaction stays open while the jobs run (in place, one by one)
+    for user_id in user_ids:
+        jobs.start(_prepare_for, meeting_id, user_id)
+
+
+@jobs.job
+def _prepare_for(meeting_id: int, user_id: int) -> None:
+    meeting, user = db.session.get(Meeting, meeting_id), db.session.get(User, user_id)
+    if meeting is None or user is None or access.participant_of(user, meeting) is None:
+        return
+    book = _book(user, meeting)
+    copies = [
+        (service.file_path(document.latest), _copy_path(user, document.latest))
+        for _, item, documents in _book_contents(user, meeting)
+        if needs_watermark(meeting, item)
+        for document in documents
+    ]
+    watermark = watermark_text(user)
+    db.session.rollback()  # what to build is known: no transaction stays open while it is built
+    if not book.target.exists():
+        _build_book(book)
+    for original, target in copies:
+        if not target.exists():
+            _safe_copy(original, watermark, target)
+
+
 # --- the meeting book ----------------------------------------------------------------------
 
 
@@ -154,65 +224,52 @@ def _book_contents(user: User, meeting: Meeting) -> list[tuple]:
     ]
 
 
-def may_have_book(user: User, meeting: Meeting) -> bool:
-    return access.participant_of(user, meeting) is not None or access.can_manage_meeting(user, meeting)
+def book_for(user: User, meeting_id: int) -> Path:
+    book = _book(user, _book_meeting(user, meeting_id))
+    if not book.target.exists():
+        # What the book holds is read here, from the database; the pages are put together in a job
+        # worker, so that the loop serving the tablets keeps its turns meanwhile.
+        jobs.run(_build_book, book)
+    return book.target
 
 
 @dataclass(frozen=True)
 class BookStatus:
-    page_count: int
-    built_at: datetime
+    """Whether the caller's book is built (a download is then a file served as it is)."""
+
+    ready: bool
+    pages: int | None  # with the cover and the agenda
+    built_at: datetime | None
 
 
-def book_status(user: User, meeting: Meeting) -> BookStatus | None:
-    """This user's meeting book as it was last built for what the meeting holds now, or None when
-    there is none yet (or the agenda or a paper changed since). Builds nothing."""
-    target, _contents, _stamped = _book_file(user, meeting)
+def book_status(user: User, meeting_id: int) -> BookStatus:
+    """The caller's meeting book: built or still to be prepared, its pages and when it was built."""
+    target = _book(user, _book_meeting(user, meeting_id)).target
     try:
-        built = target.stat().st_mtime
-    except FileNotFoundError:
-        return None
-    return BookStatus(_page_count(str(target)), datetime.fromtimestamp(built, UTC))
+        pages = int(target.with_suffix(".pages").read_text())
+        built_at = datetime.fromtimestamp(target.stat().st_mtime, tz=UTC)
+    except (OSError, ValueError):
+        return BookStatus(False, None, None)
+    return BookStatus(True, pages, built_at)
 
 
-@lru_cache(maxsize=512)
-def _page_count(path: str) -> int:
-    # A built book never changes (its name is its content's key): counted once per process. The
-    # count is read from the page tree's root, off the loop like any other PDF reading.
-    return off_loop(_count_pages, path)
+def may_have_book(user: User, meeting: Meeting) -> bool:
+    return access.participant_of(user, meeting) is not None or access.can_manage_meeting(user, meeting)
 
 
-def _count_pages(path: str) -> int:
-    with PdfReader(path) as reader:
-        return len(reader.pages)
-
-
-def book_for(user: User, meeting_id: int) -> Path:
+def _book_meeting(user: User, meeting_id: int) -> Meeting:
     meeting = meetings.get_meeting(user, meeting_id)
     if not may_have_book(user, meeting):
         raise Forbidden("The meeting book is for the meeting's participants and the secretariat")
-    target, contents, stamped = _book_file(user, meeting)
-    if not target.exists():
-        # What the book holds is read here, from the database; the pages are put together in a
-        # thread of their own, so that the loop serving the tablets keeps its turns meanwhile.
-        sections = [
-            _BookSection(
-                f"{number}. {item.title}",
-                [(document.title, service.file_path(document.latest)) for document in documents],
-                stamp,
-            )
-            for (number, item, documents), stamp in zip(contents, stamped, strict=True)
-        ]
-        watermark = watermark_text(user) if any(stamped) else None
-        off_loop(_build_book, _front_matter(meeting, contents), sections, watermark, meeting.title, target)
-    return target
+    return meeting
 
 
-def _book_file(user: User, meeting: Meeting) -> tuple[Path, list[tuple], list[bool]]:
-    """Where this user's book of the meeting as it stands is (or will be) kept, with what it holds."""
+def _book(user: User, meeting: Meeting) -> _Book:
+    """What this user's book holds, as plain data a job worker can build it from, and where it goes."""
     contents = _book_contents(user, meeting)
     stamped = [needs_watermark(meeting, item) for _, item, _ in contents]
-    key = _cache_key(
+    target = cache_path(
+        "book",
         meeting.id,
         meeting.title,
         meeting.starts_at,
@@ -223,7 +280,32 @@ def _book_file(user: User, meeting: Meeting) -> tuple[Path, list[tuple], list[bo
         user.id if any(stamped) else None,
         user.full_name if any(stamped) else None,
     )
-    return _cache_dir() / f"book-{key}.pdf", contents, stamped
+    cover = _Cover(
+        meeting.title,
+        meeting.starts_at,
+        meeting.location,
+        meeting.chair.full_name if meeting.chair else None,
+        [(number, item.title, item.presenter, len(documents)) for number, item, documents in contents],
+    )
+    sections = [
+        _BookSection(
+            f"{number}. {item.title}",
+            [(document.title, service.file_path(document.latest)) for document in documents],
+            stamp,
+        )
+        for (number, item, documents), stamp in zip(contents, stamped, strict=True)
+    ]
+    watermark = watermark_text(user) if any(stamped) else None
+    return _Book(target, cover, sections, watermark)
+
+
+@dataclass(frozen=True)
+class _Cover:
+    title: str
+    starts_at: datetime
+    location: str | None
+    chair: str | None
+    agenda: list[tuple[str, str, str | None, int]]  # number, title, presenter, documents
 
 
 @dataclass(frozen=True)
@@ -233,16 +315,25 @@ class _BookSection:
     stamped: bool
 
 
-def _build_book(
-    front_matter: bytes, sections: list[_BookSection], watermark: str | None, title: str, target: Path
-) -> None:
-    with _atomic_output(target) as out:
+@dataclass(frozen=True)
+class _Book:
+    target: Path
+    cover: _Cover
+    sections: list[_BookSection]
+    watermark: str | None
+
+
+@jobs.job
+def _build_book(book: _Book) -> None:
+    target, watermark, title = book.target, book.watermark, book.cover.title
+    front_matter = _front_matter(book.cover)
+    with atomic_output(target) as out:
         pdf = Assembler(out)
         stamper = Stamper(pdf, watermark, number_pages=True)
         with pdf.source(front_matter) as front:
             front_pages = len(front.pages)
             outline = [Bookmark("Bìa và chương trình họp", pdf.add_pages(front.pages)[0])]
-        for section in sections:
+        for section in book.sections:
             children = []
             for document_title, path in section.documents:
                 with pdf.source(path) as source:
@@ -263,9 +354,11 @@ def _build_book(
             },
             {"/Title": TextStringObject(title), "/Creator": TextStringObject("ecabinet")},
         )
+        # Before the book appears, so that a book there always has its count (`book_status`).
+        target.with_suffix(".pages").write_text(str(pdf.page_count))
 
 
-def _front_matter(meeting: Meeting, contents) -> bytes:
+def _front_matter(cover: _Cover) -> bytes:
     pdf = new_document()
     pdf.add_page()
     pdf.set_font("Serif", "B", 13)
@@ -275,30 +368,30 @@ def _front_matter(meeting: Meeting, contents) -> bytes:
     pdf.set_font("Serif", "B", 22)
     pdf.multi_cell(0, 30, "TÀI LIỆU PHIÊN HỌP", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Serif", "B", 16)
-    pdf.multi_cell(0, 24, meeting.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 24, cover.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(20)
     pdf.set_font("Serif", "", 13)
-    when = meeting.starts_at.astimezone(VN)
+    when = cover.starts_at.astimezone(VN)
     pdf.multi_cell(
         0, 20, f"Thời gian: {when:%H:%M}, ngày {when:%d/%m/%Y}", align="C", new_x="LMARGIN", new_y="NEXT"
     )
-    if meeting.location:
-        pdf.multi_cell(0, 20, f"Địa điểm: {meeting.location}", align="C", new_x="LMARGIN", new_y="NEXT")
-    if meeting.chair:
-        pdf.multi_cell(0, 20, f"Chủ trì: {meeting.chair.full_name}", align="C", new_x="LMARGIN", new_y="NEXT")
+    if cover.location:
+        pdf.multi_cell(0, 20, f"Địa điểm: {cover.location}", align="C", new_x="LMARGIN", new_y="NEXT")
+    if cover.chair:
+        pdf.multi_cell(0, 20, f"Chủ trì: {cover.chair}", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.add_page()
     pdf.set_font("Serif", "B", 16)
     pdf.cell(0, 26, "CHƯƠNG TRÌNH HỌP", align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8)
-    for number, item, documents in contents:
+    for number, title, presenter, documents in cover.agenda:
         depth = number.count(".")
         pdf.set_x(56 + 18 * depth)
         pdf.set_font("Serif", "B" if depth == 0 else "", 12)
-        pdf.multi_cell(0, 17, f"{number}. {item.title}", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 17, f"{number}. {title}", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Serif", "I", 10.5)
         details = [
-            item.presenter and f"Trình bày: {item.presenter}",
-            documents and f"Tài liệu: {len(documents)}",
+            presenter and f"Trình bày: {presenter}",
+            documents and f"Tài liệu: {documents}",
         ]
         line = " · ".join(d for d in details if d)
         if line:

@@ -9,12 +9,14 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError, PdfReadError
 
+from ecabinet.common import jobs
 from ecabinet.errors import NotPdf, TooLarge
 
 # pypdf reports recoverable damage through logging; we judge the file ourselves.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
+@jobs.job
 def check_pdf(path: Path, head: bytes, max_pages: int) -> list[list[float]]:
     """Each page's media box of a readable, unencrypted PDF of at most `max_pages` pages; otherwise
     NotPdf saying what is wrong, or TooLarge."""

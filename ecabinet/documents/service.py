@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
-from ecabinet.common import unit_of_work
-from ecabinet.common.serving import off_loop
+from ecabinet.common import jobs, unit_of_work
 from ecabinet.documents import text_index
 from ecabinet.documents.models import Document, DocumentVersion, PageText, StoredFile
 from ecabinet.documents.pdf import check_pdf, clean_filename, fold
@@ -99,12 +98,21 @@ def _receive(stream: BinaryIO) -> tuple[Incoming, list[list[float]]]:
     store = blob_store()
     incoming = store.receive(stream, max_upload_bytes())
     try:
-        # Parsing a long PDF takes a while.
-        boxes = off_loop(check_pdf, incoming.path, incoming.head, current_app.config["ECABINET_MAX_PAGES"])
+        # Parsing a long PDF takes a while, in pure Python: in a job worker, not on the serving loop.
+        boxes = jobs.run(check_pdf, incoming.path, incoming.head, current_app.config["ECABINET_MAX_PAGES"])
     except Exception:
         store.discard(incoming)
         raise
     return incoming, boxes
+
+
+# Other modules act on a new version (exports: prepare the members' copies of it).
+_on_new_version: list[Callable[[DocumentVersion], None]] = []
+
+
+def when_version_added(fn: Callable[[DocumentVersion], None]) -> Callable[[DocumentVersion], None]:
+    _on_new_version.append(fn)
+    return fn
 
 
 def _new_version(
@@ -128,6 +136,8 @@ def _new_version(
     )
     db.session.add(version)
     text_index.queue_extraction(version)
+    for hook in _on_new_version:
+        hook(version)
     return version
 
 

@@ -1,25 +1,21 @@
 """Page text for search, extracted after the upload has been answered.
 
-A long document's text takes seconds to read; the upload request does not wait for it. After the
-commit the version goes to a background thread; `flask --app ecabinet documents reindex` picks up
-whatever a restart left pending.
+A long document's text takes seconds to read, in pure Python; the upload request does not wait for
+it. After the commit the version goes to a job worker (ecabinet.common.jobs);
+`flask --app ecabinet documents reindex` picks up whatever a failure left pending.
 """
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ecabinet.common import unit_of_work
-from ecabinet.common.background import Worker
-from ecabinet.common.serving import off_loop
+from ecabinet.common import jobs, unit_of_work
 from ecabinet.documents.models import DocumentVersion, PageText
 from ecabinet.documents.pdf import extract_pages, fold
 from ecabinet.extensions import db
 
 _QUEUE = "extract_text"
-_worker = Worker("text")
 
 
 def queue_extraction(version: DocumentVersion) -> None:
@@ -29,11 +25,11 @@ def queue_extraction(version: DocumentVersion) -> None:
 
 @unit_of_work.on_after_commit
 def _start(session: Session) -> None:
-    app = current_app._get_current_object()
     for version_id in unit_of_work.take(session, _QUEUE):
-        _worker.submit(app, _extract_or_mark_failed, version_id)
+        jobs.start(_extract_or_mark_failed, version_id)
 
 
+@jobs.job(writes=True)
 def _extract_or_mark_failed(version_id: int) -> None:
     try:
         extract(version_id)
@@ -56,8 +52,7 @@ def extract(version_id: int) -> None:
     # No transaction stays open while the text is read: the write below starts a fresh one with a
     # write, so on SQLite it queues for the lock instead of failing on a stale snapshot.
     db.session.rollback()
-    # Seconds for a long document: in a thread of its own, not on the loop that serves the tablets.
-    texts = off_loop(extract_pages, path)
+    texts = extract_pages(path)
     db.session.execute(PageText.__table__.delete().where(PageText.version_id == version_id))
     db.session.add_all(
         PageText(version_id=version_id, page=number, text=text, folded=fold(text))
@@ -68,11 +63,6 @@ def extract(version_id: int) -> None:
         update(DocumentVersion).where(DocumentVersion.id == version_id).values(text_status="done")
     )
     db.session.commit()
-
-
-def wait_idle(timeout: float = 30) -> None:
-    """Block until every queued extraction has finished (tests, the CLI)."""
-    _worker.wait_idle(timeout)
 
 
 def reindex_pending() -> int:

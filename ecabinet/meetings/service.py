@@ -257,6 +257,15 @@ def may_change_status(action: str):
     return run_meeting if action in _RUN_ACTIONS else managed_meeting
 
 
+# Other domains act when a meeting goes out to its participants (documents: prepare their copies).
+_on_published: list[Callable[[Meeting], None]] = []
+
+
+def when_published(fn: Callable[[Meeting], None]) -> Callable[[Meeting], None]:
+    _on_published.append(fn)
+    return fn
+
+
 def change_status(user: User, meeting_id: int, action: str) -> Meeting:
     meeting = may_change_status(action)(user, meeting_id)
     before, after = TRANSITIONS[action]
@@ -278,6 +287,9 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
         meeting.closed_at = utcnow()
     audit.record(user, f"meeting.{action}", meeting, recorded)
     publisher.publish(meeting, "meeting.status", recorded)
+    if after == "published":
+        for hook in _on_published:
+            hook(meeting)
     return meeting
 
 

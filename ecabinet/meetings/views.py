@@ -249,7 +249,7 @@ def _render_meeting(
             meeting=serialize.meeting(actor, found, with_agenda=True),
             participant=participant,
             has_book=has_book,
-            book=exports.book_status(actor, found) if has_book else None,
+            book=exports.book_status(actor, found.id) if has_book else None,
             # The page shows the meeting as of this event; its script applies every later one.
             # (Read with the meeting, before the rest: the page may be newer than it, never older.)
             last_seq=found.last_event_seq,
