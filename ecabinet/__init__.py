@@ -92,6 +92,7 @@ def _import_models() -> None:
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
     from ecabinet.minutes import models as _minutes  # noqa: F401
+    from ecabinet.retention import models as _retention  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
 
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.meetings.views import bp as meetings_pages
     from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.minutes.views import bp as minutes_pages
+    from ecabinet.retention.api import bp as retention_api
     from ecabinet.speakers.api import bp as speakers_api
     from ecabinet.votes.api import bp as votes_api
 
@@ -173,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
             speakers_api,
             ballots_api,
             minutes_api,
+            retention_api,
             live_api,
             openapi_api,
         )
@@ -225,6 +228,7 @@ def _register_cli(app: Flask) -> None:
     from ecabinet.common.signing_cli import signing_cli
     from ecabinet.demo.cli import seed_demo
     from ecabinet.documents.cli import documents_cli
+    from ecabinet.retention.cli import retention_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
@@ -232,6 +236,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(documents_cli)
     app.cli.add_command(ballots_cli)
     app.cli.add_command(signing_cli)
+    app.cli.add_command(retention_cli)
 
 
 def _error_response(status: int, code: str, message: str):
