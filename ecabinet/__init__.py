@@ -98,6 +98,7 @@ def _import_models() -> None:
 
 
 def _init_login() -> None:
+    from ecabinet.auth import idle
     from ecabinet.auth import service as auth
     from ecabinet.common.api import bearer_token
 
@@ -110,6 +111,8 @@ def _init_login() -> None:
         # A call that carries a bearer token is judged by the token alone.
         if has_request_context() and request.headers.get("Authorization"):
             return None
+        if not idle.still_used(session):
+            return None  # pages go to the login page, their scripts' calls are answered 401
         return auth.user_for_session(session_id, session.get(auth.PAGE_SESSION_KEY))
 
     @login_manager.request_loader
