@@ -165,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.minutes.views import bp as minutes_pages
     from ecabinet.retention.api import bp as retention_api
+    from ecabinet.retention.views import bp as retention_pages
     from ecabinet.speakers.api import bp as speakers_api
     from ecabinet.votes.api import bp as votes_api
 
@@ -188,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_pages)
     app.register_blueprint(ballots_pages)
     app.register_blueprint(minutes_pages)
+    app.register_blueprint(retention_pages)
 
     @app.before_request
     def ids_in_range():

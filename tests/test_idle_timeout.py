@@ -3,28 +3,17 @@ a tablet's bearer token keeps its absolute lifetime whatever the pause."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from ecabinet.auth.idle import SEEN_KEY
-from tests.conftest import PASSWORD, Api
-from tests.helpers import assert_error, ok
-
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.conftest import Api
+from tests.helpers import assert_error, ok, page_login
 
 
 @pytest.fixture
 def browser_of(app, cabinet):
     """A member's browser, logged in through the login page."""
-    client = app.test_client()
-    token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-    member = cabinet.members[0]
-    response = client.post(
-        "/login", data={"csrf_token": token, "username": member.username, "password": PASSWORD}
-    )
-    assert response.status_code == 302
-    return client
+    return page_login(app, cabinet.members[0])
 
 
 def _unused_for(client, minutes: int) -> None:

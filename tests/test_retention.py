@@ -3,7 +3,8 @@ closes (`flask --app ecabinet retention apply`), never while the administrator h
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -12,7 +13,7 @@ from ecabinet.annotations.models import Annotation
 from ecabinet.common.time import utcnow
 from ecabinet.extensions import db
 from ecabinet.meetings.models import Meeting
-from tests.helpers import assert_error, audit_entries, ok
+from tests.helpers import assert_error, audit_entries, ok, page_login, page_post
 from tests.pdfs import make_pdf, upload
 
 SECRET = "Bí mật: phương án giá đất"
@@ -161,3 +162,53 @@ def test_only_the_administrator_holds_whatever_the_body(cabinet):
     assert_error(admin.post(path, json={}), 400)
     assert_error(admin.post("/meetings/999999/hold", json={"reason": "Giữ"}), 404)
     assert ok(admin.post(path, json={"reason": "Giữ"}))["held"] is True
+
+
+def _local_day(iso_time: str) -> str:
+    return datetime.fromisoformat(iso_time).astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+
+
+def test_members_read_on_the_meeting_page_when_their_notes_go(app, cabinet):
+    meeting = _meeting_with_notes(app, cabinet, closed_days_ago=10, retention_days=30)
+    when = ok(cabinet.api(cabinet.members[0]).get(f"/meetings/{meeting['id']}"))["notes_destroyed_at"]
+    page = page_login(app, cabinet.members[0]).get(f"/meetings/{meeting['id']}").get_data(as_text=True)
+    assert f"Ghi chú riêng của bạn sẽ bị xoá vào ngày {_local_day(when)}." in page
+    assert 'name="reason"' not in page  # holding is the administrator's
+
+    draft = cabinet.meeting(retention_days=90)
+    page = page_login(app, cabinet.secretariat).get(f"/meetings/{draft['id']}").get_data(as_text=True)
+    assert "được giữ 90 ngày sau khi phiên họp bế mạc" in page
+
+
+def test_the_administrator_holds_and_releases_from_the_pages(app, cabinet, make_user):
+    meeting = _meeting_with_notes(app, cabinet, closed_days_ago=400)
+    path = f"/meetings/{meeting['id']}"
+    secretariat = cabinet.api(cabinet.secretariat)
+
+    def held() -> bool:
+        return ok(secretariat.get(path))["held"]
+
+    admin = page_login(app, cabinet.admin)
+    assert "Phiên họp Chính phủ thường kỳ tháng 11/2026" in admin.get("/admin/retention").get_data(
+        as_text=True
+    )
+    page_post(admin, "/admin/retention", f"{path}/hold", {"reason": "  "})
+    assert not held()
+    page_post(admin, "/admin/retention", f"{path}/hold", {"reason": "Thanh tra Chính phủ yêu cầu"})
+    assert held()
+    assert "Thanh tra Chính phủ yêu cầu" in admin.get("/admin/retention").get_data(as_text=True)
+
+    # An administrator who also sees the meeting holds and releases it from the meeting page itself.
+    keeper = page_login(app, make_user("admin", "secretariat"))
+    page = keeper.get(path).get_data(as_text=True)
+    assert (
+        "Phiên họp đang được lưu giữ theo yêu cầu pháp lý" in page and "Thanh tra Chính phủ yêu cầu" in page
+    )
+    back = page_post(keeper, path, f"{path}/release", {"next": path})
+    assert back.headers["Location"].endswith(path) and not held()
+    assert 'name="reason"' in keeper.get(path).get_data(as_text=True)
+
+    member = page_login(app, cabinet.members[0])
+    assert member.get("/admin/retention").status_code == 403
+    page_post(member, path, f"{path}/hold", {"reason": "Giữ"})
+    assert not held()

@@ -20,7 +20,7 @@ from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common.time import utcnow
 from ecabinet.documents.models import Document
-from ecabinet.errors import Conflict, Forbidden, NotFound
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.meetings.models import AgendaItem, Meeting
 from ecabinet.retention.models import LegalHold
@@ -46,16 +46,30 @@ def notes_destroyed_at(meeting: Meeting) -> datetime | None:
 def held_meeting(user: User, meeting_id: int) -> Meeting:
     """For `may`: the meeting, for the administrator to hold or release. Anyone else is refused
     whatever the id, so that the answer says nothing of which meetings exist."""
-    if not user.has_role("admin"):
-        raise Forbidden("Only an administrator places or lifts a legal hold")
+    may_hold(user)
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(f"Meeting {meeting_id} not found")
     return meeting
 
 
+def may_hold(user: User) -> None:
+    if not user.has_role("admin"):
+        raise Forbidden("Only an administrator places or lifts a legal hold")
+
+
+def meetings_to_keep(user: User) -> list[Meeting]:
+    """Every meeting, latest first, for the administrator to hold or release: they need not be able to
+    open a meeting (its agenda, its papers) to keep its records."""
+    may_hold(user)
+    return list(db.session.scalars(select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.id.desc())))
+
+
 def hold(user: User, meeting_id: int, reason: str) -> Meeting:
     meeting = held_meeting(user, meeting_id)
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("Say why the meeting is held", fields=["reason"])
     if meeting.legal_hold is not None:
         raise Conflict("The meeting is already held", code="already_held")
     meeting.legal_hold = LegalHold(reason=reason, held_by=user)
