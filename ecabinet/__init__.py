@@ -93,11 +93,13 @@ def _import_models() -> None:
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
     from ecabinet.minutes import models as _minutes  # noqa: F401
+    from ecabinet.retention import models as _retention  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
 
 
 def _init_login() -> None:
+    from ecabinet.auth import idle
     from ecabinet.auth import service as auth
     from ecabinet.common.api import bearer_token
 
@@ -110,6 +112,8 @@ def _init_login() -> None:
         # A call that carries a bearer token is judged by the token alone.
         if has_request_context() and request.headers.get("Authorization"):
             return None
+        if not idle.still_used(session):
+            return None  # pages go to the login page, their scripts' calls are answered 401
         return auth.user_for_session(session_id, session.get(auth.PAGE_SESSION_KEY))
 
     @login_manager.request_loader
@@ -165,6 +169,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.meetings.views import bp as meetings_pages
     from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.minutes.views import bp as minutes_pages
+    from ecabinet.retention.api import bp as retention_api
+    from ecabinet.retention.views import bp as retention_pages
     from ecabinet.speakers.api import bp as speakers_api
     from ecabinet.votes.api import bp as votes_api
 
@@ -178,6 +184,7 @@ def _register_blueprints(app: Flask) -> None:
             speakers_api,
             ballots_api,
             minutes_api,
+            retention_api,
             live_api,
             openapi_api,
         )
@@ -187,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_pages)
     app.register_blueprint(ballots_pages)
     app.register_blueprint(minutes_pages)
+    app.register_blueprint(retention_pages)
 
     @app.before_request
     def ids_in_range():
@@ -231,6 +239,7 @@ def _register_cli(app: Flask) -> None:
     from ecabinet.common.signing_cli import signing_cli
     from ecabinet.demo.cli import seed_demo
     from ecabinet.documents.cli import documents_cli
+    from ecabinet.retention.cli import retention_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
@@ -239,6 +248,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(ballots_cli)
     app.cli.add_command(signing_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(retention_cli)
 
 
 def _error_response(status: int, code: str, message: str):

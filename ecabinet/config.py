@@ -52,6 +52,12 @@ class Config:
         # says so ("falling back to in-memory storage"), rather than every login answering 500.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.ECABINET_TOKEN_DAYS = _env_int("ECABINET_TOKEN_DAYS", 30)
+        # A browser session unused this long is logged out at its next request (0: never); bearer
+        # tokens keep their absolute lifetime only.
+        self.ECABINET_SESSION_IDLE_MINUTES = _env_int("ECABINET_SESSION_IDLE_MINUTES", 60)
+        # Days after a meeting closes that members' private annotations are kept, where the meeting
+        # does not say (`retention`).
+        self.ECABINET_RETENTION_DAYS = _env_int("ECABINET_RETENTION_DAYS", 365)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
         # Failed logins from one address, whatever the usernames: one guess at each of many accounts.
         self.ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS", 30)

@@ -8,21 +8,8 @@ import re
 import pytest
 
 from ecabinet.minutes.views import word_diff
-from tests.conftest import PASSWORD
-from tests.helpers import ok
-
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def _page_client(app, person):
-    """A browser's cookies, logged in through the login form."""
-    client = app.test_client()
-    token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post(
-        "/login", data={"csrf_token": token, "username": person.username, "password": PASSWORD}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
+from tests.helpers import CSRF_TOKEN as TOKEN
+from tests.helpers import ok, page_login
 
 
 def _text(client, path: str) -> str:
@@ -80,7 +67,7 @@ def session(cabinet):
 
 def test_the_clerk_edits_every_item_and_sees_what_the_session_recorded(app, cabinet, session):
     meeting, land, secret = session
-    page = _text(_page_client(app, cabinet.clerk), f"/meetings/{meeting['id']}/minutes")
+    page = _text(page_login(app, cabinet.clerk), f"/meetings/{meeting['id']}/minutes")
     assert f'id="notes-{land["id"]}"' in page and f'id="decision-{land["id"]}"' in page
     assert f'id="notes-{secret["id"]}"' in page  # the clerk is cleared for the confidential item
     assert 'id="summary"' in page
@@ -103,7 +90,7 @@ def test_the_clerk_edits_every_item_and_sees_what_the_session_recorded(app, cabi
 
 def test_a_member_reads_the_minutes_without_the_items_hidden_from_them(app, cabinet, session):
     meeting, land, secret = session
-    page = _text(_page_client(app, cabinet.members[0]), f"/meetings/{meeting['id']}/minutes")
+    page = _text(page_login(app, cabinet.members[0]), f"/meetings/{meeting['id']}/minutes")
     assert "<textarea" not in page
     assert "Các thành viên thống nhất cao." in page and "Thông qua, giao Bộ Tài chính hoàn thiện." in page
     assert "Nhân sự" not in page and "bí mật" not in page
@@ -113,22 +100,22 @@ def test_a_member_reads_the_minutes_without_the_items_hidden_from_them(app, cabi
 
 def test_someone_outside_the_meeting_gets_not_found(app, cabinet, session):
     meeting, *_ = session
-    outsider = _page_client(app, cabinet.outsider)
+    outsider = page_login(app, cabinet.outsider)
     assert outsider.get(f"/meetings/{meeting['id']}/minutes").status_code == 404
     assert outsider.get(f"/meetings/{meeting['id']}/minutes/history").status_code == 404
-    assert _page_client(app, cabinet.clerk).get("/meetings/999999/minutes").status_code == 404
+    assert page_login(app, cabinet.clerk).get("/meetings/999999/minutes").status_code == 404
     assert app.test_client().get(f"/meetings/{meeting['id']}/minutes").status_code == 302  # to log in
 
 
 def test_the_history_lists_revisions_with_authors_and_changes(app, cabinet, session):
     meeting, land, secret = session
-    page = _text(_page_client(app, cabinet.clerk), f"/meetings/{meeting['id']}/minutes/history")
+    page = _text(page_login(app, cabinet.clerk), f"/meetings/{meeting['id']}/minutes/history")
     assert page.index("Phiên bản 2") < page.index("Phiên bản 1")  # newest first
     assert "Văn phòng Chính phủ" in page and "Thư ký Phiên họp" in page
     assert "<ins>Thông qua, giao Bộ Tài chính hoàn thiện.</ins>" in page
     assert "Giới thiệu nhân sự bí mật." in page  # the clerk may see the confidential item
 
-    member = _text(_page_client(app, cabinet.members[0]), f"/meetings/{meeting['id']}/minutes/history")
+    member = _text(page_login(app, cabinet.members[0]), f"/meetings/{meeting['id']}/minutes/history")
     assert "Phiên bản 1" in member and "Thư ký Phiên họp" in member
     assert "Nhân sự" not in member and "bí mật" not in member
     # The API's list of revisions, which the page's history stands beside, hides it the same way.
@@ -140,7 +127,7 @@ def test_the_history_lists_revisions_with_authors_and_changes(app, cabinet, sess
 
 def test_the_chair_approves_and_the_minutes_turn_read_only(app, cabinet, session):
     meeting, *_ = session
-    chair = _page_client(app, cabinet.chair)
+    chair = page_login(app, cabinet.chair)
     path = f"/meetings/{meeting['id']}/minutes"
     page = _text(chair, path)
     assert "Phê duyệt biên bản" in page
@@ -149,7 +136,7 @@ def test_the_chair_approves_and_the_minutes_turn_read_only(app, cabinet, session
     assert response.status_code == 302 and response.headers["Location"].endswith(path)
     assert ok(cabinet.api(cabinet.clerk).get(path))["status"] == "approved"
 
-    clerk_page = _text(_page_client(app, cabinet.clerk), path)
+    clerk_page = _text(page_login(app, cabinet.clerk), path)
     assert "Biên bản đã được phê duyệt" in clerk_page and "Nguyễn Văn Thủ Tướng" in clerk_page
     assert "<textarea" not in clerk_page and "Phê duyệt biên bản" not in clerk_page
     # A second approval is refused on the page, with a message, not an error page.
@@ -159,7 +146,7 @@ def test_the_chair_approves_and_the_minutes_turn_read_only(app, cabinet, session
 
 def test_a_member_cannot_approve(app, cabinet, session):
     meeting, *_ = session
-    member = _page_client(app, cabinet.members[0])
+    member = page_login(app, cabinet.members[0])
     path = f"/meetings/{meeting['id']}/minutes"
     token = TOKEN.search(_text(member, path)).group(1)
     member.post(f"{path}/approve", data={"csrf_token": token})
@@ -168,7 +155,7 @@ def test_a_member_cannot_approve(app, cabinet, session):
 
 def test_the_meeting_page_links_to_the_minutes(app, cabinet, session):
     meeting, *_ = session
-    page = _text(_page_client(app, cabinet.members[0]), f"/meetings/{meeting['id']}")
+    page = _text(page_login(app, cabinet.members[0]), f"/meetings/{meeting['id']}")
     assert f'href="/meetings/{meeting["id"]}/minutes"' in page
 
 

@@ -99,6 +99,7 @@ PAGES = [
     ("users", "admin", "/admin/users", None),
     ("user-edit", "admin", "/admin/users/{member_id}", None),
     ("organizations", "admin", "/admin/organizations", None),
+    ("retention", "admin", "/admin/retention", None),
 ]
 
 

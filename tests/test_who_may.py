@@ -62,6 +62,8 @@ WHO_MAY = {
     "PUT /ballots/<int:ballot_id>/response": {"member"},
     "PUT /meetings/<int:meeting_id>/minutes": {"clerk", "secretariat"},
     "POST /meetings/<int:meeting_id>/minutes/approve": {"chair", "secretariat"},
+    "POST /meetings/<int:meeting_id>/hold": {"admin"},
+    "DELETE /meetings/<int:meeting_id>/hold": {"admin"},
 }
 
 # Not JSON, and JSON but not an object: malformed for every route that takes a body.

@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
-from ecabinet.auth import service
+from ecabinet.auth import idle, service
 from ecabinet.auth.limits import login_limit
 from ecabinet.auth.models import ROLES
 from ecabinet.common.pages import form_action, safe_next, user
@@ -38,6 +38,7 @@ def login():
         return render_template("auth/login.html", username=request.form.get("username", "")), 401
     session.clear()  # nothing of a session from before the login carries over into it
     session[service.PAGE_SESSION_KEY] = service.start_page_session(account, request.user_agent.string)
+    idle.mark_seen(session)
     login_user(account)
     return redirect(safe_next() or url_for("meetings_pages.index"))
 

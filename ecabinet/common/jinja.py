@@ -18,12 +18,14 @@ PATTERNS = {
     "vi": {
         "full": "HH:mm, EEEE, 'ngày' dd/MM/yyyy",
         "date": "EEEE, dd/MM/yyyy",
+        "day": "dd/MM/yyyy",
         "time": "HH:mm",
         "short": "HH:mm dd/MM/yyyy",
     },
     "en": {
         "full": "EEEE d MMMM yyyy, HH:mm",
         "date": "EEEE d MMMM yyyy",
+        "day": "d MMMM yyyy",
         "time": "HH:mm",
         "short": "HH:mm d/M/yyyy",
     },

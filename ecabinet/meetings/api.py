@@ -13,6 +13,12 @@ from ecabinet.meetings import serialize, service
 bp = Blueprint("meetings", __name__)
 
 Minutes = Field(None, ge=1, le=24 * 60)
+RetentionDays = Field(
+    None,
+    ge=0,
+    le=36500,
+    description="days after closing that members' private annotations are kept; null: ECABINET_RETENTION_DAYS",
+)
 
 
 class MeetingCreateBody(Body):
@@ -30,6 +36,7 @@ class MeetingCreateBody(Body):
         "confidential",
         description="whose downloads carry the reader's name: confidential items' documents, all, none",
     )
+    retention_days: int | None = RetentionDays
 
 
 class StandInBody(Body):
@@ -49,6 +56,7 @@ class MeetingUpdateBody(Body):
     quorum_denominator: int | None = Field(None, ge=1, le=100)
     watermark: Literal["confidential", "all", "none"] | None = None
     require_checkin_to_vote: bool | None = None
+    retention_days: int | None = RetentionDays
     stand_ins: list[StandInBody] | None = Field(
         None, max_length=MAX_IDS, description="who attends in place of which member"
     )

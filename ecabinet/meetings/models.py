@@ -58,6 +58,9 @@ class Meeting(db.Model):
     # opened without one (after the chair confirms), and the minutes say so.
     quorum_at_start: Mapped[dict | None] = mapped_column(JSON)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Days after closing that members' private annotations are kept (`retention`); unset: the
+    # office's default, ECABINET_RETENTION_DAYS, as it stands when they are destroyed.
+    retention_days: Mapped[int | None]
 
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
     participants: Mapped[list[Participant]] = relationship(

@@ -7,6 +7,7 @@ from ecabinet.common.time import iso
 from ecabinet.documents import serialize as documents
 from ecabinet.meetings import access, service
 from ecabinet.meetings.models import AgendaItem, Meeting
+from ecabinet.retention.serialize import retention
 
 
 def attendance(meeting: Meeting) -> dict:
@@ -71,6 +72,7 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "started_at": iso(m.started_at),
         "closed_at": iso(m.closed_at),
         "quorum_at_start": m.quorum_at_start,
+        **retention(user, m),
     }
     if with_agenda:
         out["agenda"] = agenda(user, m)

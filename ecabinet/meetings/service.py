@@ -149,6 +149,7 @@ def create_meeting(
     require_checkin_to_vote: bool = False,
     quorum_numerator: int = 2,
     quorum_denominator: int = 3,
+    retention_days: int | None = None,
 ) -> Meeting:
     may_prepare_meetings(user)
     _check_times(starts_at, ends_at)
@@ -164,6 +165,7 @@ def create_meeting(
         require_checkin_to_vote=require_checkin_to_vote,
         quorum_numerator=quorum_numerator,
         quorum_denominator=quorum_denominator,
+        retention_days=retention_days,
     )
     _set_participants(meeting, participants)
     db.session.add(meeting)
@@ -175,8 +177,9 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
     meeting = managed_meeting(user, meeting_id)
     _require_editable(meeting)
     recorded: dict = {}
-    for name in ("title", "location", "kind", "watermark", "require_checkin_to_vote"):
-        if name in changes and (changes[name] is not None or name == "location"):
+    for name in ("title", "location", "kind", "watermark", "require_checkin_to_vote", "retention_days"):
+        # Unset by null: no place, the office's default retention.
+        if name in changes and (changes[name] is not None or name in ("location", "retention_days")):
             setattr(meeting, name, changes[name])
             recorded[name] = changes[name]
     if changes.get("starts_at") is not None:

@@ -1,0 +1,51 @@
+"""A browser session unused longer than ECABINET_SESSION_IDLE_MINUTES is logged out at its next request;
+a tablet's bearer token keeps its absolute lifetime whatever the pause."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecabinet.auth.idle import SEEN_KEY
+from tests.conftest import Api
+from tests.helpers import assert_error, ok, page_login
+
+
+@pytest.fixture
+def browser_of(app, cabinet):
+    """A member's browser, logged in through the login page."""
+    return page_login(app, cabinet.members[0])
+
+
+def _unused_for(client, minutes: int) -> None:
+    """Turn the session's last use back, as if the browser had been left alone that long."""
+    with client.session_transaction() as session:
+        session[SEEN_KEY] -= minutes * 60
+
+
+def test_a_browser_left_alone_too_long_is_logged_out(app, cabinet, browser_of):
+    assert app.config["ECABINET_SESSION_IDLE_MINUTES"] == 60
+    assert browser_of.get("/meetings").status_code == 200
+    _unused_for(browser_of, 61)
+    page = browser_of.get("/meetings")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    assert_error(browser_of.get("/api/v1/meetings"), 401)  # the pages' own scripts
+
+
+def test_each_request_counts_as_use(browser_of):
+    for _ in range(3):  # three hours in all, never an hour's pause
+        _unused_for(browser_of, 50)
+        assert browser_of.get("/meetings").status_code == 200
+        assert ok(browser_of.get("/api/v1/meetings")) is not None
+
+
+def test_a_bearer_token_keeps_working_after_any_pause(cabinet, browser_of):
+    tablet = Api(browser_of, cabinet.api(cabinet.members[0]).token)
+    _unused_for(browser_of, 24 * 60)
+    ok(tablet.get("/meetings"))  # the idle cookie beside it is not what the call is judged by
+    assert_error(browser_of.get("/api/v1/meetings"), 401)
+
+
+def test_no_idle_timeout_when_set_to_zero(app, browser_of):
+    app.config["ECABINET_SESSION_IDLE_MINUTES"] = 0
+    _unused_for(browser_of, 7 * 24 * 60)
+    assert browser_of.get("/meetings").status_code == 200
