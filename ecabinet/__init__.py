@@ -92,6 +92,7 @@ def _import_models() -> None:
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
     from ecabinet.minutes import models as _minutes  # noqa: F401
+    from ecabinet.positions import models as _positions  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
 
@@ -160,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.meetings.views import bp as meetings_pages
     from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.minutes.views import bp as minutes_pages
+    from ecabinet.positions.api import bp as positions_api
     from ecabinet.speakers.api import bp as speakers_api
     from ecabinet.votes.api import bp as votes_api
 
@@ -173,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
             speakers_api,
             ballots_api,
             minutes_api,
+            positions_api,
             live_api,
             openapi_api,
         )

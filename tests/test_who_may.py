@@ -62,6 +62,9 @@ WHO_MAY = {
     "PUT /ballots/<int:ballot_id>/response": {"member"},
     "PUT /meetings/<int:meeting_id>/minutes": {"clerk", "secretariat"},
     "POST /meetings/<int:meeting_id>/minutes/approve": {"chair", "secretariat"},
+    "PUT /agenda/<int:item_id>/position": {"chair", "member", "other_member"},
+    "POST /meetings/<int:meeting_id>/consent/mark": {"secretariat"},
+    "POST /meetings/<int:meeting_id>/consent/adopt": {"secretariat", "chair"},
 }
 
 # Not JSON, and JSON but not an object: malformed for every route that takes a body.
