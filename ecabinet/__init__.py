@@ -162,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.minutes.views import bp as minutes_pages
     from ecabinet.positions.api import bp as positions_api
+    from ecabinet.positions.views import bp as positions_pages
     from ecabinet.speakers.api import bp as speakers_api
     from ecabinet.votes.api import bp as votes_api
 
@@ -185,6 +186,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_pages)
     app.register_blueprint(ballots_pages)
     app.register_blueprint(minutes_pages)
+    app.register_blueprint(positions_pages)
 
     @app.before_request
     def ids_in_range():
