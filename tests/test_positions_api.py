@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers import assert_error, events, ok
+from tests.test_minutes_pages import _page_client, _text
 
 
 def _published(cabinet, **overrides):
@@ -138,7 +139,7 @@ def test_consent_flags_on_items_and_marking_every_item_nobody_objected_to(cabine
     assert_error(cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/consent/mark"), 403)
 
 
-def test_the_chair_adopts_the_consent_block_once(cabinet):
+def test_the_chair_adopts_the_consent_block_once(app, cabinet):
     meeting, first, second = _published(cabinet)
     sec, chair = cabinet.api(cabinet.secretariat), cabinet.api(cabinet.chair)
     ok(sec.patch(f"/agenda/{second['id']}", json={"consent": True}))
@@ -152,6 +153,8 @@ def test_the_chair_adopts_the_consent_block_once(cabinet):
     assert entries[second["id"]]["decision"] == "Thông qua không thảo luận"
     assert entries[second["id"]]["decided_by"] == "consent"
     assert (entries[first["id"]]["decision"], entries[first["id"]]["decided_by"]) == ("", "discussion")
+    page = _text(_page_client(app, cabinet.clerk), f"/meetings/{meeting['id']}/minutes")
+    assert "Quyết định thông qua không thảo luận" in page
 
 
 def test_members_who_wish_to_speak_are_on_the_list_when_the_item_comes_up(cabinet):
