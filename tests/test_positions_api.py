@@ -58,7 +58,9 @@ def test_bad_positions_are_refused_and_nothing_is_written(cabinet):
 def test_who_may_state_a_position(cabinet):
     meeting, first, _ = _published(cabinet)
     assert_error(_state(cabinet, cabinet.observer, first, "no_objection"), 403)
-    assert_error(_state(cabinet, cabinet.outsider, first, "no_objection"), 404)
+    # Not taking part: 403, as for a vote, whether or not the caller could see the meeting.
+    assert_error(_state(cabinet, cabinet.outsider, first, "no_objection"), 403)
+    assert_error(_state(cabinet, cabinet.clerk, first, "no_objection"), 403)
     assert_error(_state(cabinet, cabinet.secretariat, first, "no_objection"), 403)
     ok(_state(cabinet, cabinet.chair, first, "no_objection"))
     secret = cabinet.item(

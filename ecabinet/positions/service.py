@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common.time import utcnow
-from ecabinet.errors import Conflict, Forbidden, Invalid
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
@@ -27,8 +27,16 @@ ADOPTED_WITHOUT_DISCUSSION = "Thông qua không thảo luận"
 
 def positioning_item(user: User, item_id: int) -> AgendaItem:
     """An item on which the caller, a member taking part in its meeting, states a position."""
-    item = meetings.get_item(user, item_id)
-    if access.participant_of(user, item.meeting) is None or not user.has_role("member"):
+    item = db.session.get(AgendaItem, item_id)
+    if item is None:
+        raise NotFound(f"Agenda item {item_id} not found")
+    # As for a vote's cast, the contract answers 403 to a non-participant, whether or not they could see
+    # the meeting; a participant not cleared for the item (or before publishing) finds no item.
+    if access.participant_of(user, item.meeting) is None:
+        raise Forbidden("Only the members taking part in the meeting state positions")
+    if not access.can_see_item(user, item):
+        raise NotFound(f"Agenda item {item_id} not found")
+    if not user.has_role("member"):
         raise Forbidden("Only the members taking part in the meeting state positions")
     return item
 
