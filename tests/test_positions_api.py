@@ -83,6 +83,7 @@ def test_members_see_their_own_positions_unless_the_meeting_shows_all(cabinet):
     ok(_state(cabinet, one, first, "object", "Cần bổ sung đánh giá tác động"))
     ok(_state(cabinet, two, first, "no_objection"))
     row = _row(cabinet.api(two), meeting, first)
+    assert set(row) == {"agenda_item_id", "consent", "counts", "positions"}
     assert row["positions"] == [{"user_id": two.id, "position": "no_objection", "comment": None}]
     assert row["counts"] == {"no_objection": 1, "object": 1, "wish_to_speak": 0, "none": 2}
     assert len(_row(cabinet.api(cabinet.chair), meeting, first)["positions"]) == 2

@@ -49,7 +49,7 @@ def state(item_id: int):
     "(and for members when the meeting has `positions_visible`), the caller's own otherwise",
     who="participant, secretariat",
     returns="[{agenda_item_id, consent, counts: {no_objection, object, wish_to_speak, none}, "
-    "positions: [{user_id, position, comment}], members: [user_id] (with everyone's positions)}]",
+    "positions: [{user_id, position, comment}]}]; `none` counts the members taking part who may see the item and have not answered",
     errors=(403, 404),
 )
 def table(meeting_id: int):
@@ -66,8 +66,6 @@ def table(meeting_id: int):
                     for p in row.positions
                     if everyone or p.user_id == user.id
                 ],
-                # Who is asked, so that the table shows who has not answered.
-                **({"members": [u.id for u in row.members]} if everyone else {}),
             }
             for row in rows
         ]
