@@ -93,6 +93,7 @@ def _import_models() -> None:
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
     from ecabinet.minutes import models as _minutes  # noqa: F401
+    from ecabinet.positions import models as _positions  # noqa: F401
     from ecabinet.retention import models as _retention  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
@@ -169,6 +170,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.meetings.views import bp as meetings_pages
     from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.minutes.views import bp as minutes_pages
+    from ecabinet.positions.api import bp as positions_api
+    from ecabinet.positions.views import bp as positions_pages
     from ecabinet.retention.api import bp as retention_api
     from ecabinet.retention.views import bp as retention_pages
     from ecabinet.speakers.api import bp as speakers_api
@@ -185,6 +188,7 @@ def _register_blueprints(app: Flask) -> None:
             ballots_api,
             minutes_api,
             retention_api,
+            positions_api,
             live_api,
             openapi_api,
         )
@@ -195,6 +199,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ballots_pages)
     app.register_blueprint(minutes_pages)
     app.register_blueprint(retention_pages)
+    app.register_blueprint(positions_pages)
 
     @app.before_request
     def ids_in_range():

@@ -33,6 +33,10 @@ def test_seed_demo_fills_an_empty_database_once(app, client):
     )
     secretariat = _login(client, "vpcp")
     assert len(client.get("/api/v1/meetings", headers=secretariat).get_json()) == 2
+    # Positions stated before the session, and the consent block the secretariat prepared.
+    table = client.get(f"/api/v1/meetings/{meetings[0]['id']}/positions", headers=secretariat).get_json()
+    assert [r["counts"]["object"] for r in table if r["counts"]["object"]] == [1]
+    assert [r["agenda_item_id"] for r in table if r["consent"]] == [agenda[4]["id"]]
     ballots = client.get("/api/v1/ballots", headers=member).get_json()
     assert [b["status"] for b in ballots] == ["sent"] and ballots[0]["my_status"] == "unanswered"
     assert client.get("/api/v1/search?q=du lieu", headers=member).get_json()

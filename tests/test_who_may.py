@@ -64,6 +64,9 @@ WHO_MAY = {
     "POST /meetings/<int:meeting_id>/minutes/approve": {"chair", "secretariat"},
     "POST /meetings/<int:meeting_id>/hold": {"admin"},
     "DELETE /meetings/<int:meeting_id>/hold": {"admin"},
+    "PUT /agenda/<int:item_id>/position": {"chair", "member", "other_member"},
+    "POST /meetings/<int:meeting_id>/consent/mark": {"secretariat"},
+    "POST /meetings/<int:meeting_id>/consent/adopt": {"secretariat", "chair"},
 }
 
 # Not JSON, and JSON but not an object: malformed for every route that takes a body.

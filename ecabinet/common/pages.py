@@ -123,6 +123,8 @@ def message_for(code: str, status: int, fields=None, details: dict | None = None
         "not_checked_in": _("Check in to the meeting first."),
         "bad_credentials": _("Wrong username or password."),
         "rate_limited": _("Too many attempts; wait a minute and try again"),
+        "comment_required": _("Say why you object: an objection needs a reason."),
+        "consent_adopted": _("The consent block has already been adopted."),
     }
     by_field = {
         "username": _("A username is 2–80 letters, digits, dots, dashes or underscores."),

@@ -12,6 +12,8 @@ from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.common.time import utcnow
 from ecabinet.documents import service as documents
 from ecabinet.meetings import service as meetings
+from ecabinet.meetings.models import AgendaItem
+from ecabinet.positions import service as positions
 
 DEMO_PASSWORD = "demo-2026"
 VN = timezone(timedelta(hours=7))
@@ -129,14 +131,14 @@ def _regular_session(secretariat: User, users: dict[str, User], members: list[Us
         title="Tình hình thu, chi ngân sách nhà nước",
         presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng",
     )
-    add(
+    land = add(
         secretariat,
         meeting.id,
         duration_minutes=45,
         title="Dự án Luật Đất đai (sửa đổi): tiếp thu, giải trình ý kiến đại biểu Quốc hội",
         presenter="Bộ trưởng Bộ Nông nghiệp và Môi trường Đinh Văn Minh",
     )
-    add(
+    data_law = add(
         secretariat,
         meeting.id,
         duration_minutes=30,
@@ -163,6 +165,28 @@ def _regular_session(secretariat: User, users: dict[str, User], members: list[Us
                 f"Tờ trình: {entry.item.title}",
             )
     meetings.change_status(secretariat, meeting.id, "publish")
+    _positions(secretariat, users, land, data_law)
+
+
+def _positions(secretariat: User, users: dict[str, User], land: AgendaItem, data_law: AgendaItem) -> None:
+    """Some ministers have stated their positions; the Data Law decree, which nobody objects to, is in the
+    consent block."""
+    stated = [
+        (
+            "bt.tuphap",
+            land,
+            "object",
+            "Đề nghị làm rõ cơ chế thu hồi đất cho dự án phát triển kinh tế - xã hội.",
+        ),
+        ("ptt.binh", land, "wish_to_speak", "Về khung giá đất."),
+        ("bt.taichinh", land, "no_objection", None),
+        ("bt.taichinh", data_law, "no_objection", None),
+        ("bt.tuphap", data_law, "no_objection", None),
+        ("bt.congthuong", data_law, "no_objection", None),
+    ]
+    for username, item, position, comment in stated:
+        positions.state(users[username], item.id, position, comment)
+    meetings.update_item(secretariat, data_law.id, consent=True)
 
 
 def _thematic_session(secretariat: User, users: dict[str, User], members: list[User]) -> None:

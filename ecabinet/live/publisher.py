@@ -40,6 +40,7 @@ EVENT_TYPES = (
     "speakers.changed",
     "presenter.page",
     "minutes.approved",
+    "positions.changed",
 )
 USER_EVENT_TYPES = ("ballot.sent", "ballot.reminder", "annotation.changed")
 

@@ -32,6 +32,10 @@ class MeetingCreateBody(Body):
     quorum_numerator: int = Field(2, ge=1, le=100)
     quorum_denominator: int = Field(3, ge=1, le=100)
     require_checkin_to_vote: bool = False
+    positions_visible: bool = Field(
+        False,
+        description="members see each other's positions on the items (the chair and the secretariat always do)",
+    )
     watermark: Literal["confidential", "all", "none"] = Field(
         "confidential",
         description="whose downloads carry the reader's name: confidential items' documents, all, none",
@@ -57,6 +61,7 @@ class MeetingUpdateBody(Body):
     watermark: Literal["confidential", "all", "none"] | None = None
     require_checkin_to_vote: bool | None = None
     retention_days: int | None = RetentionDays
+    positions_visible: bool | None = None
     stand_ins: list[StandInBody] | None = Field(
         None, max_length=MAX_IDS, description="who attends in place of which member"
     )
@@ -76,6 +81,7 @@ class ItemCreateBody(Body):
     duration_minutes: int | None = Minutes
     confidential: bool = False
     restricted_to: Ids = Field(default_factory=list)
+    consent: bool = Field(False, description="in the consent block: adopted without discussion")
 
 
 class ItemUpdateBody(Body):
@@ -86,6 +92,7 @@ class ItemUpdateBody(Body):
     duration_minutes: int | None = Minutes
     confidential: bool | None = None
     restricted_to: Ids | None = None
+    consent: bool | None = None
 
 
 class OrderBody(Body):

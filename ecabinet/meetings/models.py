@@ -61,6 +61,11 @@ class Meeting(db.Model):
     # Days after closing that members' private annotations are kept (`retention`); unset: the
     # office's default, ECABINET_RETENTION_DAYS, as it stands when they are destroyed.
     retention_days: Mapped[int | None]
+    # Whether members see each other's positions before the session (the chair and the secretariat always
+    # do); off by default, so that a member states their own view, not the room's.
+    positions_visible: Mapped[bool] = mapped_column(default=False)
+    # When the chair adopted the consent block: once per session.
+    consent_adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
     participants: Mapped[list[Participant]] = relationship(
@@ -114,6 +119,10 @@ class AgendaItem(db.Model):
     presenter: Mapped[str | None] = mapped_column(String(300))
     duration_minutes: Mapped[int | None]
     confidential: Mapped[bool] = mapped_column(default=False)
+    # In the consent block: adopted without discussion with the others, unless taken out before.
+    consent: Mapped[bool] = mapped_column(default=False)
+    # Set when the block it was in was adopted: the record says it was decided without discussion.
+    consent_adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="items", foreign_keys=[meeting_id])

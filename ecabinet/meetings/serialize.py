@@ -42,6 +42,8 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "quorum_denominator": m.quorum_denominator,
         "watermark": m.watermark,
         "require_checkin_to_vote": m.require_checkin_to_vote,
+        "positions_visible": m.positions_visible,
+        "consent_adopted_at": iso(m.consent_adopted_at),
         "present": summary["present"],
         "quorum": summary["quorum"],
         "attendance": summary,
@@ -100,5 +102,7 @@ def item(user: User, i: AgendaItem, entry: service.AgendaEntry | None = None) ->
         "duration_minutes": i.duration_minutes,
         "confidential": i.confidential,
         "restricted_to": i.restricted_to if i.confidential else [],
+        "consent": i.consent,
+        "consent_adopted_at": iso(i.consent_adopted_at),
         "documents": [documents.document(d) for d in i.documents],
     }

@@ -150,6 +150,7 @@ def create_meeting(
     quorum_numerator: int = 2,
     quorum_denominator: int = 3,
     retention_days: int | None = None,
+    positions_visible: bool = False,
 ) -> Meeting:
     may_prepare_meetings(user)
     _check_times(starts_at, ends_at)
@@ -166,6 +167,7 @@ def create_meeting(
         quorum_numerator=quorum_numerator,
         quorum_denominator=quorum_denominator,
         retention_days=retention_days,
+        positions_visible=positions_visible,
     )
     _set_participants(meeting, participants)
     db.session.add(meeting)
@@ -177,7 +179,15 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
     meeting = managed_meeting(user, meeting_id)
     _require_editable(meeting)
     recorded: dict = {}
-    for name in ("title", "location", "kind", "watermark", "require_checkin_to_vote", "retention_days"):
+    for name in (
+        "title",
+        "location",
+        "kind",
+        "watermark",
+        "require_checkin_to_vote",
+        "retention_days",
+        "positions_visible",
+    ):
         # Unset by null: no place, the office's default retention.
         if name in changes and (changes[name] is not None or name in ("location", "retention_days")):
             setattr(meeting, name, changes[name])
@@ -400,6 +410,7 @@ def add_item(
     duration_minutes: int | None = None,
     confidential: bool = False,
     restricted_to: list[int] | None = None,
+    consent: bool = False,
 ) -> AgendaItem:
     meeting = managed_meeting(user, meeting_id)
     _require_editable(meeting)
@@ -414,6 +425,7 @@ def add_item(
         description=description,
         duration_minutes=duration_minutes,
         confidential=confidential,
+        consent=consent,
     )
     db.session.add(item)
     _set_access(item, restricted_to or [])
@@ -429,7 +441,7 @@ def update_item(user: User, item_id: int, **changes) -> AgendaItem:
     meeting = item.meeting
     _require_editable(meeting)
     recorded: dict = {}
-    for name in ("title", "presenter", "description", "duration_minutes", "confidential"):
+    for name in ("title", "presenter", "description", "duration_minutes", "confidential", "consent"):
         if name in changes and (
             changes[name] is not None or name in ("presenter", "description", "duration_minutes")
         ):
@@ -509,7 +521,19 @@ def set_current_item(user: User, meeting_id: int, item_id: int) -> AgendaItem:
     meeting.current_item_id = item.id
     audit.record(user, "meeting.current_item", meeting, {"agenda_item_id": item.id})
     publisher.publish(meeting, "agenda.current", {"agenda_item_id": item.id, "title": item.title}, item)
+    for listener in _item_current_listeners:
+        listener(user, item)
     return item
+
+
+_item_current_listeners: list[Callable[[User, AgendaItem], None]] = []
+
+
+def on_item_current(listener: Callable[[User, AgendaItem], None]) -> Callable[[User, AgendaItem], None]:
+    """Call `listener(user, item)` when an item becomes current, in the same transaction: domains that
+    build on meetings (the speakers' list from positions) act on it without meetings knowing them."""
+    _item_current_listeners.append(listener)
+    return listener
 
 
 def current_item_for(user: User, meeting: Meeting) -> AgendaItem | None:

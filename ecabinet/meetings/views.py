@@ -20,6 +20,7 @@ from ecabinet.extensions import db
 from ecabinet.meetings import access, serialize, service
 from ecabinet.meetings.api import ItemCreateBody, ItemUpdateBody, MeetingCreateBody
 from ecabinet.meetings.models import AgendaItem, Meeting
+from ecabinet.positions import service as positions
 from ecabinet.votes import service as votes
 
 bp = Blueprint("meetings_pages", __name__)
@@ -260,9 +261,22 @@ def _render_meeting(
             live_strings=live_strings(),
             new_item=new_item or item_form(),
             item_errors=errors or {},
+            positions=_positions(actor, found, participant),
         ),
         status,
     )
+
+
+def _positions(actor, found: Meeting, participant) -> dict | None:
+    """The members' positions as this reader may read them (templates/positions/_meeting.html), by item."""
+    if found.status == "draft" or (participant is None and not access.is_secretariat(actor)):
+        return None
+    rows, everyone = positions.table(actor, found.id)
+    return {
+        "rows": {row.item.id: row for row in rows},
+        "everyone": everyone,
+        "may_state": participant is not None and actor.has_role("member") and found.status == "published",
+    }
 
 
 @bp.get("/meetings/<int:meeting_id>/console")
@@ -280,6 +294,7 @@ def console(meeting_id: int):
         last_seq=found.last_event_seq,
         can_vote=participant is not None and actor.has_role("member"),
         live_strings=live_strings(),
+        consent_items=[e for e in service.whole_agenda(found) if e.item.consent],
     )
 
 

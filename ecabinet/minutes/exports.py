@@ -58,6 +58,14 @@ def _vote_lines(vote: VoteRecord) -> list[str]:
     return lines
 
 
+# How the session decided an item (`service.decided_by`), as the minutes say it.
+DECIDED_BY = {
+    "consent": "thông qua không thảo luận",
+    "vote": "biểu quyết",
+    "discussion": "thảo luận",
+}
+
+
 def _item_title(item: ItemRecord) -> str:
     return SEALED if item.sealed else item.item.title
 
@@ -76,6 +84,7 @@ def _item_part(item: ItemRecord) -> official.Section:
     for vote in item.votes:
         paragraphs.extend(_vote_lines(vote))
     paragraphs.append("Kết luận: " + (item.decision or "(chưa ghi)"))
+    paragraphs.append(f"Hình thức quyết định: {DECIDED_BY[item.decided_by]}.")
     return official.Section(f"{item.number}. {item.item.title}", paragraphs=paragraphs)
 
 

@@ -97,6 +97,14 @@ def save(
                 fields=["entries"],
             )
         seen.add(entry.agenda_item_id)
+    _new_revision(user, meeting, minutes, summary, entries)
+    return minutes
+
+
+def _new_revision(
+    user: User, meeting: Meeting, minutes: Minutes, summary: str | None, entries: list[EntryInput]
+) -> MinutesRevision:
+    latest = minutes.latest
     texts = dict(latest.entries) if latest else {}
     for entry in entries:
         current = dict(texts.get(str(entry.agenda_item_id), {"notes": "", "decision": ""}))
@@ -116,7 +124,23 @@ def save(
     db.session.flush()
     # The text itself is in the revision history; the log says who saved which revision.
     audit.record(user, "minutes.save", ("minutes", meeting.id), {"revision": revision.number})
-    return minutes
+    return revision
+
+
+def record_decisions(user: User, meeting: Meeting, decisions: dict[int, str]) -> None:
+    """Write decisions the session took as a whole (the consent block) into the minutes, as a revision
+    by `user`, whom the caller has allowed to take them. A decision the clerk already wrote is kept."""
+    minutes = _minutes_of(meeting)
+    if minutes.approved_at is not None:
+        raise Conflict("The minutes are approved and frozen", code="minutes_approved")
+    texts = minutes.latest.entries if minutes.latest else {}
+    entries = [
+        EntryInput(item_id, decision=text)
+        for item_id, text in decisions.items()
+        if not texts.get(str(item_id), {}).get("decision")
+    ]
+    if entries:
+        _new_revision(user, meeting, minutes, None, entries)
 
 
 def approve(user: User, meeting_id: int) -> Minutes:
@@ -173,6 +197,7 @@ def serialize_text(user: User, meeting: Meeting, minutes: Minutes) -> dict:
                 "title": e.item.title,
                 "notes": texts.get(str(e.item.id), {}).get("notes", ""),
                 "decision": texts.get(str(e.item.id), {}).get("decision", ""),
+                "decided_by": decided_by(e.item),
             }
             for e in meetings.visible_agenda(user, meeting)
         ],
@@ -210,6 +235,7 @@ class ItemRecord:
     decision: str
     speakers: list[str]
     votes: list[VoteRecord]
+    decided_by: str = "discussion"
     # A confidential item in the general minutes: its number keeps its place, everything else is in
     # the confidential annex (`SessionRecord.annex`), for the readers cleared for it.
     sealed: bool = False
@@ -266,6 +292,7 @@ def record(user: User, meeting_id: int) -> SessionRecord:
             text.get("decision", ""),
             [r.user.full_name for r in turns],  # in the order they had the floor
             [_vote_record(v) for v in taken if v.agenda_item_id == entry.item.id],
+            decided_by(entry.item),
         )
 
     items, annex = [], []
@@ -292,6 +319,17 @@ def record(user: User, meeting_id: int) -> SessionRecord:
         general,
         annex,
     )
+
+
+def decided_by(item: AgendaItem) -> str:
+    """How the session decided the item: `consent` (adopted in the consent block without discussion),
+    `vote` (a vote on it was closed) or `discussion`."""
+    if item.consent_adopted_at is not None:
+        return "consent"
+    closed = db.session.scalar(
+        select(Vote.id).where(Vote.agenda_item_id == item.id, Vote.status == "closed").limit(1)
+    )
+    return "vote" if closed is not None else "discussion"
 
 
 def _vote_record(vote: Vote) -> VoteRecord:

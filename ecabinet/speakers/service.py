@@ -70,6 +70,21 @@ def request_floor(user: User, item_id: int) -> AgendaItem:
     return item
 
 
+def add_waiting(user: User, item: AgendaItem, user_ids: list[int]) -> None:
+    """Put these participants on the item's list, `user` (who runs the session) acting: each at most
+    once, whatever became of an earlier request of theirs on it."""
+    asked = set(
+        db.session.scalars(select(SpeakerRequest.user_id).where(SpeakerRequest.agenda_item_id == item.id))
+    )
+    added = [uid for uid in user_ids if uid not in asked]
+    for user_id in added:
+        request = SpeakerRequest(agenda_item_id=item.id, user_id=user_id)
+        db.session.add(request)
+        audit.record(user, "speaker.request", request, {"agenda_item_id": item.id, "speaker_id": user_id})
+    if added:
+        _changed(item)
+
+
 def withdraw(user: User, item_id: int) -> AgendaItem:
     item = _item_in_session(user, item_id)
     request = _open_request(item, user.id)

@@ -47,6 +47,8 @@
   client.on("agenda.changed", reloadSoon);
   client.on("document.added", reloadSoon);
   client.on("meeting.status", reloadSoon);
+  // The table of everyone's positions (chair, secretariat) follows the members as they answer.
+  if (document.querySelector(".positions-table")) client.on("positions.changed", reloadSoon);
 
   // --- the current item -------------------------------------------------------------------------
 
