@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_error, events, ok
-from tests.test_minutes_pages import _page_client, _text
+from tests.helpers import assert_error, events, ok, page_login
 
 
 def _published(cabinet, **overrides):
@@ -156,7 +155,9 @@ def test_the_chair_adopts_the_consent_block_once(app, cabinet):
     assert entries[second["id"]]["decision"] == "Thông qua không thảo luận"
     assert entries[second["id"]]["decided_by"] == "consent"
     assert (entries[first["id"]]["decision"], entries[first["id"]]["decided_by"]) == ("", "discussion")
-    page = _text(_page_client(app, cabinet.clerk), f"/meetings/{meeting['id']}/minutes")
+    response = page_login(app, cabinet.clerk).get(f"/meetings/{meeting['id']}/minutes")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
     assert "Quyết định thông qua không thảo luận" in page
 
 

@@ -15,8 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ecabinet.extensions import db
 from ecabinet.votes.models import Vote
-from tests.helpers import assert_error, audit_entries, events, ok
-from tests.test_minutes_pages import TOKEN, _page_client
+from tests.helpers import CSRF_TOKEN, assert_error, audit_entries, events, ok, page_login
 
 
 def pdf_text(data: bytes) -> str:
@@ -100,12 +99,12 @@ def test_the_meeting_page_closes_the_open_vote_first_when_asked(cabinet, app):
     chair = cabinet.api(cabinet.chair)
     vote = put_vote(chair, meeting["id"], "Thông qua Nghị quyết phiên họp?")
     ok(chair.post(f"/votes/{vote['id']}/open"))
-    client = _page_client(app, cabinet.secretariat)
+    client = page_login(app, cabinet.secretariat)
     page = client.get(f"/meetings/{meeting['id']}").get_data(as_text=True)
     assert f'name="close_vote" value="{vote["id"]}"' in page
     assert "Biểu quyết “Thông qua Nghị quyết phiên họp?” vẫn đang mở" in page
     # Without the page's confirmation (no close_vote): refused, and the page says which vote.
-    csrf = TOKEN.search(page).group(1)
+    csrf = CSRF_TOKEN.search(page).group(1)
     refused = client.post(
         f"/meetings/{meeting['id']}/status/close", data={"csrf_token": csrf}, follow_redirects=True
     )
@@ -168,7 +167,7 @@ def test_opening_without_a_quorum_is_allowed_and_recorded(cabinet, app):
 
 def test_the_minutes_page_says_the_session_opened_without_a_quorum(cabinet, app):
     meeting = cabinet.meeting("in_progress")
-    page = _page_client(app, cabinet.clerk).get(f"/meetings/{meeting['id']}/minutes").get_data(as_text=True)
+    page = page_login(app, cabinet.clerk).get(f"/meetings/{meeting['id']}/minutes").get_data(as_text=True)
     assert (
         "Phiên họp được khai mạc khi chưa đủ số lượng thành viên theo quy định (có mặt 1/4, tối thiểu 3)."
         in page
@@ -330,7 +329,7 @@ def test_a_clerk_who_does_not_take_part_is_not_cleared(cabinet, confidential_ses
 
 def test_the_meeting_page_asks_before_opening_without_a_quorum(cabinet, app):
     meeting = cabinet.meeting("published")
-    client = _page_client(app, cabinet.secretariat)
+    client = page_login(app, cabinet.secretariat)
     page = client.get(f"/meetings/{meeting['id']}").get_data(as_text=True)
     assert (
         'data-confirm="Chưa đủ số lượng thành viên theo quy định: có mặt 1/4, tối thiểu 3. '
