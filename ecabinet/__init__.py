@@ -99,6 +99,7 @@ def _import_models() -> None:
 def _init_login() -> None:
     from ecabinet.auth import service as auth
     from ecabinet.common.api import bearer_token
+    from ecabinet.devices import presence
 
     login_manager.login_view = "auth_pages.login"
     login_manager.login_message = None
@@ -109,12 +110,19 @@ def _init_login() -> None:
         # A call that carries a bearer token is judged by the token alone.
         if has_request_context() and request.headers.get("Authorization"):
             return None
-        return auth.user_for_session(session_id, session.get(auth.PAGE_SESSION_KEY))
+        token = session.get(auth.PAGE_SESSION_KEY)
+        return seen(auth.user_for_session(session_id, token), token)
 
     @login_manager.request_loader
     def load_from_token(_request):
         raw = bearer_token()
-        return auth.user_for_token(raw) if raw else None
+        return seen(auth.user_for_token(raw), raw) if raw else None
+
+    def seen(user, raw: str | None):
+        """The user a live login belongs to, its device noted as seen (at most once a minute)."""
+        if user is not None and has_request_context():
+            presence.seen(auth.BearerToken(raw).digest, request.remote_addr)
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -153,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.ballots.views import bp as ballots_pages
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
+    from ecabinet.devices.api import bp as devices_api
     from ecabinet.documents.api import bp as documents_api
     from ecabinet.documents.views import bp as documents_pages
     from ecabinet.live.api import bp as live_api
@@ -166,6 +175,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(
         api_blueprint(
             auth_api,
+            devices_api,
             meetings_api,
             documents_api,
             annotations_api,

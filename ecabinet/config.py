@@ -52,6 +52,7 @@ class Config:
         # says so ("falling back to in-memory storage"), rather than every login answering 500.
         self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.ECABINET_TOKEN_DAYS = _env_int("ECABINET_TOKEN_DAYS", 30)
+        self.ECABINET_DEVICE_SEEN_S = _env_int("ECABINET_DEVICE_SEEN_S", 60)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
         # Failed logins from one address, whatever the usernames: one guess at each of many accounts.
         self.ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS", 30)

@@ -37,7 +37,9 @@ def login():
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", username=request.form.get("username", "")), 401
     session.clear()  # nothing of a session from before the login carries over into it
-    session[service.PAGE_SESSION_KEY] = service.start_page_session(account, request.user_agent.string)
+    session[service.PAGE_SESSION_KEY] = service.start_page_session(
+        account, request.user_agent.string, request.remote_addr
+    )
     login_user(account)
     return redirect(safe_next() or url_for("meetings_pages.index"))
 
