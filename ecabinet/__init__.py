@@ -128,10 +128,13 @@ def _init_login() -> None:
     def unauthorized():
         from flask import redirect, url_for
 
-        from ecabinet.errors import Unauthorized, wants_json
+        from ecabinet.errors import DeviceWiped, wants_json
 
+        refused = auth.refusal(session.get(auth.PAGE_SESSION_KEY), bearer=False)
         if wants_json(request):
-            raise Unauthorized()
+            raise refused
+        if isinstance(refused, DeviceWiped):  # the login page has the browser forget everything
+            return redirect(url_for("auth_pages.login", wiped=1))
         return redirect(url_for("auth_pages.login", next=request.full_path))
 
 
@@ -162,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
     from ecabinet.devices.api import bp as devices_api
+    from ecabinet.devices.views import bp as devices_pages
     from ecabinet.documents.api import bp as documents_api
     from ecabinet.documents.views import bp as documents_pages
     from ecabinet.live.api import bp as live_api
@@ -188,6 +192,7 @@ def _register_blueprints(app: Flask) -> None:
         )
     )
     app.register_blueprint(auth_pages)
+    app.register_blueprint(devices_pages)
     app.register_blueprint(meetings_pages)
     app.register_blueprint(documents_pages)
     app.register_blueprint(ballots_pages)

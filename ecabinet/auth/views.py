@@ -20,6 +20,7 @@ from ecabinet.auth import service
 from ecabinet.auth.limits import login_limit
 from ecabinet.auth.models import ROLES
 from ecabinet.common.pages import form_action, safe_next, user
+from ecabinet.devices import service as devices
 from ecabinet.errors import Invalid, Unauthorized
 from ecabinet.i18n import LANGUAGES
 
@@ -107,7 +108,8 @@ def edit_user(user_id: int):
     _require_admin_page()
     return render_template(
         "auth/user_edit.html",
-        account=service.get_user(user_id),
+        account=(account := service.get_user(user_id)),
+        devices=devices.listed(user(), account, session.get(service.PAGE_SESSION_KEY)),
         organizations=service.list_organizations(),
         roles=ROLES,
     )

@@ -19,15 +19,10 @@ def _calling_token() -> str | None:
     return session.get(auth.PAGE_SESSION_KEY)
 
 
-def _listed(devices) -> list[dict]:
-    token = _calling_token()
-    return [service.serialize_device(d, token) for d in devices]
-
-
 @bp.get("/me/devices")
 @doc("The caller's logins (devices), oldest first", returns=f"list of {DEVICE}")
 def my_devices():
-    return jsonify(_listed(service.list_devices(actor(), actor())))
+    return jsonify(service.listed(actor(), actor(), _calling_token()))
 
 
 @bp.delete("/me/devices/<int:device_id>")
@@ -55,7 +50,7 @@ def wipe_my_device(device_id: int):
 @bp.get("/users/<int:user_id>/devices")
 @doc("A user's logins (devices), oldest first", who="admin", returns=f"list of {DEVICE}", errors=(403, 404))
 def user_devices(user_id: int):
-    return jsonify(_listed(service.list_devices(actor(), service.user_devices(actor(), user_id))))
+    return jsonify(service.listed(actor(), service.user_devices(actor(), user_id), _calling_token()))
 
 
 @bp.delete("/users/<int:user_id>/devices/<int:device_id>")

@@ -38,6 +38,11 @@ def list_devices(actor: User, owner: User) -> list[ApiToken]:
     )
 
 
+def listed(actor: User, owner: User, current_token: str | None) -> list[dict]:
+    """`owner`'s devices as the API and the pages show them, the one `current_token` belongs to marked."""
+    return [serialize_device(d, current_token) for d in list_devices(actor, owner)]
+
+
 def get_device(actor: User, owner: User, device_id: int) -> ApiToken:
     """`owner`'s device; another user's device is not found, as if it did not exist."""
     require_owner_or_admin(actor, owner)
