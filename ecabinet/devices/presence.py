@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, update
 
 from ecabinet.auth.models import ApiToken
 from ecabinet.common import batching
-from ecabinet.common.time import utcnow
+from ecabinet.common.time import UTCDateTime, utcnow
 from ecabinet.extensions import db
 
 # Token digest → when this process last noted it (monotonic seconds). Cleared when it grows past
@@ -80,7 +80,7 @@ _TOKENS = ApiToken.__table__
 _NOTE_SEEN = (
     update(_TOKENS)
     .where(_TOKENS.c.token_hash == bindparam("digest"), _TOKENS.c.revoked_at.is_(None))
-    .values(last_seen_at=bindparam("seen_at"), address=bindparam("seen_from"))
+    .values(last_seen_at=bindparam("seen_at", type_=UTCDateTime()), address=bindparam("seen_from"))
 )
 
 
