@@ -174,9 +174,24 @@ def test_a_wiped_devices_socket_closes_and_is_refused(client, cabinet, live_url)
         assert not sock.connected
     finally:
         sock.disconnect()
+    assert _refusal(live_url, auth={"token": tablet.token})["code"] == "device_wiped"
+
+
+def test_a_wiped_browsers_socket_is_refused(app, cabinet, live_url):
+    member = cabinet.members[0]
+    page = Browser(app.test_client())
+    assert page.login(member).status_code == 302
+    (device,) = ok(cabinet.api(cabinet.admin).get(f"/users/{member.id}/devices"))
+    ok(cabinet.api(cabinet.admin).post(f"/users/{member.id}/devices/{device['id']}/wipe"))
+    cookie = f"session={page.client.get_cookie('session').value}"
+    assert _refusal(live_url, headers={"Cookie": cookie})["code"] == "device_wiped"
+
+
+def _refusal(url: str, **connect) -> dict:
+    """What the server said as it refused the connection."""
     refused, told = socketio.Client(reconnection=False), []
     refused.on("connect_error", told.append)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        refused.connect(live_url, auth={"token": tablet.token}, transports=["websocket"], wait_timeout=10)
-    assert told, told
-    assert told[0]["data"]["code"] == "device_wiped", told
+        refused.connect(url, transports=["websocket"], wait_timeout=10, **connect)
+    assert told
+    return told[0]["data"]

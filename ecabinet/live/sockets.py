@@ -73,7 +73,7 @@ def on_connect(auth_data=None):
     user = auth.user_for_token(raw) if raw else None
     if user is None:
         # A wiped device is told so (`data.code` device_wiped): the pages' script clears the browser.
-        refused = auth.refusal(raw, bearer=False)
+        refused = auth.refusal(raw or session.get(auth.PAGE_SESSION_KEY), bearer=False)
         if not isinstance(refused, DeviceWiped):
             refused = Unauthorized("Log in first: a valid token is required")
         raise ConnectionRefusedError(refused.message, {"code": refused.code, "message": refused.message})
