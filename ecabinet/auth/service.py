@@ -70,11 +70,11 @@ def issue_token(
     """A new bearer token for `user`: for a tablet (`via` token), or for a page login's browser session.
     The login is a device (`ecabinet.devices`), named `device_name` or after its user agent."""
     raw = secrets.token_urlsafe(32)
-    now = utcnow()
+    digest, now = _token_digest(raw), utcnow()
     db.session.add(
         ApiToken(
             user_id=user.id,
-            token_hash=_token_digest(raw),
+            token_hash=digest,
             created_at=now,
             expires_at=now + timedelta(days=days),
             user_agent=(user_agent or "")[:200] or None,
@@ -83,7 +83,7 @@ def issue_token(
             last_seen_at=now,
         )
     )
-    presence.noted_at_login(_token_digest(raw))
+    presence.noted_at_login(digest)
     audit.record(user, "auth.login", user, {"via": via})
     return raw
 
