@@ -103,6 +103,7 @@ def _init_login() -> None:
     from ecabinet.auth import idle
     from ecabinet.auth import service as auth
     from ecabinet.common.api import bearer_token
+    from ecabinet.devices import presence
 
     login_manager.login_view = "auth_pages.login"
     login_manager.login_message = None
@@ -115,21 +116,31 @@ def _init_login() -> None:
             return None
         if not idle.still_used(session):
             return None  # pages go to the login page, their scripts' calls are answered 401
-        return auth.user_for_session(session_id, session.get(auth.PAGE_SESSION_KEY))
+        token = session.get(auth.PAGE_SESSION_KEY)
+        return seen(auth.user_for_session(session_id, token), token)
 
     @login_manager.request_loader
     def load_from_token(_request):
         raw = bearer_token()
-        return auth.user_for_token(raw) if raw else None
+        return seen(auth.user_for_token(raw), raw) if raw else None
+
+    def seen(user, raw: str | None):
+        """The user a live login belongs to, its device noted as seen (at most once a minute)."""
+        if user is not None and has_request_context():
+            presence.seen(auth.BearerToken(raw).digest, request.remote_addr)
+        return user
 
     @login_manager.unauthorized_handler
     def unauthorized():
         from flask import redirect, url_for
 
-        from ecabinet.errors import Unauthorized, wants_json
+        from ecabinet.errors import DeviceWiped, wants_json
 
+        refused = auth.refusal(session.get(auth.PAGE_SESSION_KEY), bearer=False)
         if wants_json(request):
-            raise Unauthorized()
+            raise refused
+        if isinstance(refused, DeviceWiped):  # the login page has the browser forget everything
+            return redirect(url_for("auth_pages.login", wiped=1))
         return redirect(url_for("auth_pages.login", next=request.full_path))
 
 
@@ -163,6 +174,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.ballots.views import bp as ballots_pages
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
+    from ecabinet.devices.api import bp as devices_api
+    from ecabinet.devices.views import bp as devices_pages
     from ecabinet.documents.api import bp as documents_api
     from ecabinet.documents.views import bp as documents_pages
     from ecabinet.live.api import bp as live_api
@@ -180,6 +193,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(
         api_blueprint(
             auth_api,
+            devices_api,
             meetings_api,
             documents_api,
             annotations_api,
@@ -194,6 +208,7 @@ def _register_blueprints(app: Flask) -> None:
         )
     )
     app.register_blueprint(auth_pages)
+    app.register_blueprint(devices_pages)
     app.register_blueprint(meetings_pages)
     app.register_blueprint(documents_pages)
     app.register_blueprint(ballots_pages)

@@ -58,6 +58,7 @@ class Config:
         # Days after a meeting closes that members' private annotations are kept, where the meeting
         # does not say (`retention`).
         self.ECABINET_RETENTION_DAYS = _env_int("ECABINET_RETENTION_DAYS", 365)
+        self.ECABINET_DEVICE_SEEN_S = _env_int("ECABINET_DEVICE_SEEN_S", 60)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
         # Failed logins from one address, whatever the usernames: one guess at each of many accounts.
         self.ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS", 30)

@@ -43,6 +43,12 @@ class BadToken(Unauthorized):
     code, message = "bad_token", "The bearer token is not valid"
 
 
+class DeviceWiped(Unauthorized):
+    """The login this call came with was wiped: the device deletes what the app kept on it."""
+
+    code, message = "device_wiped", "This device was wiped; log in again"
+
+
 class Forbidden(DomainError):
     status, code, message = 403, "forbidden", "You are not allowed to do this"
 

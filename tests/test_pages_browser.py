@@ -85,6 +85,7 @@ PAGES = [
     ("meeting", "member", "/meetings/{meeting}", "#vote-panel .vote-question"),
     ("viewer", "member", "/documents/{paper}", ".textLayer.ready"),
     ("ballot-inbox", "member", "/ballots", None),
+    ("devices", "member", "/devices", None),
     ("ballot", "member", "/ballots/{ballot}", None),
     ("error", "member", "/documents/999999", None),
     ("meeting-managed", "secretariat", "/meetings/{meeting}", "#vote-panel .vote-question"),

@@ -22,6 +22,10 @@ LOGGED_IN = {"admin", "secretariat", "clerk", "outsider"} | PARTICIPANTS
 # The contract's "who" column, per route: the callers below who may make the call.
 WHO_MAY = {
     "POST /auth/logout": LOGGED_IN,
+    "DELETE /me/devices/<int:device_id>": LOGGED_IN,
+    "POST /me/devices/<int:device_id>/wipe": LOGGED_IN,
+    "DELETE /users/<int:user_id>/devices/<int:device_id>": {"admin"},
+    "POST /users/<int:user_id>/devices/<int:device_id>/wipe": {"admin"},
     "POST /users": {"admin"},
     "PATCH /users/<int:user_id>": {"admin"},
     "POST /organizations": {"admin"},
@@ -129,6 +133,7 @@ def world(app, cabinet):
         "request_id": speaker["id"],
         "ballot_id": ballot["id"],
         "user_id": cabinet.members[1].id,
+        "device_id": ok(cabinet.api(cabinet.members[1]).get("/me/devices"))[0]["id"],
     }
     people = {
         "admin": cabinet.admin,

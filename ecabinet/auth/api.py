@@ -16,6 +16,11 @@ bp = Blueprint("auth", __name__)
 class LoginBody(Body):
     username: str = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=500)
+    device_name: str | None = Field(
+        None,
+        max_length=100,
+        description="how the login is listed among the user's devices (default: from the user agent)",
+    )
 
 
 class UserCreateBody(Body):
@@ -52,7 +57,13 @@ class OrganizationBody(Body):
 def login():
     data = body(LoginBody)
     user = service.authenticate(data.username, data.password)
-    token = service.issue_token(user, current_app.config["ECABINET_TOKEN_DAYS"], request.user_agent.string)
+    token = service.issue_token(
+        user,
+        current_app.config["ECABINET_TOKEN_DAYS"],
+        request.user_agent.string,
+        address=request.remote_addr,
+        device_name=(data.device_name or "").strip() or None,
+    )
     return jsonify({"token": token, "user": service.serialize_user(user)})
 
 

@@ -67,7 +67,10 @@ class UserRole(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token; only its SHA-256 is stored, so a leaked database holds no usable token."""
+    """A bearer token; only its SHA-256 is stored, so a leaked database holds no usable token.
+
+    Each token is one login — a tablet's, or a browser's page session — and so one of the user's
+    devices (`ecabinet.devices`): named, last seen, revoked or wiped from the devices page."""
 
     __tablename__ = "api_tokens"
     __table_args__ = (UniqueConstraint("token_hash"),)
@@ -79,5 +82,11 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(100))
+    # Where it was last seen from, and when: written at most once a minute (`devices.service.seen`).
+    address: Mapped[str | None] = mapped_column(String(45))
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A wiped token is revoked too; it is kept to tell the device, at its next call, to clear itself.
+    wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -19,7 +19,8 @@ from ecabinet.audit import service as audit
 from ecabinet.auth.models import ROLES, ApiToken, Organization, User, UserRole
 from ecabinet.common import serving
 from ecabinet.common.time import utcnow
-from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from ecabinet.devices import presence
+from ecabinet.errors import BadToken, Conflict, DeviceWiped, Forbidden, Invalid, NotFound, Unauthorized
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 
@@ -57,17 +58,32 @@ def authenticate(username: str, password: str) -> User:
     return user
 
 
-def issue_token(user: User, days: int, user_agent: str | None = None, via: str = "token") -> str:
-    """A new bearer token for `user`: for a tablet (`via` token), or for a page login's browser session."""
+def issue_token(
+    user: User,
+    days: int,
+    user_agent: str | None = None,
+    via: str = "token",
+    *,
+    address: str | None = None,
+    device_name: str | None = None,
+) -> str:
+    """A new bearer token for `user`: for a tablet (`via` token), or for a page login's browser session.
+    The login is a device (`ecabinet.devices`), named `device_name` or after its user agent."""
     raw = secrets.token_urlsafe(32)
+    digest, now = _token_digest(raw), utcnow()
     db.session.add(
         ApiToken(
             user_id=user.id,
-            token_hash=_token_digest(raw),
-            expires_at=utcnow() + timedelta(days=days),
+            token_hash=digest,
+            created_at=now,
+            expires_at=now + timedelta(days=days),
             user_agent=(user_agent or "")[:200] or None,
+            name=device_name or presence.device_name(user_agent),
+            address=(address or "")[:45] or None,
+            last_seen_at=now,
         )
     )
+    presence.noted_at_login(digest)
     audit.record(user, "auth.login", user, {"via": via})
     return raw
 
@@ -103,6 +119,17 @@ def _compile_token_lookup() -> None:
 def user_for_token(raw: str) -> User | None:
     lookup = {"digest": _token_digest(raw), "now": utcnow()}
     return db.session.execute(_TOKEN_LOOKUP, lookup).unique().scalar_one_or_none()
+
+
+def refusal(raw: str | None, bearer: bool) -> Unauthorized:
+    """Why a call with this token (a bearer token, or a page session's) was refused: asked only once
+    it was, so that the calls that pass pay nothing for it. A wiped device is told so."""
+    wiped = raw and db.session.scalar(
+        select(func.count()).where(ApiToken.token_hash == _token_digest(raw), ApiToken.wiped_at.is_not(None))
+    )
+    if wiped:
+        return DeviceWiped()
+    return BadToken() if bearer else Unauthorized()
 
 
 @dataclass(frozen=True)
@@ -152,9 +179,11 @@ def user_for_session(session_id: str, session_token: str | None) -> User | None:
     return user
 
 
-def start_page_session(user: User, user_agent: str | None) -> str:
+def start_page_session(user: User, user_agent: str | None, address: str | None = None) -> str:
     """A login through the page: the browser session's token, to be kept in its login cookie."""
-    return issue_token(user, current_app.config["ECABINET_TOKEN_DAYS"], user_agent, via="page")
+    return issue_token(
+        user, current_app.config["ECABINET_TOKEN_DAYS"], user_agent, via="page", address=address
+    )
 
 
 def end_page_session(user: User, session_token: str | None) -> None:

@@ -20,6 +20,7 @@ from ecabinet.auth import idle, service
 from ecabinet.auth.limits import login_limit
 from ecabinet.auth.models import ROLES
 from ecabinet.common.pages import form_action, safe_next, user
+from ecabinet.devices import service as devices
 from ecabinet.errors import Invalid, Unauthorized
 from ecabinet.i18n import LANGUAGES
 
@@ -37,7 +38,9 @@ def login():
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", username=request.form.get("username", "")), 401
     session.clear()  # nothing of a session from before the login carries over into it
-    session[service.PAGE_SESSION_KEY] = service.start_page_session(account, request.user_agent.string)
+    session[service.PAGE_SESSION_KEY] = service.start_page_session(
+        account, request.user_agent.string, request.remote_addr
+    )
     idle.mark_seen(session)
     login_user(account)
     return redirect(safe_next() or url_for("meetings_pages.index"))
@@ -106,7 +109,8 @@ def edit_user(user_id: int):
     _require_admin_page()
     return render_template(
         "auth/user_edit.html",
-        account=service.get_user(user_id),
+        account=(account := service.get_user(user_id)),
+        devices=devices.listed(user(), account, session.get(service.PAGE_SESSION_KEY)),
         organizations=service.list_organizations(),
         roles=ROLES,
     )

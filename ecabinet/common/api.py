@@ -7,13 +7,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, session
 from flask_login import current_user
 from pydantic import BaseModel
 
-from ecabinet.auth.service import BearerToken, user_for_token
+from ecabinet.auth.service import PAGE_SESSION_KEY, BearerToken, refusal, user_for_token
 from ecabinet.common.input import MAX_INT, MAX_JSON_BYTES, check_query_string, parse_json
-from ecabinet.errors import BadToken, DomainError, Invalid, TooLarge, Unauthorized
+from ecabinet.devices import presence
+from ecabinet.errors import DomainError, Invalid, TooLarge
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -89,7 +90,7 @@ def token_checked_by_writer(view: Callable) -> Callable:
             if refused.status != 401 and not refused.decided_in_batch and raw:
                 user = user_for_token(raw)
                 if user is None:
-                    raise BadToken() from None
+                    raise refusal(raw, bearer=True) from None
                 if hasattr(checked, "_may"):
                     checked._may(user, kwargs)
             raise
@@ -111,11 +112,12 @@ def _require_login() -> None:
     if getattr(view, "_public", False):
         return
     if getattr(view, "_token_checked_by_writer", False) and bearer_token():
+        # Its writer does not note the device as seen (it has no request to tell where from).
+        presence.seen(BearerToken(bearer_token()).digest, request.remote_addr)
         return
-    if request.headers.get("Authorization") and not current_user.is_authenticated:
-        raise BadToken()
     if not current_user.is_authenticated:
-        raise Unauthorized()
+        bearer = bool(request.headers.get("Authorization"))
+        raise refusal(bearer_token() if bearer else session.get(PAGE_SESSION_KEY), bearer)
     if hasattr(view, "_may"):
         view._may(actor(), request.view_args or {})
 

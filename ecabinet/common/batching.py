@@ -62,17 +62,26 @@ class BatchWriter:
         and a storm of waiting callers would hold them all. What the caller loaded stays readable
         (detached); anything it had not committed is discarded: callers hand over all their writing."""
         db.session.close()
+        waiting = self._queued(item)
+        try:
+            return waiting.future.result(timeout=timeout)
+        except FutureTimeout:
+            # Still queued or being written: it may yet be committed, so the caller must not assume it failed.
+            raise Busy("The server is busy; check whether it was recorded before trying again") from None
+
+    def hand_over(self, item: Any) -> None:
+        """Queue one item and go on without waiting: for a note nobody waits on (a device last seen),
+        which the writer writes with whatever else is waiting."""
+        self._queued(item)
+
+    def _queued(self, item: Any) -> _Waiting:
         waiting = _Waiting(item)
         with self._lock:
             self._queue.put(waiting)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=f"ecabinet-{self.name}", daemon=True)
                 self._thread.start()
-        try:
-            return waiting.future.result(timeout=timeout)
-        except FutureTimeout:
-            # Still queued or being written: it may yet be committed, so the caller must not assume it failed.
-            raise Busy("The server is busy; check whether it was recorded before trying again") from None
+        return waiting
 
     def _run(self) -> None:
         while True:

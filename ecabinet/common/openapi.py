@@ -201,7 +201,8 @@ def _responses(meta: dict) -> dict:
 
 _ERROR_TEXT = {
     400: "invalid input",
-    401: "not logged in or bad token",
+    401: "not logged in or bad token; code `device_wiped` when this login was wiped (`/me/devices`): "
+    "delete what the app keeps on the device, then log in again",
     403: "not allowed",
     404: "not found or not visible to the caller",
     409: "state conflict",

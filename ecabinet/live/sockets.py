@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
 from ecabinet.common.input import MAX_INT
-from ecabinet.errors import DomainError
+from ecabinet.errors import DeviceWiped, DomainError, Unauthorized
 from ecabinet.extensions import db, socketio
 from ecabinet.live import publisher
 from ecabinet.meetings import access
@@ -72,9 +72,11 @@ def on_connect(auth_data=None):
     raw = _credential(auth_data)
     user = auth.user_for_token(raw) if raw else None
     if user is None:
-        raise ConnectionRefusedError(
-            {"code": "unauthorized", "message": "Log in first: a valid token is required"}
-        )
+        # A wiped device is told so (`data.code` device_wiped): the pages' script clears the browser.
+        refused = auth.refusal(raw or session.get(auth.PAGE_SESSION_KEY), bearer=False)
+        if not isinstance(refused, DeviceWiped):
+            refused = Unauthorized("Log in first: a valid token is required")
+        raise ConnectionRefusedError(refused.message, {"code": refused.code, "message": refused.message})
     with _lock:
         _sockets[request.sid] = _Socket(socketio.server, user.id, auth.BearerToken(raw))
     join_room(publisher.user_room(user.id))

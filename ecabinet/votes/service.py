@@ -18,7 +18,7 @@ from ecabinet.auth.models import User, UserRole
 from ecabinet.auth.service import BearerToken
 from ecabinet.common import batching, serving, unit_of_work
 from ecabinet.common.time import utcnow
-from ecabinet.errors import BadToken, Conflict, DomainError, Forbidden, Invalid, NotFound
+from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
@@ -328,7 +328,7 @@ def _record_casts(casts: Sequence[_Cast]) -> list[Recorded | DomainError]:
     for n, c in enumerate(casts):
         user = users.get(c.caller) if isinstance(c.caller, BearerToken) else c.caller
         if user is None:
-            results[n] = BadToken()
+            results[n] = auth.refusal(c.caller.raw, bearer=True)
             continue
         by_vote.setdefault(c.vote_id, []).append((n, c, user))
     for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise

@@ -1,7 +1,52 @@
 // Small enhancements for the pages; every page works without them. Also what the pages' scripts share,
-// as window.ecabinet = {fetch, uuid} (loaded first: base.html, before any page's own script).
+// as window.ecabinet = {fetch, uuid, wiped} (loaded first: base.html, before any page's own script).
 (function () {
   "use strict";
+
+  // Where a wiped device goes once it has forgotten everything: the login page, which says why.
+  var WIPED_URL = document.currentScript && document.currentScript.getAttribute("data-wiped-url");
+  var wiping = null;
+
+  // Everything the app keeps in this browser: unsaved marks and reading places (localStorage), the
+  // tab's own storage, and any cached documents or service worker.
+  function forgetEverything() {
+    try { window.localStorage.clear(); } catch (e) { /* storage refused: nothing was kept there */ }
+    try { window.sessionStorage.clear(); } catch (e) { /* likewise */ }
+    var jobs = [];
+    if (window.caches) {
+      jobs.push(window.caches.keys().then(function (names) {
+        return Promise.all(names.map(function (name) { return window.caches.delete(name); }));
+      }));
+    }
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
+      jobs.push(navigator.serviceWorker.getRegistrations().then(function (registrations) {
+        return Promise.all(registrations.map(function (r) { return r.unregister(); }));
+      }));
+    }
+    return Promise.all(jobs.map(function (job) { return job.catch(function () {}); }));
+  }
+
+  // The server said this device was wiped (401 device_wiped, or the socket refused with it): forget
+  // everything, then log in again. Page scripts see `window.ecabinet.isWiped()` and keep nothing more.
+  function wiped() {
+    if (!wiping) {
+      wiping = forgetEverything().then(function () {
+        if (WIPED_URL) window.location.replace(WIPED_URL);
+      });
+    }
+    return wiping;
+  }
+
+  function isWiped() {
+    return wiping !== null;
+  }
+
+  function toldWiped(response) {
+    return response.clone().json().then(
+      function (body) { return Boolean(body && body.error && body.error.code === "device_wiped"); },
+      function () { return false; }
+    );
+  }
 
   // A server that answers 503 has lost the database or Redis for a moment (a restart, a failover) and
   // says in Retry-After when to ask again: the request goes again by itself, a few times, before the
@@ -14,6 +59,12 @@
     var attempt = 0;
     function once() {
       return window.fetch(url, init).then(function (response) {
+        if (response.status === 401) {
+          return toldWiped(response).then(function (told) {
+            if (told) wiped();
+            return response;
+          });
+        }
         if (response.status !== 503 || attempt >= RETRIES) return response;
         attempt += 1;
         var seconds = parseInt(response.headers.get("Retry-After"), 10);
@@ -36,7 +87,11 @@
     return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
   }
 
-  window.ecabinet = { fetch: retryingFetch, uuid: uuid };
+  window.ecabinet = { fetch: retryingFetch, uuid: uuid, wiped: wiped, isWiped: isWiped };
+
+  // The login page after a wipe (or a page that found its login wiped) forgets again: a page script
+  // may have written something between the first clearing and leaving.
+  if (document.querySelector("[data-device-wiped]")) forgetEverything();
 
   // Forms that destroy or publish something ask first (data-confirm holds the translated question).
   document.addEventListener("submit", function (event) {

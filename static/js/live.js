@@ -184,7 +184,12 @@
       // The server dropping us on purpose stops Socket.IO's own retries; a tablet wants back in.
       if (reason === "io server disconnect" && !self.stopped) socket.connect();
     });
-    socket.on("connect_error", function () {
+    socket.on("connect_error", function (error) {
+      if (error && error.data && error.data.code === "device_wiped") {
+        self.stopped = true;
+        window.ecabinet.wiped();
+        return;
+      }
       self.setOnline(false);
       if (!socket.active && !self.stopped) {
         // Refused at connect: the login has ended. The API says so too; ask it, then tell the reader.

@@ -681,6 +681,7 @@ function readUnsaved() {
 }
 
 function keepUnsaved() {
+  if (window.ecabinet.isWiped()) return; // told to keep nothing on this device
   const unsaved = state.records
     .filter((rec) => rec.mine && rec.pending > 0)
     .map((rec) => ({
@@ -1463,7 +1464,12 @@ function connectLive() {
       if (connectedBefore) refetch(); // what changed while we were away
       connectedBefore = true;
     });
-    socket.on("connect_error", () => {});
+    socket.on("connect_error", (error) => {
+      if (error?.data?.code === "device_wiped") {
+        socket.close();
+        window.ecabinet.wiped();
+      }
+    });
     window.ecabinetViewer.socket = socket;
   } catch (err) {
     console.info("live updates unavailable", err);
@@ -1532,7 +1538,7 @@ async function start() {
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && refetch());
   window.addEventListener("online", wakeQueue);
   window.addEventListener("beforeunload", (event) => {
-    if (!queue.length) return;
+    if (!queue.length || window.ecabinet.isWiped()) return;
     event.preventDefault();
     event.returnValue = t("leaveUnsaved");
   });
