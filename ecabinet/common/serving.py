@@ -63,7 +63,9 @@ def prepared_at_start(fn: Callable[[], None]) -> Callable[[], None]:
 def prepare(app) -> None:
     """Run what was registered with `prepared_at_start`, and hold the garbage collector's full passes
     back while live events go out (gunicorn.conf.py, once per worker)."""
-    if not _PREPARATIONS:  # a process that serves something else (bench/bare_server.py)
+    # A process that serves something else (bench/bare_server.py) has no database to prepare, though
+    # importing ecabinet registered the preparations.
+    if not _PREPARATIONS or "sqlalchemy" not in getattr(app, "extensions", {}):
         return
     from ecabinet.extensions import db
 
