@@ -7,23 +7,15 @@ import pytest
 
 from tests.browser import ARTIFACTS
 from tests.helpers import ok
-from tests.test_viewer_browser import WORDS, _reader, _select, document  # noqa: F401 (a fixture)
+from tests.test_viewer_browser import _highlight_offline, _reader, document  # noqa: F401 (a fixture)
 
 
 @pytest.mark.browser
 def test_a_wiped_browser_forgets_its_unsaved_mark_and_logs_in_again(cabinet, document, server_url, browser):  # noqa: F811
     member = cabinet.members[0]
     context, page, errors = _reader(browser, server_url, member)
-    page.goto(f"{server_url}/documents/{document['id']}")
-    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
-    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
-    words.wait_for(timeout=20000)
-
     # Offline, a mark is kept in the browser until the server has it.
-    context.set_offline(True)
-    _select(page, words)
-    page.click('[data-tool="highlight"]')
-    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'unsaved'", timeout=10000)
+    _highlight_offline(context, page, server_url, document)
     unsaved = f"ecabinet.unsaved.{member.id}.{document['id']}.1"
     assert page.evaluate("(key) => window.localStorage.getItem(key)", unsaved)
     page.evaluate("window.sessionStorage.setItem('ecabinet.probe', '1')")

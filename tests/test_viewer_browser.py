@@ -100,6 +100,18 @@ def _select(page, words) -> None:
     page.mouse.up()
 
 
+def _highlight_offline(context, page, server_url, document) -> None:
+    """Open the paper, go offline and highlight words: the mark waits, unsaved, in the browser."""
+    page.goto(f"{server_url}/documents/{document['id']}")
+    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
+    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words.wait_for(timeout=20000)
+    context.set_offline(True)
+    _select(page, words)
+    page.click('[data-tool="highlight"]')
+    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'unsaved'", timeout=10000)
+
+
 @pytest.mark.browser
 def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, document, server_url, browser):
     member = cabinet.members[0]
@@ -143,15 +155,7 @@ def test_a_mark_made_offline_survives_the_page_being_closed_and_is_saved_at_the_
     still reach the server, once, when they open the document again."""
     member = cabinet.members[0]
     context, page, errors = _reader(browser, server_url, member)
-    page.goto(f"{server_url}/documents/{document['id']}")
-    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
-    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
-    words.wait_for(timeout=20000)
-
-    context.set_offline(True)
-    _select(page, words)
-    page.click('[data-tool="highlight"]')
-    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'unsaved'", timeout=10000)
+    _highlight_offline(context, page, server_url, document)
     page.close(run_before_unload=False)  # gone, as a dropped tab is
     assert ok(cabinet.api(member).get(f"/documents/{document['id']}/annotations")) == []
 
