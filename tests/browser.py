@@ -74,6 +74,12 @@ class Device:
         self.asked.append(dialog.message)
         dialog.accept()
 
+    def submit(self, button) -> None:
+        """Presses a button that posts its form, and waits for the page the server answers with: reading
+        the page before that reads the one the button was on."""
+        with self.page.expect_navigation():
+            button.click()
+
     def shot(self, step: str) -> None:
         folder = ARTIFACTS / self.day
         folder.mkdir(parents=True, exist_ok=True)

@@ -26,14 +26,14 @@ def test_a_member_records_positions_and_the_chair_adopts_the_consent_block(cabin
     page = tablet.page
     page.goto(url)
     land_card = page.locator(f"#position-{land['id']}")
-    land_card.get_by_role("button", name="Có ý kiến khác", exact=True).click()
+    tablet.submit(land_card.get_by_role("button", name="Có ý kiến khác", exact=True))
     assert page.locator(".flash.error").count() == 1  # an objection needs its reason: nothing recorded
     land_card = page.locator(f"#position-{land['id']}")
     land_card.locator("textarea").fill("Cần bổ sung đánh giá tác động")
-    land_card.get_by_role("button", name="Có ý kiến khác", exact=True).click()
-    page.locator(f"#position-{report['id']}").get_by_role(
-        "button", name="Không có ý kiến khác", exact=True
-    ).click()
+    tablet.submit(land_card.get_by_role("button", name="Có ý kiến khác", exact=True))
+    tablet.submit(
+        page.locator(f"#position-{report['id']}").get_by_role("button", name="Không có ý kiến khác", exact=True)
+    )
     chosen = page.locator(f"#position-{land['id']} .position-choice[aria-pressed='true']")
     assert chosen.inner_text().strip() == "Có ý kiến khác"
     box = chosen.bounding_box()
@@ -52,9 +52,11 @@ def test_a_member_records_positions_and_the_chair_adopts_the_consent_block(cabin
         row.locator(f"td.position[data-user-id='{cabinet.members[1].id}']").inner_text().strip()
         == "Chưa trả lời"
     )
-    page.get_by_role(
-        "button", name="Đưa mọi nội dung không ai có ý kiến khác vào nhóm thông qua không thảo luận"
-    ).click()
+    desk.submit(
+        page.get_by_role(
+            "button", name="Đưa mọi nội dung không ai có ý kiến khác vào nhóm thông qua không thảo luận"
+        )
+    )
     assert page.locator(
         f".positions-table tr[data-item-id='{report['id']}'] td.consent"
     ).inner_text().strip() == ("Trong nhóm")
