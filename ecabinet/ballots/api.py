@@ -7,7 +7,7 @@ from pydantic import Field, StringConstraints
 
 from ecabinet.ballots import report, serialize, service
 from ecabinet.common.api import DOCX, actor, body, created, download, may, writes
-from ecabinet.common.input import Body, Id, Ids, LongText, Text, Time
+from ecabinet.common.input import Body, ClientId, Id, Ids, LongText, Text, Time
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize as documents_serialize
 from ecabinet.errors import Invalid
@@ -54,6 +54,11 @@ class AnswerBody(Body):
 
 class ResponseBody(Body):
     answers: list[AnswerBody] = Field(min_length=1, max_length=50)
+    client_id: ClientId | None = Field(
+        None,
+        description="made on the tablet; the same again (a retry after a lost answer, a tablet's offline "
+        "outbox) returns the stored answers and changes nothing, even once the ballot has closed",
+    )
 
 
 class ReopenBody(Body):
@@ -205,7 +210,9 @@ def respond(ballot_id: int):
     data = body(ResponseBody)
     user = actor()
     answers = [service.AnswerInput(a.question_id, a.choice, a.comment) for a in data.answers]
-    return jsonify(serialize.ballot(user, service.respond(user, ballot_id, answers), detail=True))
+    return jsonify(
+        serialize.ballot(user, service.respond(user, ballot_id, answers, data.client_id), detail=True)
+    )
 
 
 @bp.get("/ballots/<int:ballot_id>/results")

@@ -107,3 +107,18 @@ class BallotAnswer(db.Model):
     basis: Mapped[str] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class BallotResponseReceipt(db.Model):
+    """A response sent with a `client_id` (made on the tablet): when the same one comes again — a
+    tablet's outbox sending after a lost answer — the answers stored since stand, and the retry is
+    answered with them instead of being applied again over a newer answer or refused once closed."""
+
+    __tablename__ = "ballot_response_receipts"
+    __table_args__ = (UniqueConstraint("user_id", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("opinion_ballots.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    client_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

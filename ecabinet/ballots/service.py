@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ecabinet.audit import service as audit
 from ecabinet.auth import service as auth_service
@@ -19,6 +20,7 @@ from ecabinet.ballots.models import (
     BallotDocument,
     BallotQuestion,
     BallotRecipient,
+    BallotResponseReceipt,
     OpinionBallot,
 )
 from ecabinet.common.time import utcnow
@@ -357,8 +359,15 @@ def answerable(user: User, ballot_id: int) -> OpinionBallot:
     return ballot
 
 
-def respond(user: User, ballot_id: int, answers: list[AnswerInput]) -> OpinionBallot:
+def respond(
+    user: User, ballot_id: int, answers: list[AnswerInput], client_id: str | None = None
+) -> OpinionBallot:
+    """The ballot with the caller's answers. A retry of a response already received with this
+    `client_id` changes nothing and is answered with what is stored since, even once the ballot has
+    closed: a newer answer from another device is not overwritten by an older one sent late."""
     ballot = answerable(user, ballot_id)
+    if client_id and _received(user, ballot, client_id):
+        return ballot
     close_if_expired(ballot)
     if ballot.status != "sent":
         reason = "has not been sent yet" if ballot.status == "draft" else "is closed"
@@ -391,6 +400,17 @@ def respond(user: User, ballot_id: int, answers: list[AnswerInput]) -> OpinionBa
                 code="comment_required",
                 fields=["answers"],
             )
+    if client_id:
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    BallotResponseReceipt(ballot_id=ballot.id, user_id=user.id, client_id=client_id)
+                )
+        except IntegrityError:
+            # The same tablet's retry raced the first attempt: the first one stands.
+            if not _received(user, ballot, client_id):
+                raise
+            return ballot
     existing = {
         a.question_id: a
         for a in db.session.scalars(
@@ -408,6 +428,23 @@ def respond(user: User, ballot_id: int, answers: list[AnswerInput]) -> OpinionBa
         db.session.add(row)
     audit.record(user, "ballot.answer", ballot, {"answers": {str(a.question_id): a.choice for a in answers}})
     return ballot
+
+
+def _received(user: User, ballot: OpinionBallot, client_id: str) -> bool:
+    """Whether this response was received before; a `client_id` already given to another ballot is
+    a tablet's mistake, refused rather than taken as that ballot's answer."""
+    receipt = db.session.scalar(
+        select(BallotResponseReceipt).where(
+            BallotResponseReceipt.user_id == user.id, BallotResponseReceipt.client_id == client_id
+        )
+    )
+    if receipt is not None and receipt.ballot_id != ballot.id:
+        raise Invalid(
+            "This client_id was already used for another ballot's response",
+            code="client_id_reused",
+            fields=["client_id"],
+        )
+    return receipt is not None
 
 
 def _answers_by_user(ballot: OpinionBallot) -> dict[int, dict[int, BallotAnswer]]:
