@@ -183,6 +183,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.meetings.views import bp as meetings_pages
     from ecabinet.minutes.api import bp as minutes_api
     from ecabinet.minutes.views import bp as minutes_pages
+    from ecabinet.offline.api import bp as offline_api
+    from ecabinet.offline.views import bp as offline_pages
     from ecabinet.positions.api import bp as positions_api
     from ecabinet.positions.views import bp as positions_pages
     from ecabinet.retention.api import bp as retention_api
@@ -203,6 +205,7 @@ def _register_blueprints(app: Flask) -> None:
             minutes_api,
             retention_api,
             positions_api,
+            offline_api,
             live_api,
             openapi_api,
         )
@@ -213,6 +216,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(documents_pages)
     app.register_blueprint(ballots_pages)
     app.register_blueprint(minutes_pages)
+    app.register_blueprint(offline_pages)
     app.register_blueprint(retention_pages)
     app.register_blueprint(positions_pages)
 

@@ -8,7 +8,7 @@
   var wiping = null;
 
   // Everything the app keeps in this browser: unsaved marks and reading places (localStorage), the
-  // tab's own storage, and any cached documents or service worker.
+  // tab's own storage, and any cached documents, offline outbox (IndexedDB) or service worker.
   function forgetEverything() {
     try { window.localStorage.clear(); } catch (e) { /* storage refused: nothing was kept there */ }
     try { window.sessionStorage.clear(); } catch (e) { /* likewise */ }
@@ -16,6 +16,17 @@
     if (window.caches) {
       jobs.push(window.caches.keys().then(function (names) {
         return Promise.all(names.map(function (name) { return window.caches.delete(name); }));
+      }));
+    }
+    // The meetings downloaded for offline reading and the changes waiting to be sent (offline-store.js).
+    if (window.indexedDB && window.indexedDB.databases) {
+      jobs.push(window.indexedDB.databases().then(function (databases) {
+        return Promise.all(databases.map(function (database) {
+          return new Promise(function (resolve) {
+            var request = window.indexedDB.deleteDatabase(database.name);
+            request.onsuccess = request.onerror = request.onblocked = resolve;
+          });
+        }));
       }));
     }
     if (navigator.serviceWorker && navigator.serviceWorker.getRegistrations) {
