@@ -260,6 +260,12 @@
     }
 
     function showSaved(ballot) {
+      if (ballot.queued) {
+        // Offline: kept on the tablet by the service worker (static/js/sw.js), sent when the network returns.
+        savedState.setAttribute("data-state", "queued");
+        savedState.textContent = strings.queued;
+        return;
+      }
       var latest = null;
       (ballot.answers || []).forEach(function (answer) {
         if (!latest || parseTime(answer.answered_at) > parseTime(latest)) latest = answer.answered_at;

@@ -110,6 +110,7 @@
       }),
     };
     await store.put("packages", pkg);
+    tellWorker("packages");
     render();
     var cache = await caches.open(store.CACHE);
     try {
@@ -144,6 +145,7 @@
   // Deletes from the device every copy no downloaded meeting lists any more.
   async function prune() {
     var packages = await store.all("packages");
+    tellWorker("packages");
     if (!packages.length) {
       await caches.delete(store.CACHE);
       return;
@@ -281,10 +283,14 @@
     conflicts.appendChild(seen);
   }
 
-  function flush() {
-    navigator.serviceWorker.ready.then(function (registration) {
-      if (registration.active) registration.active.postMessage({ type: "flush" });
+  function tellWorker(type) {
+    return navigator.serviceWorker.ready.then(function (registration) {
+      if (registration.active) registration.active.postMessage({ type: type });
     });
+  }
+
+  function flush() {
+    tellWorker("flush");
   }
 
   // --- wiring -------------------------------------------------------------------------------------------

@@ -47,15 +47,30 @@ self.addEventListener("activate", function (event) {
   event.waitUntil(self.clients.claim().then(flush));
 });
 
+// Whether anything was downloaded, as last read from the database (null: not read yet since the
+// worker started). With nothing downloaded the worker stays out of the way of everything but page
+// loads, whose answer it must be able to give after a restart while offline.
+var downloaded = null;
+
+function reread() {
+  return store.all("packages").then(
+    function (packages) { downloaded = packages.length > 0; },
+    function () { downloaded = false; }
+  );
+}
+reread();
+
 self.addEventListener("message", function (event) {
   var type = event.data && event.data.type;
   if (type === "flush") event.waitUntil(flush());
+  if (type === "packages") event.waitUntil(reread());
 });
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin || url.pathname.indexOf("/socket.io/") === 0) return;
+  if (downloaded === false && request.mode !== "navigate") return;
   if (request.method === "GET") {
     event.respondWith(read(request, url));
     return;
