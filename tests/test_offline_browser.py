@@ -65,27 +65,13 @@ def _count(app, action: str, object_id: int) -> int:
 def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, cabinet, server_url, browser):
     member = cabinet.members[0]
     meeting, item, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
-    sec = cabinet.api(cabinet.secretariat)
-    later = (datetime.now(UTC) + timedelta(days=7)).isoformat()
-    ballot = ok(
-        sec.post(
-            "/ballots",
-            json={
-                "title": "Lấy ý kiến về dự thảo Nghị định",
-                "questions": [{"text": "Đồng ý ban hành Nghị định?"}],
-                "recipients": [member.id],
-                "deadline": later,
-            },
-        ),
-        201,
-    )
-    ok(sec.post(f"/ballots/{ballot['id']}/send"))
+    ballot = _sent_ballot(cabinet, member)
     question = ballot["questions"][0]["id"]
     context, page, errors = _reader(browser, server_url, member)
 
     _download(page, server_url, meeting, [paper])
     summary = page.locator(".offline-summary").inner_text()
-    assert summary.startswith("1/1 tài liệu đã có trên thiết bị") and "MB" in summary, summary
+    assert summary.startswith("1/1 tài liệu đã có trên thiết bị · ") and summary.endswith(" kB"), summary
     (ARTIFACTS / "offline").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "offline" / "downloaded.png"), full_page=True)
 
@@ -97,16 +83,13 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     # A position on the item, stated from the meeting page's buttons.
     page.click(f"#position-{item['id']} button[value=no_objection]")
     page.wait_for_url(f"**/meetings/{meeting['id']}*")
+    stated = page.locator(f"#position-{item['id']}")
+    stated.locator(".offline-waiting", has_text="Đã lưu trên thiết bị").wait_for()
+    assert stated.locator("button[value=no_objection]").get_attribute("aria-pressed") == "true"
 
-    # The paper opens from the device; a highlight is kept to be sent.
+    # The paper opens from the device (through the meeting page's link); a highlight is kept to be sent.
     page.click(f'.documents a[href="/documents/{paper["id"]}"]')
-    page.wait_for_function(
-        "document.getElementById('viewer').dataset.annotations === 'loaded'", timeout=20000
-    )
-    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
-    words.wait_for(timeout=20000)
-    _select(page, words)
-    page.click('[data-tool="highlight"]')
+    _highlight(page)
     page.locator(".offline-bar", has_text="đang chờ gửi").wait_for(timeout=10000)
 
     # The ballot, answered from the copy on the device.
@@ -145,10 +128,128 @@ def test_a_paper_removed_from_the_meeting_leaves_the_device_at_the_next_contact(
     kept_file = f"{server_url}/api/v1/documents/{kept['id']}/file?version=1"
     assert _cached(page, removed_file) and _cached(page, kept_file)
 
+    page.goto(f"{server_url}/ballots")  # away from the meeting page, which follows the meeting live
     ok(cabinet.api(cabinet.secretariat).delete(f"/documents/{removed['id']}"), 204)
-    page.goto(f"{server_url}/meetings")
+    page.reload()  # the next contact
     _until(lambda: not _cached(page, removed_file))
     assert _cached(page, kept_file)
     assert not _cached(page, f"{server_url}/documents/{removed['id']}")
+    assert errors == []
+    context.close()
+
+
+def _sent_ballot(cabinet, member) -> dict:
+    sec = cabinet.api(cabinet.secretariat)
+    ballot = ok(
+        sec.post(
+            "/ballots",
+            json={
+                "title": "Lấy ý kiến về dự thảo Nghị định",
+                "questions": [{"text": "Đồng ý ban hành Nghị định?"}],
+                "recipients": [member.id],
+                "deadline": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
+            },
+        ),
+        201,
+    )
+    return ok(sec.post(f"/ballots/{ballot['id']}/send"))
+
+
+def _highlight(page) -> None:
+    """Highlights the words on the paper the viewer has open."""
+    page.wait_for_function(
+        "document.getElementById('viewer').dataset.annotations === 'loaded'", timeout=20000
+    )
+    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words.wait_for(timeout=20000)
+    _select(page, words)
+    page.click('[data-tool="highlight"]')
+
+
+def _nothing_kept(page) -> bool:
+    """No copy of any page or paper, no meeting, no change waiting (the worker may have opened the
+    database again, empty, since)."""
+    return page.evaluate(
+        """async () => {
+            if (await caches.has('ecabinet-offline-v1')) return false;
+            if (!(await indexedDB.databases()).some((d) => d.name === 'ecabinet-offline')) return true;
+            const db = await new Promise((ok) => { const r = indexedDB.open('ecabinet-offline'); r.onsuccess = () => ok(r.result); });
+            const count = (name) => new Promise((ok) => {
+                const r = db.transaction(name).objectStore(name).count(); r.onsuccess = () => ok(r.result); });
+            const kept = (await count('packages')) + (await count('outbox'));
+            db.close();
+            return kept === 0;
+        }"""
+    )
+
+
+def test_changes_the_server_refuses_when_the_network_returns_are_shown_not_dropped(
+    cabinet, server_url, browser
+):
+    member = cabinet.members[0]
+    meeting, _, (paper,) = _meeting_with_papers(cabinet, "Tờ trình sẽ bị rút")
+    ballot = _sent_ballot(cabinet, member)
+    context, page, errors = _reader(browser, server_url, member)
+    _download(page, server_url, meeting, [paper])
+
+    context.set_offline(True)
+    page.goto(f"{server_url}/documents/{paper['id']}")
+    _highlight(page)
+    page.goto(f"{server_url}/ballots/{ballot['id']}")
+    page.click(f"#question-{ballot['questions'][0]['id']} label.choice-agree")
+    page.click("#send-answers")
+    page.wait_for_function("document.getElementById('saved-state').dataset.state === 'queued'")
+
+    # Meanwhile the secretariat withdraws the paper and closes the ballot.
+    sec = cabinet.api(cabinet.secretariat)
+    ok(sec.delete(f"/documents/{paper['id']}"), 204)
+    ok(sec.post(f"/ballots/{ballot['id']}/close"))
+
+    context.set_offline(False)
+    page.goto(f"{server_url}/meetings")
+    refused = page.locator(".offline-conflicts")
+    refused.locator("li").nth(1).wait_for(timeout=20000)
+    lines = refused.locator("li").all_inner_texts()
+    assert lines == [
+        "Ghi chú trên “Tờ trình sẽ bị rút” — bị từ chối: nội dung này không còn dành cho bạn.",
+        "Ý kiến của bạn về phiếu “Lấy ý kiến về dự thảo Nghị định” — bị từ chối: trong lúc đó phiếu đã kết thúc "
+        "hoặc phiên họp đã chuyển sang giai đoạn khác.",
+    ]
+    page.screenshot(path=str(ARTIFACTS / "offline" / "conflicts.png"), full_page=True)
+    # Still there on the next page, until the member says they have read it.
+    page.reload()
+    refused.locator("li").nth(1).wait_for()
+    refused.get_by_role("button", name="Tôi đã đọc").click()
+    refused.wait_for(state="hidden")
+    page.reload()
+    page.locator("h1").first.wait_for()
+    assert refused.is_hidden()
+    assert ok(cabinet.api(member).get(f"/ballots/{ballot['id']}"))["answers"] == []
+    assert errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("how", ["logout", "wipe"])
+def test_logging_out_or_a_remote_wipe_leaves_nothing_of_the_meeting_on_the_device(
+    cabinet, server_url, browser, how
+):
+    member = cabinet.members[0]
+    meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
+    context, page, errors = _reader(browser, server_url, member)
+    _download(page, server_url, meeting, [paper])
+    assert not _nothing_kept(page)
+
+    if how == "logout":
+        with page.expect_navigation():
+            page.get_by_role("button", name="Đăng xuất").click()
+        page.wait_for_url("**/login*")
+    else:
+        admin = cabinet.api(cabinet.admin)
+        (device,) = ok(admin.get(f"/users/{member.id}/devices"))
+        ok(admin.post(f"/users/{member.id}/devices/{device['id']}/wipe"))
+        page.reload()  # the next contact
+        page.wait_for_url("**/login?wiped=1", timeout=20000)
+        page.locator("[data-device-wiped]").wait_for()
+    _until(lambda: _nothing_kept(page))
     assert errors == []
     context.close()

@@ -23,9 +23,10 @@
     });
   }
 
-  function megabytes(bytes) {
-    var mb = (bytes || 0) / 1048576;
-    return fill(strings.size, { size: mb.toLocaleString(document.documentElement.lang || "vi", { maximumFractionDigits: 1, minimumFractionDigits: 1 }) });
+  function sizeOf(bytes) {
+    var lang = document.documentElement.lang || "vi";
+    if ((bytes || 0) < 1048576) return fill(strings.sizeKb, { size: Math.max(1, Math.round((bytes || 0) / 1024)).toLocaleString(lang) });
+    return fill(strings.size, { size: (bytes / 1048576).toLocaleString(lang, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) });
   }
 
   function element(name, className, text) {
@@ -230,14 +231,14 @@
     pkg.documents.forEach(function (doc) {
       total += doc.bytes || 0;
       if (doc.state === "downloaded") ready += 1;
-      var text = strings[doc.state] + (doc.bytes ? " · " + megabytes(doc.bytes) : "");
+      var text = strings[doc.state] + (doc.bytes ? " · " + sizeOf(doc.bytes) : "");
       docLinks(doc.id).forEach(function (link) {
         var badge = element("span", "offline-doc", text);
         badge.setAttribute("data-state", doc.state);
         link.insertAdjacentElement("afterend", badge);
       });
     });
-    summary.textContent = fill(strings.summary, { ready: ready, count: pkg.documents.length, size: megabytes(total) });
+    summary.textContent = fill(strings.summary, { ready: ready, count: pkg.documents.length, size: sizeOf(total) });
   }
 
   // What waits in the outbox, what the server refused, and whether the network is there.
@@ -258,8 +259,27 @@
     return fill(strings.conflictRefused, { message: conflict.message || conflict.status });
   }
 
+  // A position stated offline shows as chosen on the meeting page kept on the device, marked as waiting.
+  function showWaitingPositions(entries) {
+    entries.forEach(function (entry) {
+      if (entry.kind !== "position") return;
+      var chosen = JSON.parse(entry.body).position;
+      var box = document.getElementById("position-" + entry.ref);
+      if (!box) return;
+      box.querySelectorAll("button[name=position]").forEach(function (button) {
+        var on = button.value === chosen;
+        button.classList.toggle("chosen", on);
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+      });
+      if (!box.querySelector(".offline-waiting")) box.appendChild(element("p", "offline-waiting hint", strings.positionWaiting));
+    });
+  }
+
   async function showOutbox() {
-    var waiting = await store.count("outbox").catch(function () { return 0; });
+    var entries = await store.all("outbox").catch(function () { return []; });
+    var waiting = entries.length;
+    showWaitingPositions(entries);
+    if (!waiting) document.querySelectorAll(".offline-waiting").forEach(function (note) { note.remove(); });
     var refused = await store.all("conflicts").catch(function () { return []; });
     var parts = [];
     if (!navigator.onLine) parts.push(strings.offline);
@@ -330,6 +350,7 @@
 
   showOutbox();
   flush();
+  tellWorker("packages"); // after a logout or another member's login, the worker's view is stale
   render().then(function () {
     if (!navigator.onLine) return;
     return store.all("packages").then(function (packages) {

@@ -87,10 +87,9 @@ function writeOf(method, path) {
   return null;
 }
 
+// (caches.match, not caches.open: looking must not create the cache again after a logout or a wipe.)
 function kept(request, options) {
-  return caches.open(store.CACHE).then(function (cache) {
-    return cache.match(request, Object.assign({ ignoreVary: true }, options));
-  });
+  return caches.match(request, Object.assign({ cacheName: store.CACHE, ignoreVary: true }, options));
 }
 
 function json(body, status, extra) {
@@ -125,9 +124,8 @@ async function afterContact(request, response) {
     if (await toldWiped(response)) await wipe();
     return;
   }
-  if (response.status === 404 || response.status === 403 || response.status === 410) {
-    var cache = await caches.open(store.CACHE);
-    await cache.delete(request.url, { ignoreVary: true });
+  if ((response.status === 404 || response.status === 403 || response.status === 410) && (await kept(request.url))) {
+    await (await caches.open(store.CACHE)).delete(request.url, { ignoreVary: true });
   } else if (response.status === 200 && response.type === "basic" && !response.redirected) {
     var type = response.headers.get("Content-Type") || "";
     if (request.mode === "navigate" && type.indexOf("text/html") === 0) {
@@ -288,6 +286,8 @@ async function keep(request, url, write, body, documentId) {
     answer.client_id = answer.client_id || clientId();
     entry.body = JSON.stringify(answer);
   }
+  // Named as the member knows it while it is still listed: a refusal may come once it no longer is.
+  entry.title = await titleOf(entry);
   if (write.kind === "annotation" && request.method === "POST") {
     var counter = (await store.get("meta", "temp")) || { key: "temp", value: 0 };
     counter.value -= 1;
@@ -412,7 +412,7 @@ async function titleOf(entry) {
 // A change the server refused: out of the outbox, into the conflicts the member is shown.
 async function settle(entry, refusal) {
   await store.put("conflicts", {
-    title: await titleOf(entry),
+    title: entry.title || (await titleOf(entry)),
     kind: entry.kind,
     method: entry.method,
     ref: entry.ref,
