@@ -51,6 +51,24 @@ def test_a_member_keeps_what_they_may_see_and_nothing_of_a_confidential_item(cab
     assert [d["id"] for d in cleared["documents"]] == [paper["id"], hidden["id"]]
 
 
+def test_an_item_made_confidential_leaves_the_list_of_those_not_cleared(cabinet):
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"], "Phương án nhân sự")
+    paper = _paper(cabinet, item["id"], "Tờ trình nhân sự")
+    member = cabinet.api(cabinet.members[0])
+    assert [d["id"] for d in ok(member.get(f"/meetings/{meeting['id']}/offline"))["documents"]] == [
+        paper["id"]
+    ]
+    ok(
+        cabinet.api(cabinet.secretariat).patch(
+            f"/agenda/{item['id']}", json={"confidential": True, "restricted_to": []}
+        )
+    )
+    listing = ok(member.get(f"/meetings/{meeting['id']}/offline"))
+    assert listing["items"] == [] and listing["documents"] == []
+    assert "nhân sự" not in str(listing)
+
+
 def test_a_new_version_changes_what_the_tablet_downloads(cabinet):
     meeting = cabinet.meeting("published")
     item = cabinet.item(meeting["id"])

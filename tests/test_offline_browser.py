@@ -48,7 +48,7 @@ def _cached(page, url: str) -> bool:
     )
 
 
-def _until(check, timeout: float = 20):
+def _until(check, timeout: float = 30):
     deadline = time.monotonic() + timeout
     while not check():
         assert time.monotonic() < deadline, "not reached in time"
@@ -134,6 +134,16 @@ def test_a_paper_removed_from_the_meeting_leaves_the_device_at_the_next_contact(
     _until(lambda: not _cached(page, removed_file))
     assert _cached(page, kept_file)
     assert not _cached(page, f"{server_url}/documents/{removed['id']}")
+    # The agenda kept on the device no longer names it either.
+    agenda = f"{server_url}/meetings/{meeting['id']}"
+    _until(
+        lambda: (
+            "Tờ trình đã rút"
+            not in page.evaluate(
+                "async (url) => (await (await caches.open('ecabinet-offline-v1')).match(url)).text()", agenda
+            )
+        )
+    )
     assert errors == []
     context.close()
 

@@ -93,7 +93,12 @@
     if (!response.ok) return; // logged out, wiped (app.js forgets), or the server busy
     var listing = await response.json();
     var before = (await store.get("packages", meetingId)) || { documents: [] };
-    var stale = refresh || !before.refreshed_at || Date.now() - before.refreshed_at > REFRESH_MS;
+    // What the pages show changed (an item hidden, a paper added or withdrawn, a ballot closed): the
+    // copies of the pages go at once, so that none keeps showing what the member may no longer see.
+    var shape = function (p) {
+      return JSON.stringify([p.items, p.ballots, (p.documents || []).map(function (d) { return [d.id, d.version, d.title]; })]);
+    };
+    var stale = refresh || shape(listing) !== shape(before) || !before.refreshed_at || Date.now() - before.refreshed_at > REFRESH_MS;
     var pkg = {
       meeting_id: listing.meeting_id,
       title: listing.title,
@@ -286,6 +291,7 @@
     if (waiting) parts.push(fill(strings.waiting, { count: waiting }));
     bar.textContent = parts.join(" ");
     bar.hidden = !parts.length;
+    document.body.classList.toggle("with-offline-bar", !bar.hidden);
     conflicts.textContent = "";
     conflicts.hidden = !refused.length;
     if (!refused.length) return;
