@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ecabinet.audit.models import AuditEntry
 from ecabinet.extensions import db
-from tests.browser import ARTIFACTS
+from tests.browser import ARTIFACTS, assert_accessible
 from tests.helpers import ok
 from tests.pdfs import make_pdf, upload
 from tests.test_viewer_browser import WORDS, _reader, _select
@@ -74,6 +74,7 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     assert summary.startswith("1/1 tài liệu đã có trên thiết bị · ") and summary.endswith(" kB"), summary
     (ARTIFACTS / "offline").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "offline" / "downloaded.png"), full_page=True)
+    assert_accessible(page, "the meeting page with its offline copy")
 
     context.set_offline(True)
     page.reload()
@@ -88,7 +89,8 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     assert stated.locator("button[value=no_objection]").get_attribute("aria-pressed") == "true"
 
     # The paper opens from the device (through the meeting page's link); a highlight is kept to be sent.
-    page.click(f'.documents a[href="/documents/{paper["id"]}"]')
+    with page.expect_navigation():
+        page.click(f'.documents a[href="/documents/{paper["id"]}"]')
     _highlight(page)
     page.locator(".offline-bar", has_text="đang chờ gửi").wait_for(timeout=10000)
 
@@ -226,6 +228,7 @@ def test_changes_the_server_refuses_when_the_network_returns_are_shown_not_dropp
         "hoặc phiên họp đã chuyển sang giai đoạn khác.",
     ]
     page.screenshot(path=str(ARTIFACTS / "offline" / "conflicts.png"), full_page=True)
+    assert_accessible(page, "a page listing the refused changes")
     # Still there on the next page, until the member says they have read it.
     page.reload()
     refused.locator("li").nth(1).wait_for()

@@ -74,5 +74,9 @@ def _assets(static_folder: str) -> list[str]:
     return [
         url_for("static", filename=path.relative_to(root).as_posix())
         for path in sorted(root.rglob("*"))
-        if path.is_file() and not path.name.startswith(".") and path.name not in ("LICENSE", "VERSION")
+        if path.is_file()
+        and not path.name.startswith(".")
+        and path.name not in ("LICENSE", "VERSION")
+        # The service worker is served at /sw.js and kept by the browser itself.
+        and path.relative_to(root).as_posix() != "js/sw.js"
     ]
