@@ -266,3 +266,56 @@ def test_logging_out_or_a_remote_wipe_leaves_nothing_of_the_meeting_on_the_devic
     _until(lambda: _nothing_kept(page))
     assert errors == []
     context.close()
+
+
+CALL = """async ([method, url, body]) => {
+    const response = await fetch(url, {
+        method,
+        headers: {"Content-Type": "application/json", "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
+        body: body === null ? undefined : JSON.stringify(body),
+    });
+    return {status: response.status, queued: response.headers.get("X-Ecabinet-Queued"),
+            body: response.status === 204 ? null : await response.json()};
+}"""
+
+
+def test_notes_made_changed_and_deleted_offline_reach_the_server_in_order(cabinet, server_url, browser):
+    """The viewer's own calls, made offline on a downloaded paper: a new note (an id below zero until
+    the server gives it one), that note changed, an earlier note changed, another deleted. The list
+    the viewer reads meanwhile shows all of it; back online, the server has exactly that."""
+    member = cabinet.members[0]
+    meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
+    api = cabinet.api(member)
+    url = f"/api/v1/documents/{paper['id']}/annotations"
+    note = {"version": 1, "page": 1, "kind": "note", "rects": [[400, 600, 420, 620]]}
+    earlier = ok(api.post(f"/documents/{paper['id']}/annotations", json={**note, "text": "Ý kiến cũ"}), 201)
+    doomed = ok(api.post(f"/documents/{paper['id']}/annotations", json={**note, "text": "Sẽ xoá"}), 201)
+    context, page, errors = _reader(browser, server_url, member)
+    _download(page, server_url, meeting, [paper])
+    page.goto(f"{server_url}/documents/{paper['id']}")
+
+    context.set_offline(True)
+    call = lambda method, path, body=None: page.evaluate(CALL, [method, path, body])  # noqa: E731
+    made = call("POST", url, {**note, "text": "Ghi chú mới", "client_id": "offline-note-1"})
+    assert (made["status"], made["queued"]) == (201, "1") and made["body"]["id"] < 0
+    changed = call("PATCH", f"/api/v1/annotations/{made['body']['id']}", {"text": "Ghi chú mới, đã sửa"})
+    assert (changed["status"], changed["body"]["text"]) == (200, "Ghi chú mới, đã sửa")
+    assert call("PATCH", f"/api/v1/annotations/{earlier['id']}", {"text": "Ý kiến mới"})["status"] == 200
+    assert call("DELETE", f"/api/v1/annotations/{doomed['id']}")["status"] == 204
+    seen = call("GET", f"{url}?version=1")["body"]
+    assert sorted(a["text"] for a in seen) == ["Ghi chú mới, đã sửa", "Ý kiến mới"]
+    assert sorted(a["text"] for a in ok(api.get(f"/documents/{paper['id']}/annotations"))) == [
+        "Sẽ xoá",
+        "Ý kiến cũ",
+    ]
+
+    context.set_offline(False)
+    page.reload()
+    page.locator(".offline-bar").wait_for(state="hidden", timeout=20000)
+    saved = ok(api.get(f"/documents/{paper['id']}/annotations"))
+    assert sorted((a["text"], a["client_id"] == "offline-note-1") for a in saved) == [
+        ("Ghi chú mới, đã sửa", True),
+        ("Ý kiến mới", False),
+    ]
+    assert errors == []
+    context.close()
