@@ -100,6 +100,10 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     page.click("#send-answers")
     page.wait_for_function("document.getElementById('saved-state').dataset.state === 'queued'")
     page.screenshot(path=str(ARTIFACTS / "offline" / "ballot-kept.png"), full_page=True)
+    # Opened again offline, the page shows the answer waiting to be sent.
+    page.reload()
+    page.wait_for_function("document.getElementById('saved-state').dataset.state === 'queued'")
+    assert page.locator(f"#question-{question} input[value=agree]").is_checked()
     assert ok(cabinet.api(member).get(f"/documents/{paper['id']}/annotations")) == []
     assert ok(cabinet.api(member).get(f"/ballots/{ballot['id']}"))["answers"] == []
 

@@ -197,7 +197,10 @@
     download.addEventListener("click", function () {
       download.disabled = true;
       summary.textContent = strings.downloading;
-      sync(meetingId, true).finally(function () { download.disabled = false; });
+      sync(meetingId, true).finally(function () {
+        download.disabled = false;
+        render(); // offline, nothing was fetched: the card says again what the device holds
+      });
     });
     remove.addEventListener("click", function () {
       if (window.confirm(strings.removeConfirm)) removePackage(meetingId);
@@ -276,14 +279,34 @@
         button.classList.toggle("chosen", on);
         button.setAttribute("aria-pressed", on ? "true" : "false");
       });
-      if (!box.querySelector(".offline-waiting")) box.appendChild(element("p", "offline-waiting hint", strings.positionWaiting));
+      if (!box.querySelector(".offline-waiting")) box.appendChild(element("p", "offline-waiting hint", strings.waitingHere));
     });
+  }
+
+  // Answers to a ballot given offline fill its form again on the copy of the page, marked as waiting.
+  function showWaitingAnswers(entries) {
+    var form = document.getElementById("ballot-form");
+    var config = document.getElementById("ballot-config");
+    if (!form || !config) return;
+    var responseUrl = JSON.parse(config.textContent).responseUrl;
+    var entry = entries.filter(function (e) { return e.kind === "ballot" && e.url === responseUrl; }).pop();
+    var state = document.getElementById("saved-state");
+    if (!entry || !state || state.getAttribute("data-state") === "queued") return;
+    JSON.parse(entry.body).answers.forEach(function (answer) {
+      var choice = form.querySelector('input[name="choice-' + answer.question_id + '"][value="' + answer.choice + '"]');
+      if (choice) choice.checked = true;
+      var comment = form.querySelector('textarea[name="comment-' + answer.question_id + '"]');
+      if (comment) comment.value = answer.comment || "";
+    });
+    state.setAttribute("data-state", "queued");
+    state.textContent = strings.waitingHere;
   }
 
   async function showOutbox() {
     var entries = await store.all("outbox").catch(function () { return []; });
     var waiting = entries.length;
     showWaitingPositions(entries);
+    showWaitingAnswers(entries);
     if (!waiting) document.querySelectorAll(".offline-waiting").forEach(function (note) { note.remove(); });
     var refused = await store.all("conflicts").catch(function () { return []; });
     var parts = [];
