@@ -87,6 +87,7 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     stated = page.locator(f"#position-{item['id']}")
     stated.locator(".offline-waiting", has_text="Đã lưu trên thiết bị").wait_for()
     assert stated.locator("button[value=no_objection]").get_attribute("aria-pressed") == "true"
+    page.screenshot(path=str(ARTIFACTS / "offline" / "position-kept.png"), full_page=True)
 
     # The paper opens from the device (through the meeting page's link); a highlight is kept to be sent.
     with page.expect_navigation():
