@@ -15,7 +15,7 @@ from ecabinet.audit.models import AuditEntry
 from ecabinet.extensions import db
 from tests.browser import ARTIFACTS, assert_accessible
 from tests.helpers import ok
-from tests.pdfs import make_pdf, upload
+from tests.pdfs import make_pdf, new_version, upload
 from tests.test_viewer_browser import WORDS, _reader, _select
 
 pytestmark = pytest.mark.browser
@@ -322,5 +322,32 @@ def test_notes_made_changed_and_deleted_offline_reach_the_server_in_order(cabine
         ("Ghi chú mới, đã sửa", True),
         ("Ý kiến mới", False),
     ]
+    assert errors == []
+    context.close()
+
+
+def test_a_new_version_is_downloaded_in_place_of_the_old_one(cabinet, server_url, browser):
+    member = cabinet.members[0]
+    meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
+    context, page, errors = _reader(browser, server_url, member)
+    _download(page, server_url, meeting, [paper])
+    first = f"{server_url}/api/v1/documents/{paper['id']}/file?version=1"
+    assert _cached(page, first)
+
+    page.goto(f"{server_url}/ballots")  # away from the meeting page, which follows the meeting live
+    ok(
+        new_version(cabinet.api(cabinet.secretariat), paper["id"], make_pdf("Bản sửa đổi lần 2", "Điều 2.")),
+        201,
+    )
+    page.goto(f"{server_url}/meetings/{meeting['id']}")  # the next contact: version 2 comes, version 1 goes
+    second = f"{server_url}/api/v1/documents/{paper['id']}/file?version=2"
+    _until(lambda: _cached(page, second) and not _cached(page, first))
+    badge = page.locator(f'.documents a[href="/documents/{paper["id"]}"] + .offline-doc')
+    badge.and_(page.locator('[data-state="downloaded"]')).wait_for()
+    # Offline, the viewer opens the new version from the device.
+    context.set_offline(True)
+    page.goto(f"{server_url}/documents/{paper['id']}")
+    page.wait_for_function("document.getElementById('viewer').dataset.state === 'ready'", timeout=20000)
+    assert "Phiên bản 2" in page.locator(".vw-sub").inner_text()
     assert errors == []
     context.close()

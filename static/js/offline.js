@@ -111,8 +111,10 @@
       documents: listing.documents.map(function (d) {
         var had = before.documents.find(function (b) { return b.id === d.id; });
         if (had && had.version === d.version && had.state === "downloaded") return Object.assign({}, d, { bytes: had.bytes, state: "downloaded" });
-        // A newer version: the old one stays readable (and listed as outdated) until the new one is in.
-        return Object.assign({}, d, { bytes: had ? had.bytes : 0, state: "updating", previous: had && had.state !== "updating" ? had : had && had.previous });
+        // A newer version: the last one downloaded stays readable (and listed as outdated) until the new
+        // one is in.
+        var previous = had && (had.state === "downloaded" ? had : had.previous);
+        return Object.assign({}, d, { bytes: previous ? previous.bytes : 0, state: "updating", previous: previous });
       }),
     };
     await store.put("packages", pkg);
