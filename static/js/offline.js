@@ -98,7 +98,9 @@
     var shape = function (p) {
       return JSON.stringify([p.items, p.ballots, (p.documents || []).map(function (d) { return [d.id, d.version, d.title]; })]);
     };
-    var stale = refresh || shape(listing) !== shape(before) || !before.refreshed_at || Date.now() - before.refreshed_at > REFRESH_MS;
+    // (Compared with what the pages showed when last fetched, not with what was last listed: a sync cut
+    // short by leaving the page may have listed the change without fetching the pages again.)
+    var stale = refresh || shape(listing) !== before.pages_shape || !before.refreshed_at || Date.now() - before.refreshed_at > REFRESH_MS;
     var pkg = {
       meeting_id: listing.meeting_id,
       title: listing.title,
@@ -107,7 +109,8 @@
       ballots: listing.ballots,
       assets: listing.assets,
       page_bytes: before.page_bytes || 0,
-      refreshed_at: stale ? Date.now() : before.refreshed_at,
+      pages_shape: before.pages_shape,
+      refreshed_at: before.refreshed_at,
       documents: listing.documents.map(function (d) {
         var had = before.documents.find(function (b) { return b.id === d.id; });
         if (had && had.version === d.version && had.state === "downloaded") return Object.assign({}, d, { bytes: had.bytes, state: "downloaded" });
@@ -123,9 +126,11 @@
     var cache = await caches.open(store.CACHE);
     try {
       await keepAll(cache, await missing(cache, pkg.assets));
-      if (stale || !before.pages) {
+      if (stale) {
         var pageSizes = await keepAll(cache, pkg.pages);
         pkg.page_bytes = Object.keys(pageSizes).reduce(function (sum, url) { return sum + pageSizes[url]; }, 0);
+        pkg.pages_shape = shape(listing);
+        pkg.refreshed_at = Date.now();
       }
     } catch (error) {
       console.warn("offline copy incomplete", error);
