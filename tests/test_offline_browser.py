@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from ecabinet.audit.models import AuditEntry
 from ecabinet.extensions import db
-from tests.browser import ARTIFACTS, assert_accessible
+from tests.browser import ARTIFACTS, assert_accessible, log_in
 from tests.helpers import ok
 from tests.pdfs import make_pdf, new_version, upload
 from tests.test_viewer_browser import WORDS, _reader, _select
@@ -349,5 +349,30 @@ def test_a_new_version_is_downloaded_in_place_of_the_old_one(cabinet, server_url
     page.goto(f"{server_url}/documents/{paper['id']}")
     page.wait_for_function("document.getElementById('viewer').dataset.state === 'ready'", timeout=20000)
     assert "Phiên bản 2" in page.locator(".vw-sub").inner_text()
+    assert errors == []
+    context.close()
+
+
+def test_another_member_logging_in_on_the_tablet_gets_nothing_of_the_first(cabinet, server_url, browser):
+    """The first member's session ended without a logout, with a note still waiting: the next member
+    to log in neither sees the first one's papers nor sends the note in their own name."""
+    first, second = cabinet.members[0], cabinet.members[1]
+    meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
+    context, page, errors = _reader(browser, server_url, first)
+    _download(page, server_url, meeting, [paper])
+    page.goto(f"{server_url}/documents/{paper['id']}")
+    context.set_offline(True)
+    note = {"version": 1, "page": 1, "kind": "note", "rects": [[400, 600, 420, 620]], "text": "Ghi chú riêng"}
+    made = page.evaluate(CALL, ["POST", f"/api/v1/documents/{paper['id']}/annotations", note])
+    assert made["queued"] == "1"
+
+    context.clear_cookies()  # the session ends
+    context.set_offline(False)
+    log_in(page, server_url, second.username)
+    _until(lambda: _nothing_kept(page))
+    page.reload()
+    page.wait_for_timeout(1000)  # what a flush would have sent by now
+    for member in (first, second):
+        assert ok(cabinet.api(member).get(f"/documents/{paper['id']}/annotations")) == []
     assert errors == []
     context.close()

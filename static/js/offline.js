@@ -384,13 +384,25 @@
     });
   });
 
-  showOutbox();
-  flush();
-  tellWorker("packages"); // after a logout or another member's login, the worker's view is stale
-  render().then(function () {
-    if (!navigator.onLine) return;
-    return store.all("packages").then(function (packages) {
-      return Promise.all(packages.map(function (pkg) { return sync(pkg.meeting_id, false); }));
+  // What another member left on this tablet (their session ended without a logout) is theirs alone:
+  // it goes before anything of it is shown or sent.
+  var user = Number(script.getAttribute("data-offline-user"));
+  store
+    .get("meta", "owner")
+    .then(function (owner) {
+      if (owner && owner.value !== user) return store.forget();
+    })
+    .then(function () { return store.put("meta", { key: "owner", value: user }); })
+    .then(function () {
+      showOutbox();
+      flush();
+      tellWorker("packages"); // after a logout or another member's login, the worker's view is stale
+      return render();
+    })
+    .then(function () {
+      if (!navigator.onLine) return;
+      return store.all("packages").then(function (packages) {
+        return Promise.all(packages.map(function (pkg) { return sync(pkg.meeting_id, false); }));
+      });
     });
-  });
 })();

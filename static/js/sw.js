@@ -145,10 +145,18 @@ function toldWiped(response) {
   );
 }
 
-// The outbox is sent with the newest CSRF token a page was served with (the session's own).
+// The outbox is sent with the newest CSRF token a page was served with (the session's own), and only
+// while the member who made the changes is the one logged in (offline.js names them on each page).
 async function rememberToken(response) {
-  var found = /<meta name="csrf-token" content="([^"]+)"/.exec(await response.text());
-  if (found) await store.put("meta", { key: "csrf", value: found[1] });
+  var html = await response.text();
+  var token = /<meta name="csrf-token" content="([^"]+)"/.exec(html);
+  if (token) await store.put("meta", { key: "csrf", value: token[1] });
+  var user = /data-offline-user="(\d+)"/.exec(html);
+  if (user) await store.put("meta", { key: "user", value: Number(user[1]) });
+}
+
+async function loggedIn() {
+  return ((await store.get("meta", "user")) || {}).value;
 }
 
 async function wipe() {
@@ -268,6 +276,7 @@ async function keep(request, url, write, body, documentId) {
     url: url.pathname,
     body: body || null,
     csrf: request.headers.get("X-CSRFToken"),
+    user: await loggedIn(),
     ref: write.ref,
     document: write.kind === "annotation" ? documentId : null,
     at: new Date().toISOString(),
@@ -349,7 +358,9 @@ async function tell(message) {
 async function drain() {
   for (;;) {
     var entry = await store.first("outbox");
-    if (!entry) return;
+    // Another member logged in on this tablet: nothing of the first goes out in their name (the page
+    // then clears what the first one left, offline.js).
+    if (!entry || entry.user !== (await loggedIn())) return;
     var ids = await idMap();
     var url = entry.url.replace(ANNOTATION, function (whole, id) {
       return ids[id] ? "/annotations/" + ids[id] : whole;
