@@ -146,7 +146,7 @@ function toldWiped(response) {
 }
 
 // The outbox is sent with the newest CSRF token a page was served with (the session's own), and only
-// while the member who made the changes is the one logged in (offline.js names them on each page).
+// while the member who made the changes is the one logged in, as the newest page says.
 async function rememberToken(response) {
   var html = await response.text();
   var token = /<meta name="csrf-token" content="([^"]+)"/.exec(html);
@@ -276,7 +276,8 @@ async function keep(request, url, write, body, documentId) {
     url: url.pathname,
     body: body || null,
     csrf: request.headers.get("X-CSRFToken"),
-    user: await loggedIn(),
+    // Whose change it is: the member whose page made it (offline.js names them on every page).
+    user: ((await store.get("meta", "owner")) || {}).value,
     ref: write.ref,
     document: write.kind === "annotation" ? documentId : null,
     at: new Date().toISOString(),
@@ -360,7 +361,9 @@ async function drain() {
     var entry = await store.first("outbox");
     // Another member logged in on this tablet: nothing of the first goes out in their name (the page
     // then clears what the first one left, offline.js).
-    if (!entry || entry.user !== (await loggedIn())) return;
+    if (!entry) return;
+    var current = await loggedIn();
+    if (entry.user && current && entry.user !== current) return;
     var ids = await idMap();
     var url = entry.url.replace(ANNOTATION, function (whole, id) {
       return ids[id] ? "/annotations/" + ids[id] : whole;
