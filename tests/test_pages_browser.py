@@ -153,6 +153,20 @@ def test_every_page_has_no_serious_accessibility_violation(cabinet, scene, serve
     assert not found, pformat(found, width=120)
 
 
+def test_every_page_works_under_its_content_security_policy(cabinet, scene, server_url, browser):
+    """Each page draws itself (its `ready` element above: the viewer's PDF.js text layer, the live panels)
+    with nothing refused: no inline script or style, no worker, font or socket the policy forbids."""
+    refused = {}
+    for name, page in _tour(browser, server_url, cabinet, scene, TABLET):
+        policy = page.evaluate(
+            "() => fetch(location.href).then(r => r.headers.get('Content-Security-Policy'))"
+        )
+        assert "script-src 'self';" in policy, (name, policy)  # the page is held to the policy at all
+        if browser.violations:
+            refused[name], browser.violations[:] = list(browser.violations), []
+    assert not refused, pformat(refused, width=120)
+
+
 def _header_on_one_row(page) -> bool:
     """Whether the top bar's parts all stand side by side (each one's height overlaps every other's)."""
     return page.evaluate(

@@ -404,9 +404,21 @@
     if (!initial) return;
     var stateNode = document.getElementById("results-state");
     var lastSeen = JSON.stringify(initial);
+    initial.questions.forEach(function (q) {
+      var card = document.querySelector('.q-result[data-q="' + q.id + '"]');
+      if (card) drawBar(card, q, initial);
+    });
 
     function setText(node, text) {
       if (node && node.textContent !== String(text)) node.textContent = text;
+    }
+
+    // Each choice's share of the recipients, as the width of its part of the question's bar.
+    function drawBar(card, q, results) {
+      ["agree", "disagree", "other", "no_answer"].forEach(function (key) {
+        var seg = card.querySelector('[data-seg="' + key + '"]');
+        if (seg) seg.style.width = (results.recipients ? (100 * q[key]) / results.recipients : 0) + "%";
+      });
     }
 
     function renderQuestion(q, results) {
@@ -414,9 +426,8 @@
       if (!card) return;
       ["agree", "disagree", "other", "no_answer"].forEach(function (key) {
         setText(card.querySelector('[data-count="' + key + '"]'), q[key]);
-        var seg = card.querySelector('[data-seg="' + key + '"]');
-        if (seg) seg.style.width = (results.recipients ? (100 * q[key]) / results.recipients : 0) + "%";
       });
+      drawBar(card, q, results);
       var silence = card.querySelector(".q-silence");
       silence.hidden = !q.agree_by_silence;
       setText(silence, fill(strings.inclSilence, { num: q.agree_by_silence }));

@@ -1291,6 +1291,11 @@ function wireToolbar() {
     });
   }
   const palette = $("vw-palette");
+  // Each colour's swatch painted from its button's data-color (a style attribute would break the
+  // Content-Security-Policy).
+  for (const b of palette.querySelectorAll("[data-color]:not([data-color=''])")) {
+    b.querySelector(".vw-swatch").style.background = b.dataset.color;
+  }
   $("vw-color").addEventListener("click", () => {
     palette.hidden = !palette.hidden;
     $("vw-color").setAttribute("aria-expanded", String(!palette.hidden));
