@@ -65,7 +65,10 @@ document.addEventListener("securitypolicyviolation", (e) => {
 class PolicedBrowser:
     """The test's Chromium, whose every page reports what the server's Content-Security-Policy refused
     into `violations` (the `browser` fixture fails a test that leaves any): a page the policy broke
-    fails every browser test that opens it, not only the test written for the policy."""
+    fails every browser test that opens it, not only the test written for the policy.
+
+    `page.wait_for_function` is given a function (`"() => …"`): Playwright evaluates a bare expression
+    again at each poll, an eval that the policy refuses."""
 
     def __init__(self, browser):
         self._browser = browser
