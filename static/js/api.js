@@ -79,13 +79,14 @@
   // --- calls ----------------------------------------------------------------------------------
 
   function api(method, url, body) {
+    var json = body !== undefined && body !== null; // no body either way (a GET may not have one)
     var init = {
       method: method,
       credentials: "same-origin",
-      headers: headers(method, body !== undefined),
+      headers: headers(method, json),
       cache: "no-store", // the API's answers are the meeting as it is now, never a stored copy
     };
-    if (body !== undefined) init.body = JSON.stringify(body);
+    if (json) init.body = JSON.stringify(body);
     // ecabinet.fetch (app.js): asks again while the server answers 503, hears a wiped device.
     return window.ecabinet.fetch(url, init).then(
       function (response) {
