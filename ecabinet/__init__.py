@@ -84,7 +84,8 @@ _CONTENT_SECURITY_POLICY = (
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    # Socket.IO's WebSocket to this same server: older Safari does not count ws:/wss: as 'self'.
+    # Socket.IO's WebSocket to this same server: older Safari does not count ws:/wss: as 'self'. (Werkzeug
+    # makes a Host header with characters no host has empty: nothing can be slipped into the policy.)
     "connect-src 'self' ws://{host} wss://{host}",
     "worker-src 'self'",  # PDF.js parses documents in a worker loaded from static/vendor
     "object-src 'none'",

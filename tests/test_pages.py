@@ -373,6 +373,9 @@ def test_pages_may_run_only_the_servers_own_scripts(browser, cabinet):
         assert directives["connect-src"] == "'self' ws://localhost wss://localhost", path
     error = b.get("/documents/999999")
     assert error.status_code == 404 and "script-src 'self'" in error.headers["Content-Security-Policy"]
+    # A forged Host header adds nothing to the policy.
+    forged = b.get("/login", headers={"Host": "x; script-src *"}).headers["Content-Security-Policy"]
+    assert "*" not in forged and forged.count("script-src") == 1
 
 
 def test_browsers_are_told_to_keep_to_https_only_where_the_site_is_served_over_it(app, monkeypatch):
