@@ -358,6 +358,8 @@ def edit_user(user_id: int):
         "auth/user_edit.html",
         account=(account := service.get_user(user_id)),
         devices=devices.listed(user(), account, session.get(service.PAGE_SESSION_KEY)),
+        factors=mfa.factors(account),
+        mfa_required=mfa.is_required(account),
         organizations=service.list_organizations(),
         roles=ROLES,
     )
