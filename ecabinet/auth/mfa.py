@@ -39,7 +39,8 @@ from ecabinet.common.time import iso, utcnow
 from ecabinet.errors import Conflict, Invalid, NotFound, Unauthorized
 from ecabinet.extensions import db
 
-CHALLENGE_MINUTES = 5
+# How long the step after the password may take: typing a code, or installing an app and scanning.
+CHALLENGE_MINUTES = {"login": 5, "enrol": 15}
 # Where a page login keeps its challenge between the password and the code, in the signed login cookie.
 PAGE_CHALLENGE_KEY = "mfa_challenge"
 # An enrolment started and not confirmed within this time is dropped; its secret was never proven.
@@ -116,7 +117,7 @@ def start_challenge(user: User, purpose: str, device_name: str | None = None) ->
     """The second step of `user`'s login, whose password was right: to give a code (`login`), or to
     enrol a first factor (`enrol`) when the user's role needs one."""
     raw, now = secrets.token_urlsafe(32), utcnow()
-    expires_at = now + timedelta(minutes=CHALLENGE_MINUTES)
+    expires_at = now + timedelta(minutes=CHALLENGE_MINUTES[purpose])
     db.session.add(
         LoginChallenge(
             user_id=user.id,

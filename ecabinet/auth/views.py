@@ -179,7 +179,7 @@ def _confirm(account) -> list[str]:
         account,
         request.form.get("factor", type=int) or 0,
         request.form.get("code", ""),
-        request.form.get("name"),
+        request.form.get("name") or _("Authenticator app"),
     )
 
 
@@ -279,7 +279,7 @@ def add_passkey():
         request.form.get("credential", ""),
         session.pop(_PASSKEY_CHALLENGE_KEY, None),
         *_relying_party(),
-        name=request.form.get("name"),
+        name=request.form.get("name") or _("Passkey"),
     )
     flash(_("The passkey is added."), "success")
     if codes:
