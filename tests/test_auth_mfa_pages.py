@@ -163,3 +163,31 @@ def test_the_administrator_removes_a_lost_factor(app, make_user, cabinet):
     assert b.login(member).headers["Location"] == "/"  # the password alone again
     removed = [e for e in audit_entries(app) if e["action"] == "auth.mfa_remove"]
     assert len(removed) == 1
+
+
+def test_wrong_codes_on_the_pages_are_limited_like_passwords(app, make_user):
+    app.config["ECABINET_LOGIN_ATTEMPTS_PER_MINUTE"] = 2
+    member = make_user("member")
+    secret, _ = enrol_totp(app, member)
+    wrong = "000000" if code(secret) != "000000" else "111111"
+    b = Browser(app.test_client())
+    b.login(member)
+    for _ in range(2):
+        assert b.post("/login/code", {"code": wrong}, page="/login/code").status_code == 401
+    assert b.post("/login/code", {"code": code(secret)}, page="/login/code").status_code == 429
+
+
+def test_wrong_codes_to_remove_a_factor_are_limited_too(app, make_user):
+    """Removing answers with a redirect, wrong code or not: a borrowed session cannot try every code."""
+    app.config["ECABINET_LOGIN_ATTEMPTS_PER_MINUTE"] = 2
+    member = make_user("member")
+    secret, _ = enrol_totp(app, member)
+    b = Browser(app.test_client())
+    b.login(member)
+    b.post("/login/code", {"code": code(secret)}, page="/login/code")
+    factor_id = re.search(r'data-factor="(\d+)"', b.text("/account/security")).group(1)
+    remove = f"/account/security/factors/{factor_id}/remove"
+    for _ in range(2):
+        assert b.post(remove, {"code": "000000"}, page="/account/security").status_code == 302
+    assert b.post(remove, {"code": code(secret, 1)}, page="/account/security").status_code == 429
+    assert "data-factor" in b.text("/account/security")
