@@ -22,7 +22,7 @@ import pyotp
 import segno
 import webauthn
 from flask import current_app, g
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
@@ -225,16 +225,22 @@ def fail(user: User, method: str = "code") -> NoReturn:
 
 
 def _totp_accepts(factor: SecondFactor, code: str) -> bool:
-    """One step either side of now (a clock a little off), each step's code good once."""
+    """One step either side of now (a clock a little off), each step's code good once: the step is
+    taken by a conditional update, so that of two requests racing with the same code one wins."""
     totp = pyotp.TOTP(factor.totp_secret)
     now_step = int(utcnow().timestamp()) // totp.interval
     for step in (now_step, now_step - 1, now_step + 1):
-        if (factor.last_step is None or step > factor.last_step) and secrets.compare_digest(
-            totp.generate_otp(step), code
-        ):
-            factor.last_step = step
-            factor.last_used_at = utcnow()
-            return True
+        if not secrets.compare_digest(totp.generate_otp(step), code):
+            continue
+        taken = db.session.execute(
+            update(SecondFactor)
+            .where(
+                SecondFactor.id == factor.id,
+                or_(SecondFactor.last_step.is_(None), SecondFactor.last_step < step),
+            )
+            .values(last_step=step, last_used_at=utcnow())
+        )
+        return taken.rowcount == 1
     return False
 
 
