@@ -7,6 +7,7 @@ import re
 
 import pyotp
 
+from ecabinet.common.time import utcnow
 from tests.helpers import audit_entries
 from tests.mfa_helpers import code, enrol_totp
 from tests.test_pages import Browser
@@ -191,3 +192,38 @@ def test_wrong_codes_to_remove_a_factor_are_limited_too(app, make_user):
         assert b.post(remove, {"code": "000000"}, page="/account/security").status_code == 302
     assert b.post(remove, {"code": code(secret, 1)}, page="/account/security").status_code == 429
     assert "data-factor" in b.text("/account/security")
+
+
+def test_a_passkey_that_does_not_answer_is_refused_and_audited(app, make_user):
+    """The ceremony itself is walked in Chromium (test_auth_mfa_browser); here, what a forged answer meets."""
+    from ecabinet.auth.models import SecondFactor
+    from ecabinet.extensions import db
+
+    member = make_user("member")
+    enrol_totp(app, member)
+    with app.app_context():
+        db.session.add(
+            SecondFactor(
+                user_id=member.id,
+                kind="webauthn",
+                name="Khoá",
+                credential_id="AAEC",
+                public_key=b"\x00",
+                confirmed_at=utcnow(),
+            )
+        )
+        db.session.commit()
+    b = Browser(app.test_client())
+    b.login(member)
+    assert "data-passkey-login" in b.text("/login/code")
+    options = b.get("/login/code/passkey").get_json()
+    assert [c["id"] for c in options["allowCredentials"]] == ["AAEC"] and options["challenge"]
+
+    forged = '{"id": "AAEC", "rawId": "AAEC", "type": "public-key", "response": {}}'
+    refused = b.post("/login/code", {"credential": forged}, page="/login/code")
+    assert refused.status_code == 401 and "Khoá truy cập không được chấp nhận" in refused.get_data(
+        as_text=True
+    )
+    failed = [e["payload"] for e in audit_entries(app) if e["action"] == "auth.mfa_failed"]
+    assert failed == [{"method": "webauthn"}]
+    assert b.get("/meetings").status_code == 302
