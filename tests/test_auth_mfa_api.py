@@ -146,3 +146,16 @@ def test_the_second_step_is_documented(client):
     step = paths["/auth/mfa"]["post"]
     assert step["security"] == [] and {"401", "429"} <= set(step["responses"])
     assert "challenge" in paths["/auth/login"]["post"]["responses"]["200"]["description"]
+
+
+def test_the_command_line_removes_a_locked_out_admins_factors(app, client, make_user):
+    app.config["ECABINET_MFA_REQUIRED_ROLES"] = "admin"
+    admin = make_user("admin")
+    enrol_totp(app, admin)
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["users", "reset-mfa", admin.username])
+    assert done.exit_code == 0 and admin.username in done.output
+    # No factor left: the page leads the admin to enrol again (the API refuses a token meanwhile).
+    assert_error(_password(client, admin), 403, "mfa_enrolment_required")
+    assert [e["action"] for e in audit_entries(app)].count("auth.mfa_remove") == 1
+    assert runner.invoke(args=["users", "reset-mfa", "nobody"]).exit_code == 1

@@ -368,14 +368,16 @@ def remove_factor(user: User, factor_id: int, code: str) -> None:
     _remove(user, [factor], user)
 
 
-def reset(actor: User, user: User) -> None:
+def reset(actor: User | None, user: User) -> None:
     """The administrator removes every factor and recovery code of `user` (a lost phone and lost codes);
-    the user enrols again at the next login when the role needs it."""
-    require_admin(actor)
+    the user enrols again at the next login when the role needs it. `actor` is None only for the
+    command line, which runs with the server's own authority."""
+    if actor is not None:
+        require_admin(actor)
     _remove(user, factors(user), actor)
 
 
-def _remove(user: User, removed: list[SecondFactor], actor: User) -> None:
+def _remove(user: User, removed: list[SecondFactor], actor: User | None) -> None:
     for factor in removed:
         audit.record(actor, "auth.mfa_remove", user, {"kind": factor.kind, "factor_id": factor.id})
         db.session.delete(factor)
