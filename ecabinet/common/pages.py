@@ -125,6 +125,15 @@ def message_for(code: str, status: int, fields=None, details: dict | None = None
         "rate_limited": _("Too many attempts; wait a minute and try again"),
         "comment_required": _("Say why you object: an objection needs a reason."),
         "consent_adopted": _("The consent block has already been adopted."),
+        "bad_code": _("Wrong code: nothing was changed."),
+        "bad_challenge": _("The login took too long or was already completed; log in again."),
+        "mfa_required": _("Your role needs a second factor: add another one before removing this one."),
+        "mfa_enrolment_required": _(
+            "Your role needs a second factor: log in on the web page once to set one up."
+        ),
+        "no_factor": _("Add a second factor first."),
+        "bad_passkey": _("The passkey could not be checked; try again."),
+        "no_ceremony": _("The passkey could not be checked; try again."),
     }
     by_field = {
         "username": _("A username is 2–80 letters, digits, dots, dashes or underscores."),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta, timezone
 
+from ecabinet.auth import mfa
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
 from ecabinet.ballots import service as ballots
@@ -16,6 +17,10 @@ from ecabinet.meetings.models import AgendaItem
 from ecabinet.positions import service as positions
 
 DEMO_PASSWORD = "demo-2026"
+# The demo's administrator and secretariat log in with a second factor (their roles need one,
+# ECABINET_MFA_REQUIRED_ROLES): TOTP secrets fixed here and printed by `seed-demo`, to be added to an
+# authenticator app, or turned into the current code on the command line.
+DEMO_TOTP = {"admin": "ECABINETDEMOADMINTOTPKEYAAAAAAAA", "vpcp": "ECABINETDEMOVPCPTOTPKEYAAAAAAAAA"}
 VN = timezone(timedelta(hours=7))
 
 # username, full name, title, organisation, roles
@@ -90,6 +95,8 @@ def seed() -> None:
         )
         for username, name, title, org, roles in PEOPLE
     }
+    for username, secret in DEMO_TOTP.items():
+        mfa.enrol_known_totp(users[username], secret, "Demo")
     secretariat = users["vpcp"]
     members = [u for u in users.values() if u.has_role("member")]
     _regular_session(secretariat, users, members)
