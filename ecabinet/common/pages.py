@@ -128,9 +128,6 @@ def message_for(code: str, status: int, fields=None, details: dict | None = None
         "bad_code": _("Wrong code: nothing was changed."),
         "bad_challenge": _("The login took too long or was already completed; log in again."),
         "mfa_required": _("Your role needs a second factor: add another one before removing this one."),
-        "mfa_enrolment_required": _(
-            "Your role needs a second factor: log in on the web page once to set one up."
-        ),
         "no_factor": _("Add a second factor first."),
         "bad_passkey": _("The passkey could not be checked; try again."),
         "no_ceremony": _("The passkey could not be checked; try again."),
