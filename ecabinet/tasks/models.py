@@ -9,6 +9,7 @@ from ecabinet.auth.models import Organization, User
 from ecabinet.common.time import UTCDateTime, utcnow
 from ecabinet.documents.models import Document
 from ecabinet.extensions import db
+from ecabinet.meetings.models import Meeting
 
 # The stored steps; `overdue` is not one of them: the server's clock decides it when a task is read.
 STATUSES = ("assigned", "in_progress", "reported", "done")
@@ -59,6 +60,7 @@ class Task(db.Model):
         secondary=task_cooperating, order_by=Organization.name, lazy="selectin"
     )
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    meeting: Mapped[Meeting | None] = relationship()
     report_document: Mapped[Document | None] = relationship()
     extensions: Mapped[list[TaskExtension]] = relationship(
         back_populates="task", cascade="all, delete-orphan", order_by="TaskExtension.id", lazy="selectin"

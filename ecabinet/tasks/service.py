@@ -139,7 +139,9 @@ def source_of(user: User, agenda_item_id: int | None, ballot_id: int | None) -> 
     if agenda_item_id is not None:
         item = db.session.get(AgendaItem, agenda_item_id)
         if item is None or not access.can_see_item(user, item):
-            raise Invalid(f"Agenda item {agenda_item_id} not found", code="unknown_item", fields=["agenda_item_id"])
+            raise Invalid(
+                f"Agenda item {agenda_item_id} not found", code="unknown_item", fields=["agenda_item_id"]
+            )
         decision = decision_on(item)
         if decision is None:
             raise Conflict("Nothing has been decided on this item yet", code="no_decision")
@@ -174,9 +176,7 @@ def _organization(organization_id: int, field_name: str) -> Organization:
 
 def _cooperating(ids: Iterable[int], lead_id: int) -> list[Organization]:
     # The lead named again among the co-operating organisations is the lead only.
-    return [
-        _organization(i, "cooperating_organization_ids") for i in dict.fromkeys(ids) if i != lead_id
-    ]
+    return [_organization(i, "cooperating_organization_ids") for i in dict.fromkeys(ids) if i != lead_id]
 
 
 def _owner(owner_id: int | None, lead: Organization) -> User | None:
@@ -324,6 +324,7 @@ def attach_report(
         raise Conflict("A report is attached once the work is under way", code="wrong_task_state")
     document = documents.keep_upload(user, stream, filename, f"Báo cáo thực hiện nhiệm vụ số {task.id}")
     task.report_document = document
+    db.session.flush()  # the task's `report_document_id`, for the log and the answer
     if report and report.strip():
         task.report = report.strip()
     if task.status == "in_progress":
@@ -364,7 +365,9 @@ def request_extension(user: User, task_id: int, deadline: datetime, reason: str)
     )
     db.session.add(extension)
     db.session.flush()
-    audit.record(user, "task.extension_request", task, {"extension_id": extension.id, "deadline": deadline.isoformat()})
+    audit.record(
+        user, "task.extension_request", task, {"extension_id": extension.id, "deadline": deadline.isoformat()}
+    )
     return extension
 
 
@@ -382,7 +385,10 @@ def answer_extension(user: User, task_id: int, grant: bool, reason: str | None) 
         task.deadline = extension.deadline
         task.reminded_before_at = task.reminded_after_at = None
     audit.record(
-        user, "task.extension_answer", task, {"extension_id": extension.id, "granted": grant, "reason": reason}
+        user,
+        "task.extension_answer",
+        task,
+        {"extension_id": extension.id, "granted": grant, "reason": reason},
     )
     _tell(
         task,
@@ -507,8 +513,7 @@ def dashboard(
     for task in tasks:
         org = task.lead_organization
         by_org.setdefault(org.id, Counts(org.name, org.id)).add(task, now)
-        meeting = db.session.get(Meeting, task.meeting_id) if task.meeting_id else None
-        label = meeting.title if meeting else ("Phiếu lấy ý kiến" if task.ballot_id else "Khác")
+        label = task.meeting.title if task.meeting else ("Phiếu lấy ý kiến" if task.ballot_id else "Khác")
         by_meeting.setdefault(task.meeting_id, Counts(label, task.meeting_id)).add(task, now)
         total.add(task, now)
     return Dashboard(

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("tasks_pages", __name__)
