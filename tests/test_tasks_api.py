@@ -359,3 +359,18 @@ def test_a_task_from_a_closed_ballot(ministries, cabinet):
     task = ok(ministries.assign(**no_agenda), 201)
     assert task["source"]["ballot_id"] == ballot["id"] and task["source"]["meeting_id"] is None
     assert task["source"]["decision"] == "Đồng ý ban hành Nghị định?: được thông qua."
+
+
+def test_the_conclusion_notice_lists_the_tasks_its_decisions_assigned(ministries, cabinet):
+    ok(
+        ministries.assign(
+            text="Hoàn thiện hồ sơ dự án Luật, trình Quốc hội", deadline="2099-03-31T17:00:00+07:00"
+        ),
+        201,
+    )
+    notice = ministries.sec.get(f"/meetings/{ministries.meeting['id']}/conclusions.pdf")
+    assert notice.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(notice.data)).pages)
+    assert "Nhiệm vụ được giao" in text
+    assert "Hoàn thiện hồ sơ dự án Luật, trình Quốc hội" in text
+    assert "chủ trì: Bộ Tư pháp; phối hợp: Bộ Tài chính; thời hạn: 31/03/2099" in " ".join(text.split())
