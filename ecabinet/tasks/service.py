@@ -513,7 +513,8 @@ def dashboard(
     for task in tasks:
         org = task.lead_organization
         by_org.setdefault(org.id, Counts(org.name, org.id)).add(task, now)
-        label = task.meeting.title if task.meeting else ("Phiếu lấy ý kiến" if task.ballot_id else "Khác")
+        # Tasks of ballots, and those given outside any decision, are counted together.
+        label = task.meeting.title if task.meeting else "Ngoài phiên họp"
         by_meeting.setdefault(task.meeting_id, Counts(label, task.meeting_id)).add(task, now)
         total.add(task, now)
     return Dashboard(
