@@ -57,26 +57,32 @@ def task_row(task: Task, board: Dashboard) -> list:
     ]
 
 
-def to_xlsx(board: Dashboard) -> bytes:
-    # Rows are gathered here, in the request (they read the database); the workbook is written in a job.
-    sheets = [
+def _count_tables(board: Dashboard) -> list[tuple[str, list[str], list[list]]]:
+    """The two tables of counts, per lead organisation and per meeting, each ending with the total:
+    the workbook's first two sheets and the report's sections II and III."""
+    total = ["Tổng số", *_numbers(board.total)]
+    return [
         (
             "Theo bộ, ngành",
             ["Đơn vị chủ trì", *COUNT_HEADERS],
-            [[c.label, *_numbers(c)] for c in board.by_organization],
+            [[c.label, *_numbers(c)] for c in board.by_organization] + [total],
         ),
         (
             "Theo phiên họp",
             ["Phiên họp", *COUNT_HEADERS],
-            [[c.label, *_numbers(c)] for c in board.by_meeting],
+            [[c.label, *_numbers(c)] for c in board.by_meeting] + [total],
         ),
-        ("Nhiệm vụ", TASK_HEADERS, [task_row(t, board) for t in board.tasks]),
     ]
-    return jobs.run(_workbook, sheets, ["Tổng số", *_numbers(board.total)])
+
+
+def to_xlsx(board: Dashboard) -> bytes:
+    # Rows are gathered here, in the request (they read the database); the workbook is written in a job.
+    sheets = [*_count_tables(board), ("Nhiệm vụ", TASK_HEADERS, [task_row(t, board) for t in board.tasks])]
+    return jobs.run(_workbook, sheets)
 
 
 @jobs.job
-def _workbook(sheets: list[tuple[str, list[str], list[list]]], total: list) -> bytes:
+def _workbook(sheets: list[tuple[str, list[str], list[list]]]) -> bytes:
     book = Workbook()
     book.remove(book.active)
     for index, (title, headers, rows) in enumerate(sheets):
@@ -87,7 +93,6 @@ def _workbook(sheets: list[tuple[str, list[str], list[list]]], total: list) -> b
         for row in rows:
             sheet.append(row)
         if index < 2:  # the two tables of counts end with their total
-            sheet.append(total)
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -135,25 +140,12 @@ def build_report(board: Dashboard, filters: list[str]) -> official.OfficialDocum
         issued_at=board.at,
         sections=[
             official.Section("I. TÌNH HÌNH CHUNG", paragraphs=summary),
-            official.Section(
-                "II. THEO BỘ, NGÀNH CHỦ TRÌ",
-                tables=[
-                    official.Table(
-                        ["Đơn vị", *COUNT_HEADERS],
-                        [[c.label, *map(str, _numbers(c))] for c in board.by_organization],
-                        widths,
-                    )
-                ],
-            ),
-            official.Section(
-                "III. THEO PHIÊN HỌP",
-                tables=[
-                    official.Table(
-                        ["Phiên họp", *COUNT_HEADERS],
-                        [[c.label, *map(str, _numbers(c))] for c in board.by_meeting],
-                        widths,
-                    )
-                ],
+            *(
+                official.Section(
+                    f"{number}. {title.upper()}",
+                    tables=[official.Table(headers, [[str(v) for v in row] for row in rows], widths)],
+                )
+                for number, (title, headers, rows) in zip(("II", "III"), _count_tables(board), strict=True)
             ),
             official.Section(
                 "IV. NHIỆM VỤ QUÁ HẠN",
