@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,10 +13,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from ecabinet.common import mail
 from ecabinet.extensions import db, socketio
 from ecabinet.tasks.models import Task
 from tests.helpers import assert_error, audit_entries, ok
 from tests.pdfs import make_pdf
+from tests.test_ballot_report import smtp_sink  # noqa: F401 (a fixture)
 
 
 def _later(days: float = 10) -> str:
@@ -374,3 +379,45 @@ def test_the_conclusion_notice_lists_the_tasks_its_decisions_assigned(ministries
     assert "Nhiệm vụ được giao" in text
     assert "Hoàn thiện hồ sơ dự án Luật, trình Quốc hội" in text
     assert "chủ trì: Bộ Tư pháp; phối hợp: Bộ Tài chính; thời hạn: 31/03/2099" in " ".join(text.split())
+
+
+def test_reminders_arrive_by_mail_when_a_mail_server_is_set(app, ministries, cabinet, smtp_sink):  # noqa: F811
+    admin = cabinet.api(cabinet.admin)
+    ok(admin.patch(f"/users/{ministries.minister.id}", json={"email": "botruong@moj.gov.vn"}))
+    ok(ministries.assign(text="Trình Nghị định", deadline=_later(1)), 201)
+    assert app.test_cli_runner().invoke(args=["tasks", "remind"]).exit_code == 0
+    mail.wait_idle()
+    deadline = time.monotonic() + 5
+    while len(smtp_sink.messages) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The assignment, then the reminder, each to the owner.
+    assert [m.rcpt_tos for m in smtp_sink.messages] == [["botruong@moj.gov.vn"]] * 2
+    subjects = [
+        email.message_from_bytes(m.content, policy=email.policy.default)["Subject"]
+        for m in smtp_sink.messages
+    ]
+    assert subjects == ["Nhiệm vụ được giao: Trình Nghị định", "Nhắc hạn thực hiện nhiệm vụ: Trình Nghị định"]
+
+
+def test_the_secretariat_corrects_a_task(app, ministries, cabinet, sent):
+    task = ok(ministries.assign(owner_id=None), 201)
+    path = f"/tasks/{task['id']}"
+    past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    assert_error(ministries.sec.patch(path, json={"deadline": past}), 400, "deadline_passed")
+    assert_error(ministries.sec.patch(path, json={"owner_id": ministries.other.id}), 400, "owner_not_in_lead")
+    assert_error(
+        ministries.sec.patch(path, json={"cooperating_organization_ids": [9999]}), 400, "unknown_organization"
+    )
+    sent.clear()
+    changed = ok(
+        ministries.sec.patch(
+            path, json={"text": "Nhiệm vụ đã sửa", "owner_id": ministries.minister.id, "deadline": _later(40)}
+        )
+    )
+    assert (changed["text"], changed["owner_id"], changed["status"]) == (
+        "Nhiệm vụ đã sửa",
+        ministries.minister.id,
+        "assigned",
+    )
+    assert [(r, t) for r, t, _ in sent] == [(f"user:{ministries.minister.id}", "task.assigned")]
+    assert [e["action"] for e in audit_entries(app)].count("task.edit") == 1

@@ -57,6 +57,11 @@ def test_the_secretariat_assigns_a_task_from_a_decision_and_the_minister_reports
     tablet.shot("my-tasks")
     assert_accessible(page, "My tasks")
     assert sticking_out(page) == {}
+    # A task assigned meanwhile is announced on the page, live.
+    page.locator("#task-news[data-live='connected']").wait_for(state="attached")
+    ok(ministries.assign(text="Báo cáo Thủ tướng kết quả rà soát"), 201)
+    page.locator("#task-news").wait_for()
+    assert "Nhiệm vụ mới: Báo cáo Thủ tướng kết quả rà soát" in page.locator("#task-news").inner_text()
     tablet.submit(start)  # on to the task's page, where the report is written
     assert page.locator(".task-head .badge").text_content().strip() == "Đang thực hiện"
     page.get_by_label("Báo cáo kết quả thực hiện").fill("Bộ Tư pháp đã hoàn thiện hồ sơ, trình Chính phủ.")
@@ -71,7 +76,7 @@ def test_the_secretariat_assigns_a_task_from_a_decision_and_the_minister_reports
     assert_accessible(page, "the reported task")
     assert tablet.close() == []
 
-    (task,) = ok(ministries.sec.get("/tasks"))
+    task, _ = ok(ministries.sec.get("/tasks"))
     assert (task["status"], task["report"]) == (
         "reported",
         "Bộ Tư pháp đã hoàn thiện hồ sơ, trình Chính phủ.",
@@ -82,7 +87,7 @@ def test_the_secretariat_assigns_a_task_from_a_decision_and_the_minister_reports
     page = desk.page
     page.goto(f"{server_url}/tasks/dashboard")
     row = page.locator("table.task-counts").first.locator("tbody tr", has_text="Bộ Tư pháp")
-    assert row.locator("td").all_inner_texts() == ["1", "1", "0", "0", "0"]
+    assert row.locator("td").all_inner_texts() == ["2", "2", "0", "0", "0"]
     desk.shot("dashboard")
     assert_accessible(page, "the follow-up dashboard")
     page.goto(f"{server_url}/tasks/{task['id']}")

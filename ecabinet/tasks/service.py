@@ -260,6 +260,7 @@ def edit(user: User, task_id: int, **changes) -> Task:
     if "text" in changes:
         task.text = changes["text"]
         recorded["text"] = True  # the text is the task's; the log says it changed
+    db.session.flush()  # the new owner's id, for the answer
     audit.record(user, "task.edit", task, recorded)
     if "owner_id" in changes and task.owner is not None:
         _tell(task, "task.assigned", {})
