@@ -67,3 +67,30 @@ def test_the_secretariat_assigns_from_the_minutes_and_the_minister_reports(app, 
     dashboard = sec.get("/tasks/dashboard").get_data(as_text=True)
     assert "Bộ Tư pháp" in dashboard and "/api/v1/tasks/export.xlsx" in dashboard
     assert member.get("/tasks/dashboard").status_code == 403
+
+
+def test_a_closed_ballot_offers_to_assign_a_task_from_its_outcome(app, ministries, cabinet):
+    sec = ministries.sec
+    ballot = ok(
+        sec.post(
+            "/ballots",
+            json={
+                "title": "Phiếu lấy ý kiến về Nghị định",
+                "questions": [{"text": "Đồng ý ban hành Nghị định?"}],
+                "recipients": [ministries.minister.id],
+                "deadline": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+            },
+        ),
+        201,
+    )
+    ok(sec.post(f"/ballots/{ballot['id']}/send"))
+    ok(sec.post(f"/ballots/{ballot['id']}/close"))
+    pages = page_login(app, cabinet.secretariat)
+    link = f"/tasks/new?ballot_id={ballot['id']}"
+    assert link in pages.get(f"/ballots/{ballot['id']}/dashboard").get_data(as_text=True)
+    form = pages.get(link).get_data(as_text=True)
+    assert "Đồng ý ban hành Nghị định?: không được thông qua." in form
+    # An item nothing was decided on offers no task yet.
+    minutes = pages.get(f"/meetings/{ministries.meeting['id']}/minutes").get_data(as_text=True)
+    assert f"agenda_item_id={ministries.undecided['id']}" not in minutes
+    assert "Nhiệm vụ được giao sau khi ghi kết luận." in minutes

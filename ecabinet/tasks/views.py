@@ -97,7 +97,8 @@ def task(task_id: int):
         step=step
         if (step == "in_progress" and (in_lead or secretariat)) or (step == "done" and secretariat)
         else None,
-        may_report=(in_lead or secretariat) and found.status in ("in_progress", "reported"),
+        # The ministry writes its report (the API lets the secretariat file one it received otherwise).
+        may_report=in_lead and found.status in ("in_progress", "reported"),
         may_ask=in_lead and found.status in service.OPEN and found.pending_extension is None,
     )
 
