@@ -94,3 +94,20 @@ def test_a_closed_ballot_offers_to_assign_a_task_from_its_outcome(app, ministrie
     minutes = pages.get(f"/meetings/{ministries.meeting['id']}/minutes").get_data(as_text=True)
     assert f"agenda_item_id={ministries.undecided['id']}" not in minutes
     assert "Nhiệm vụ được giao sau khi ghi kết luận." in minutes
+
+
+def test_more_time_is_asked_and_answered_on_the_task_page(app, ministries, cabinet):
+    task = ok(ministries.assign(), 201)
+    page = f"/tasks/{task['id']}"
+    member = page_login(app, ministries.minister)
+    later = (datetime.now(UTC) + timedelta(days=30)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    page_post(member, page, f"{page}/extension", {"deadline": later, "reason": "Chờ ý kiến thẩm định"})
+    assert "Đang chờ trả lời" in member.get(page).get_data(as_text=True)
+    sec = page_login(app, cabinet.secretariat)
+    assert "Chấp thuận gia hạn" in sec.get(page).get_data(as_text=True)
+    page_post(sec, page, f"{page}/extension/refuse", {"reason": ""})
+    assert "Hãy nêu lý do." in sec.get(page).get_data(as_text=True)  # flashed: nothing answered
+    page_post(sec, page, f"{page}/extension/grant", {"reason": ""})
+    current = ok(ministries.sec.get(f"/tasks/{task['id']}"))
+    assert [e["status"] for e in current["extensions"]] == ["granted"]
+    assert current["deadline"] != task["deadline"]
