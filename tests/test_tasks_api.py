@@ -421,3 +421,23 @@ def test_the_secretariat_corrects_a_task(app, ministries, cabinet, sent):
     )
     assert [(r, t) for r, t, _ in sent] == [(f"user:{ministries.minister.id}", "task.assigned")]
     assert [e["action"] for e in audit_entries(app)].count("task.edit") == 1
+
+
+def test_a_confidential_items_decision_stays_with_those_cleared_for_it(ministries, cabinet):
+    secret = cabinet.item(
+        ministries.meeting["id"],
+        "Phương án nhân sự (MẬT)",
+        confidential=True,
+        restricted_to=[cabinet.members[2].id],
+    )
+    ok(
+        ministries.sec.put(
+            f"/meetings/{ministries.meeting['id']}/minutes",
+            json={"entries": [{"agenda_item_id": secret["id"], "decision": "Thống nhất phương án nhân sự."}]},
+        )
+    )
+    task = ok(ministries.assign(agenda_item_id=secret["id"], text="Hoàn tất thủ tục bổ nhiệm"), 201)
+    assert task["source"]["decision"] == "Thống nhất phương án nhân sự."
+    seen = ok(cabinet.api(ministries.minister).get(f"/tasks/{task['id']}"))
+    assert seen["text"] == "Hoàn tất thủ tục bổ nhiệm"
+    assert (seen["source"]["agenda_item_id"], seen["source"]["decision"]) == (None, None)

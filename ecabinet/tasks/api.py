@@ -71,7 +71,8 @@ def serialize_extension(e: TaskExtension) -> dict:
     }
 
 
-def serialize(task: Task, detail: bool = False) -> dict:
+def serialize(user, task: Task, detail: bool = False) -> dict:
+    shown = service.shows_source(user, task)
     out = {
         "id": task.id,
         "text": task.text,
@@ -84,9 +85,9 @@ def serialize(task: Task, detail: bool = False) -> dict:
         "owner": task.owner.full_name if task.owner else None,
         "source": {
             "meeting_id": task.meeting_id,
-            "agenda_item_id": task.agenda_item_id,
+            "agenda_item_id": task.agenda_item_id if shown else None,
             "ballot_id": task.ballot_id,
-            "decision": task.decision,
+            "decision": task.decision if shown else None,
         },
         "report": task.report,
         "report_document_id": task.report_document_id,
@@ -124,7 +125,8 @@ def _filters() -> dict:
     query=FILTERS,
 )
 def list_tasks():
-    return jsonify([serialize(t) for t in service.list_tasks(actor(), **_filters())])
+    user = actor()
+    return jsonify([serialize(user, t) for t in service.list_tasks(user, **_filters())])
 
 
 @bp.post("/tasks")
@@ -139,7 +141,8 @@ def list_tasks():
 )
 def create_task():
     data = body(TaskCreateBody)
-    return created(serialize(service.create(actor(), **data.model_dump()), detail=True))
+    user = actor()
+    return created(serialize(user, service.create(user, **data.model_dump()), detail=True))
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -150,7 +153,8 @@ def create_task():
     errors=(404,),
 )
 def get_task(task_id: int):
-    return jsonify(serialize(service.get_task(actor(), task_id), detail=True))
+    user = actor()
+    return jsonify(serialize(user, service.get_task(user, task_id), detail=True))
 
 
 @bp.patch("/tasks/<int:task_id>")
@@ -174,7 +178,7 @@ def update_task(task_id: int):
         service.edit(user, task_id, **corrections)
     if "status" in changes or "report" in changes or not corrections:
         service.move(user, task_id, changes.get("status"), changes.get("report"))
-    return jsonify(serialize(service.get_task(user, task_id), detail=True))
+    return jsonify(serialize(user, service.get_task(user, task_id), detail=True))
 
 
 @bp.post("/tasks/<int:task_id>/report")
@@ -190,8 +194,9 @@ def update_task(task_id: int):
 )
 def attach_report(task_id: int):
     upload = uploaded_file()
-    task = service.attach_report(actor(), task_id, upload.stream, upload.filename, request.form.get("report"))
-    return created(serialize(task, detail=True))
+    user = actor()
+    task = service.attach_report(user, task_id, upload.stream, upload.filename, request.form.get("report"))
+    return created(serialize(user, task, detail=True))
 
 
 @bp.post("/tasks/<int:task_id>/extension")

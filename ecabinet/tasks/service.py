@@ -63,6 +63,13 @@ def get_task(user: User, task_id: int) -> Task:
     return task
 
 
+def shows_source(user: User, task: Task) -> bool:
+    """Whether the caller reads which item decided the task, and the decision: a ministry's users not
+    cleared for a confidential item carry its task without learning what the item held."""
+    item = db.session.get(AgendaItem, task.agenda_item_id) if task.agenda_item_id else None
+    return item is None or access.can_see_item(user, item) or access.is_secretariat(user)
+
+
 def changeable_task(user: User, task_id: int) -> Task:
     """A task the caller moves on: the secretariat, or a user of the lead organisation."""
     task = get_task(user, task_id)

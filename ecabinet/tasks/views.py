@@ -100,6 +100,7 @@ def task(task_id: int):
         # The ministry writes its report (the API lets the secretariat file one it received otherwise).
         may_report=in_lead and found.status in ("in_progress", "reported"),
         may_ask=in_lead and found.status in service.OPEN and found.pending_extension is None,
+        show_decision=service.shows_source(actor, found),
     )
 
 
