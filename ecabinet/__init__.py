@@ -127,6 +127,7 @@ def _import_models() -> None:
     from ecabinet.positions import models as _positions  # noqa: F401
     from ecabinet.retention import models as _retention  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
+    from ecabinet.tasks import models as _tasks  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
 
 
@@ -219,6 +220,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.retention.api import bp as retention_api
     from ecabinet.retention.views import bp as retention_pages
     from ecabinet.speakers.api import bp as speakers_api
+    from ecabinet.tasks.api import bp as tasks_api
+    from ecabinet.tasks.views import bp as tasks_pages
     from ecabinet.votes.api import bp as votes_api
 
     app.register_blueprint(
@@ -234,6 +237,7 @@ def _register_blueprints(app: Flask) -> None:
             minutes_api,
             retention_api,
             positions_api,
+            tasks_api,
             live_api,
             openapi_api,
         )
@@ -246,6 +250,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(minutes_pages)
     app.register_blueprint(retention_pages)
     app.register_blueprint(positions_pages)
+    app.register_blueprint(tasks_pages)
 
     @app.before_request
     def ids_in_range():
@@ -291,6 +296,7 @@ def _register_cli(app: Flask) -> None:
     from ecabinet.demo.cli import seed_demo
     from ecabinet.documents.cli import documents_cli
     from ecabinet.retention.cli import retention_cli
+    from ecabinet.tasks.cli import tasks_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
@@ -300,6 +306,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(signing_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(tasks_cli)
 
 
 def _error_response(status: int, code: str, message: str):

@@ -58,6 +58,9 @@ class Config:
         # Days after a meeting closes that members' private annotations are kept, where the meeting
         # does not say (`retention`).
         self.ECABINET_RETENTION_DAYS = _env_int("ECABINET_RETENTION_DAYS", 365)
+        # Days before a task's deadline that `flask tasks remind` reminds its owner (once); after the
+        # deadline it reminds once a day until the task is reported.
+        self.ECABINET_TASK_REMIND_DAYS = _env_int("ECABINET_TASK_REMIND_DAYS", 3)
         self.ECABINET_DEVICE_SEEN_S = _env_int("ECABINET_DEVICE_SEEN_S", 60)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
         # Failed logins from one address, whatever the usernames: one guess at each of many accounts.

@@ -10,7 +10,6 @@ from ecabinet.common.api import actor, any_user, bearer_token, body, created, ma
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 from ecabinet.common.time import iso
-from ecabinet.errors import Forbidden
 
 bp = Blueprint("auth", __name__)
 
@@ -78,12 +77,7 @@ def login():
         return jsonify(
             {"mfa_required": True, "challenge": challenge.raw, "expires_at": iso(challenge.expires_at)}
         )
-    if mfa.is_required(user):
-        # A token would let the password alone act for a role that needs two factors.
-        raise Forbidden(
-            "Your role needs a second factor: log in on the web page once to set one up",
-            code="mfa_enrolment_required",
-        )
+    mfa.password_alone(user)
     return _logged_in(user, device_name)
 
 

@@ -77,6 +77,14 @@ def is_required(user: User) -> bool:
     return user.has_role(*required_roles())
 
 
+def password_alone(user: User) -> None:
+    """An API login without a second factor. It keeps the one-step answer the tablets know (the contract's
+    login) even in a role that needs a factor: the pages lead such an account to enrol at its next page
+    login, and the audit log names each such login so that an administrator can see who still must."""
+    if is_required(user):
+        audit.record(user, "auth.login_without_required_factor", user, {"via": "api"})
+
+
 def factors(user: User) -> list[SecondFactor]:
     """The user's confirmed second factors, oldest first."""
     return list(
