@@ -76,11 +76,42 @@ _SECURITY_HEADERS = {
 }
 
 
+# What a page may load and run: this server's own files, nothing inline. The templates carry no inline
+# script, `on…=` attribute, `javascript:` address or `style=` attribute (a page hands its script data in
+# `<script type="application/json">` or `data-*`), so markup slipped into a title or a comment can
+# neither run nor restyle anything. Only what the pages need beyond that is allowed, each with its reason.
+_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    # Socket.IO's WebSocket to this same server: older Safari does not count ws:/wss: as 'self'. (Werkzeug
+    # makes a Host header with characters no host has empty: nothing can be slipped into the policy.)
+    "connect-src 'self' ws://{host} wss://{host}",
+    "worker-src 'self'",  # PDF.js parses documents in a worker loaded from static/vendor
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'self'",  # the meeting page shows the presenter's document in a frame of its own
+    "form-action 'self'",
+)
+# Once a browser has reached the office over HTTPS it refuses plain HTTP for a year: no one on the
+# network can strip TLS from a later visit. Only when the site is served over HTTPS (secure cookies).
+_STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def _set_security_headers(app: Flask) -> None:
+    policy = "; ".join(_CONTENT_SECURITY_POLICY)
+    https = app.config["SESSION_COOKIE_SECURE"]
+
     @app.after_request
     def security_headers(response):
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # The policy governs documents; scripts, JSON and PDFs are never rendered as one (nosniff), and a
+        # PDF opened in the browser's own viewer is not to be held to a page's rules.
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", policy.format(host=request.host))
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", _STRICT_TRANSPORT_SECURITY)
         return response
 
 
@@ -96,6 +127,7 @@ def _import_models() -> None:
     from ecabinet.positions import models as _positions  # noqa: F401
     from ecabinet.retention import models as _retention  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
+    from ecabinet.tasks import models as _tasks  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
 
 
@@ -190,6 +222,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.retention.api import bp as retention_api
     from ecabinet.retention.views import bp as retention_pages
     from ecabinet.speakers.api import bp as speakers_api
+    from ecabinet.tasks.api import bp as tasks_api
+    from ecabinet.tasks.views import bp as tasks_pages
     from ecabinet.votes.api import bp as votes_api
 
     app.register_blueprint(
@@ -206,6 +240,7 @@ def _register_blueprints(app: Flask) -> None:
             retention_api,
             positions_api,
             offline_api,
+            tasks_api,
             live_api,
             openapi_api,
         )
@@ -219,6 +254,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(offline_pages)
     app.register_blueprint(retention_pages)
     app.register_blueprint(positions_pages)
+    app.register_blueprint(tasks_pages)
 
     @app.before_request
     def ids_in_range():
@@ -264,6 +300,7 @@ def _register_cli(app: Flask) -> None:
     from ecabinet.demo.cli import seed_demo
     from ecabinet.documents.cli import documents_cli
     from ecabinet.retention.cli import retention_cli
+    from ecabinet.tasks.cli import tasks_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
@@ -273,6 +310,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(signing_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(tasks_cli)
 
 
 def _error_response(status: int, code: str, message: str):

@@ -17,7 +17,7 @@ from sqlalchemy import text  # noqa: E402
 from ecabinet import create_app  # noqa: E402
 from ecabinet.audit.models import HEAD_ROW  # noqa: E402
 from ecabinet.auth import service as auth_service  # noqa: E402
-from ecabinet.ballots import mail  # noqa: E402
+from ecabinet.common import mail  # noqa: E402
 from ecabinet.config import TestConfig  # noqa: E402
 from ecabinet.extensions import db, limiter  # noqa: E402
 
@@ -242,11 +242,15 @@ def server_url(app):
 @pytest.fixture
 def browser(server_url):
     """Headless Chromium; set up after the server, so closed before it: its sockets end first."""
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, PolicedBrowser, sync_playwright
 
     with sync_playwright()() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        policed = PolicedBrowser(chromium)
         try:
-            yield chromium
+            yield policed
         finally:
             chromium.close()
+        assert policed.violations == [], "the pages broke the Content-Security-Policy:\n" + "\n".join(
+            policed.violations
+        )

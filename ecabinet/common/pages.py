@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ecabinet.errors import DomainError
+from ecabinet.errors import DomainError, Invalid
 from ecabinet.extensions import db
 
 
@@ -125,6 +127,27 @@ def message_for(code: str, status: int, fields=None, details: dict | None = None
         "rate_limited": _("Too many attempts; wait a minute and try again"),
         "comment_required": _("Say why you object: an objection needs a reason."),
         "consent_adopted": _("The consent block has already been adopted."),
+        "bad_code": _("Wrong code: nothing was changed."),
+        "bad_challenge": _("The login took too long or was already completed; log in again."),
+        "mfa_required": _("Your role needs a second factor: add another one before removing this one."),
+        "no_factor": _("Add a second factor first."),
+        "bad_passkey": _("The passkey could not be checked; try again."),
+        "no_ceremony": _("The passkey could not be checked; try again."),
+        "deadline_passed": _("The deadline must be in the future."),
+        "unknown_organization": _("Choose organisations from the list."),
+        "owner_not_in_lead": _("The person in charge must belong to the lead organisation."),
+        "no_decision": _(
+            "Nothing has been decided on this item yet: write the decision in the minutes first."
+        ),
+        "ballot_not_closed": _("The ballot has no outcome until it closes."),
+        "two_sources": _("A task comes from an agenda item or from a ballot, not both."),
+        "wrong_task_step": _("The task has moved on meanwhile; reload the page."),
+        "wrong_task_state": _("This cannot be done in the task's present state; reload the page."),
+        "report_required": _("Write the report, or attach it as a PDF."),
+        "extension_pending": _("An extension request already awaits its answer."),
+        "no_extension_pending": _("No extension request awaits an answer."),
+        "deadline_not_later": _("Ask for a deadline later than the present one."),
+        "reason_required": _("Give the reason."),
     }
     by_field = {
         "username": _("A username is 2–80 letters, digits, dots, dashes or underscores."),
@@ -181,6 +204,21 @@ def safe_next(field: str = "next") -> str | None:
     if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
         return target
     return None
+
+
+def office_time(value: str | None, field: str) -> datetime | None:
+    """<input type=datetime-local> sends office time without an offset; the office's zone supplies it."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid("Not a time", fields=[field]) from None
+    if moment.tzinfo is None:
+        zone = get_timezone()
+        # pytz zones need localize(); replace() would give the zone's 1906 offset (+07:07).
+        moment = zone.localize(moment) if hasattr(zone, "localize") else moment.replace(tzinfo=zone)
+    return moment
 
 
 def checked_ids(field: str) -> list[int]:

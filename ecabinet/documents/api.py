@@ -17,7 +17,7 @@ class RetitleBody(Body):
     title: Text
 
 
-def _uploaded_file():
+def uploaded_file():
     upload = request.files.get("file")
     if upload is None or not request.mimetype.startswith("multipart/form-data"):
         raise Invalid(
@@ -37,7 +37,7 @@ def _uploaded_file():
     errors=(403, 404, 409, 413, 415),
 )
 def upload(item_id: int):
-    upload = _uploaded_file()
+    upload = uploaded_file()
     document = service.upload_document(
         actor(), item_id, upload.stream, upload.filename, request.form.get("title")
     )
@@ -55,7 +55,7 @@ def upload(item_id: int):
     errors=(403, 404, 409, 413, 415),
 )
 def add_version(document_id: int):
-    upload = _uploaded_file()
+    upload = uploaded_file()
     return created(
         serialize.version(service.add_version(actor(), document_id, upload.stream, upload.filename))
     )

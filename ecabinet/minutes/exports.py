@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from ecabinet.common import official
 from ecabinet.common.signing import sign_if_configured
 from ecabinet.minutes.service import ItemRecord, SessionRecord, VoteRecord
+from ecabinet.tasks import service as tasks
+from ecabinet.tasks.models import Task
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 RULES = {
@@ -181,18 +183,34 @@ def _clerk_name(record: SessionRecord) -> str:
     return latest.author.full_name if latest and latest.author else ""
 
 
-def _conclusion_part(item: ItemRecord) -> official.Section:
+def _task_line(task: Task) -> str:
+    deadline = task.deadline.astimezone(VN)
+    helpers = "; phối hợp: " + ", ".join(o.name for o in task.cooperating) if task.cooperating else ""
+    return f"– {task.text} (chủ trì: {task.lead_organization.name}{helpers}; thời hạn: {deadline:%d/%m/%Y})."
+
+
+def _conclusion_part(item: ItemRecord, assigned: dict[int | None, list[Task]]) -> official.Section:
     if item.sealed:
         return official.Section(f"{item.number}. {SEALED}", paragraphs=[f"{SEALED}."])
     paragraphs = [item.decision or "(chưa có kết luận)"]
     for vote in item.votes:
         paragraphs.extend(_vote_lines(vote))
+    tasks = assigned.get(item.item.id, [])
+    if tasks:
+        paragraphs.append("Nhiệm vụ được giao:")
+        paragraphs.extend(_task_line(t) for t in tasks)
     return official.Section(f"{item.number}. {item.item.title}", paragraphs=paragraphs)
 
 
 def build_conclusions(record: SessionRecord) -> official.OfficialDocument:
+    # The tasks the session's decisions assigned, under the item that decided them.
+    assigned: dict[int | None, list[Task]] = {}
+    for task in tasks.tasks_of_meeting(record.meeting):
+        assigned.setdefault(task.agenda_item_id, []).append(task)
     sections = [
-        official.Section("Kết luận về từng nội dung", parts=[_conclusion_part(i) for i in record.items])
+        official.Section(
+            "Kết luận về từng nội dung", parts=[_conclusion_part(i, assigned) for i in record.items]
+        )
     ]
     if record.general_votes:
         sections.append(
@@ -201,7 +219,7 @@ def build_conclusions(record: SessionRecord) -> official.OfficialDocument:
                 paragraphs=[line for v in record.general_votes for line in _vote_lines(v)],
             )
         )
-    sections.extend(_annex(record, [_conclusion_part(i) for i in record.annex]))
+    sections.extend(_annex(record, [_conclusion_part(i, assigned) for i in record.annex]))
     return official.OfficialDocument(
         issuer="Văn phòng Chính phủ",
         symbol="TB-VPCP",

@@ -38,13 +38,14 @@
 
   // --- downloading and keeping in step ------------------------------------------------------------
 
-  // A copy whose size is known, without the headers that would make PDF.js ask for byte ranges of
-  // a file the device holds whole.
+  // A copy whose size is known, with the server's headers (a page keeps its Content-Security-Policy
+  // offline) but not the one that would make PDF.js ask for byte ranges of a file the device holds whole.
   async function fetchCopy(url) {
     var response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
     if (!response.ok || response.redirected) throw new Error(url + ": " + response.status);
     var blob = await response.blob();
-    var headers = { "Content-Type": response.headers.get("Content-Type") || "application/octet-stream" };
+    var headers = new Headers(response.headers);
+    headers.delete("Accept-Ranges");
     return { response: new Response(blob, { status: 200, headers: headers }), bytes: blob.size };
   }
 
