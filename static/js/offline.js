@@ -45,7 +45,8 @@
     if (!response.ok || response.redirected) throw new Error(url + ": " + response.status);
     var blob = await response.blob();
     var headers = new Headers(response.headers);
-    headers.delete("Accept-Ranges");
+    // The body is kept as it was delivered, whole and decoded.
+    ["Accept-Ranges", "Content-Encoding", "Content-Length"].forEach(function (name) { headers.delete(name); });
     return { response: new Response(blob, { status: 200, headers: headers }), bytes: blob.size };
   }
 
