@@ -99,11 +99,11 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     page.goto(f"{server_url}/ballots/{ballot['id']}")
     page.click(f"#question-{question} label.choice-agree")
     page.click("#send-answers")
-    page.wait_for_function("document.getElementById('saved-state').dataset.state === 'queued'")
+    page.wait_for_function("() => document.getElementById('saved-state').dataset.state === 'queued'")
     page.screenshot(path=str(ARTIFACTS / "offline" / "ballot-kept.png"), full_page=True)
     # Opened again offline, the page shows the answer waiting to be sent.
     page.reload()
-    page.wait_for_function("document.getElementById('saved-state').dataset.state === 'queued'")
+    page.wait_for_function("() => document.getElementById('saved-state').dataset.state === 'queued'")
     assert page.locator(f"#question-{question} input[value=agree]").is_checked()
     assert ok(cabinet.api(member).get(f"/documents/{paper['id']}/annotations")) == []
     assert ok(cabinet.api(member).get(f"/ballots/{ballot['id']}"))["answers"] == []
@@ -175,7 +175,7 @@ def _sent_ballot(cabinet, member) -> dict:
 def _highlight(page) -> None:
     """Highlights the words on the paper the viewer has open."""
     page.wait_for_function(
-        "document.getElementById('viewer').dataset.annotations === 'loaded'", timeout=20000
+        "() => document.getElementById('viewer').dataset.annotations === 'loaded'", timeout=20000
     )
     words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
     words.wait_for(timeout=20000)
@@ -215,7 +215,7 @@ def test_changes_the_server_refuses_when_the_network_returns_are_shown_not_dropp
     page.goto(f"{server_url}/ballots/{ballot['id']}")
     page.click(f"#question-{ballot['questions'][0]['id']} label.choice-agree")
     page.click("#send-answers")
-    page.wait_for_function("document.getElementById('saved-state').dataset.state === 'queued'")
+    page.wait_for_function("() => document.getElementById('saved-state').dataset.state === 'queued'")
 
     # Meanwhile the secretariat withdraws the paper and closes the ballot.
     sec = cabinet.api(cabinet.secretariat)
@@ -347,7 +347,7 @@ def test_a_new_version_is_downloaded_in_place_of_the_old_one(cabinet, server_url
     # Offline, the viewer opens the new version from the device.
     context.set_offline(True)
     page.goto(f"{server_url}/documents/{paper['id']}")
-    page.wait_for_function("document.getElementById('viewer').dataset.state === 'ready'", timeout=20000)
+    page.wait_for_function("() => document.getElementById('viewer').dataset.state === 'ready'", timeout=20000)
     assert "Phiên bản 2" in page.locator(".vw-sub").inner_text()
     assert errors == []
     context.close()
