@@ -93,7 +93,7 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     with page.expect_navigation():
         page.click(f'.documents a[href="/documents/{paper["id"]}"]')
     _highlight(page)
-    page.locator(".offline-bar", has_text="đang chờ gửi").wait_for(timeout=10000)
+    page.locator(".offline-bar", has_text="2 thay đổi đang chờ gửi").wait_for(timeout=10000)
 
     # The ballot, answered from the copy on the device.
     page.goto(f"{server_url}/ballots/{ballot['id']}")
@@ -181,6 +181,9 @@ def _highlight(page) -> None:
     words.wait_for(timeout=20000)
     _select(page, words)
     page.click('[data-tool="highlight"]')
+    # Drawn, hence sent to the worker (a drag on a busy machine may select nothing: the tool then asks
+    # for a selection and draws nothing).
+    page.locator('.vw-page[data-page="1"] .vw-highlight rect').first.wait_for(timeout=10000)
 
 
 def _nothing_kept(page) -> bool:
