@@ -150,9 +150,12 @@ class Layout:
             return None
         for x0, y0, x1, y1 in rects:
             middle, half = (y0 + y1) / 2, max((y1 - y0) / 2, 1.0)
-            inset = min(1.0, (x1 - x0) / 4)
-            for x in (x0 + inset, x1 - inset):
-                char = textpage.get_index(x, middle, 2.0, half)
+            # A rectangle's ends may stand a little off its first and last letters: step inwards.
+            steps = [min(step, (x1 - x0) / 2) for step in (1.0, 4.0, 8.0)]
+            for edge in ([x0 + s for s in steps], [x1 - s for s in steps]):
+                char = next(
+                    (c for x in edge if (c := textpage.get_index(x, middle, 2.0, half)) is not None), None
+                )
                 if char is not None:
                     found.append(char)
         if not found:
