@@ -166,6 +166,15 @@ def test_reworded_sentence_is_not_carried_and_is_listed_to_its_author(cabinet, p
     assert "1 ghi chú không tìm thấy trong bản mới" in page
     assert f'href="/documents/{document_id}?version=1&amp;page=1' in page
     assert "Người sử dụng đất được bồi thường" in page  # the words it was on
+    # The meeting page points the member to them; another member has nothing to be told.
+    meeting_id = ok(member.get(f"/documents/{document_id}"))["meeting_id"]
+    agenda = page_login(app, cabinet.members[0]).get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert f'href="/documents/{document_id}#left-behind">1 ghi chú không tìm thấy trong bản mới</a>' in agenda
+    agenda = page_login(app, cabinet.members[1]).get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert "không tìm thấy trong bản mới" not in agenda
+    # The secretariat's page says what the carrying came to.
+    agenda = page_login(app, cabinet.secretariat).get(f"/meetings/{meeting_id}").get_data(as_text=True)
+    assert "Ghi chú của thành viên từ phiên bản 1: đã chuyển 1/2, 1 không tìm thấy trong bản này" in agenda
     # On the old version itself there is nothing to tell.
     old = page_login(app, cabinet.members[0]).get(f"/documents/{document_id}?version=1")
     assert "không tìm thấy trong bản mới" not in old.get_data(as_text=True)

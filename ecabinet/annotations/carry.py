@@ -31,8 +31,9 @@ from ecabinet.common import jobs, unit_of_work
 from ecabinet.common.time import utcnow
 from ecabinet.documents import service as documents
 from ecabinet.documents.layout import Layout, Rect, searchable
-from ecabinet.documents.models import DocumentVersion
+from ecabinet.documents.models import Document, DocumentVersion
 from ecabinet.extensions import db
+from ecabinet.meetings.models import AgendaItem
 
 CONTEXT = 40  # characters each side of a quote that tell its occurrences apart
 SURE = 8  # characters of context that must agree, unless the quote is found once and is long enough
@@ -347,3 +348,29 @@ def left_behind(user: User, version: DocumentVersion) -> list[Annotation]:
             .order_by(Annotation.page, Annotation.id)
         )
     )
+
+
+def left_behind_counts(user: User, meeting_id: int) -> dict[int, int]:
+    """For each document of the meeting whose latest version left some of the user's notes behind,
+    how many: the meeting page points the member to them."""
+    rows = db.session.execute(
+        select(Annotation.document_id, NoteCarry.version_id, func.count())
+        .join(CarryMiss, CarryMiss.annotation_id == Annotation.id)
+        .join(NoteCarry, NoteCarry.id == CarryMiss.carry_id)
+        .join(Document, Document.id == Annotation.document_id)
+        .join(AgendaItem, AgendaItem.id == Document.agenda_item_id)
+        .where(AgendaItem.meeting_id == meeting_id, Annotation.user_id == user.id)
+        .group_by(Annotation.document_id, NoteCarry.version_id)
+    ).all()
+    if not rows:
+        return {}
+    latest = dict(
+        db.session.execute(
+            select(DocumentVersion.document_id, func.max(DocumentVersion.id))
+            .where(DocumentVersion.document_id.in_({row[0] for row in rows}))
+            .group_by(DocumentVersion.document_id)
+        ).all()
+    )
+    return {
+        document_id: count for document_id, version_id, count in rows if latest[document_id] == version_id
+    }
