@@ -240,7 +240,7 @@ def carry_notes(carry_id: int) -> None:
     originals = db.session.execute(
         select(Annotation.__table__)
         .where(Annotation.version_id == carry.from_version_id)
-        .order_by(Annotation.id)
+        .order_by(Annotation.page, Annotation.id)  # page by page: few pages are opened twice (layout.py)
     ).all()
     db.session.execute(
         update(NoteCarry)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 
 Rect = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, origin bottom-left
+OPEN_PAGES = 16
 
 
 def searchable(text: str) -> str:
@@ -61,7 +63,9 @@ class Layout:
 
     def __init__(self, path: Path):
         self._pdf = pdfium.PdfDocument(str(path))
-        self._pages = []
+        # A page's characters take PDFium some 200 KB: only the pages in use stay open (a 5,000-page
+        # version would hold a gigabyte). Annotations are placed in page order, so few are reopened.
+        self._open: OrderedDict[int, tuple] = OrderedDict()
         self._origins: list[list[int]] = []
         self.page_starts: list[int] = []  # the offset of each page's first character in `text`
         self.page_sizes: list[tuple[float, float]] = []
@@ -75,14 +79,27 @@ class Layout:
                 # is then treated as having no text rather than placing marks beside their words.
                 raw = ""
             text, origins = _searchable_with_origins(raw)
-            self._pages.append(textpage)
+            self.page_sizes.append(page.get_size())
+            textpage.close()
+            page.close()
             self._origins.append(origins)
             self.page_starts.append(length)
-            self.page_sizes.append(page.get_size())
             parts.append(text)
             length += len(text)
         self.text = "".join(parts)
         self._lines: dict[int, list[Line]] = {}
+
+    def _textpage(self, index: int):
+        if index in self._open:
+            self._open.move_to_end(index)
+        else:
+            page = self._pdf[index]
+            self._open[index] = (page, page.get_textpage())
+            if len(self._open) > OPEN_PAGES:
+                _, (old_page, old_textpage) = self._open.popitem(last=False)
+                old_textpage.close()
+                old_page.close()
+        return self._open[index][1]
 
     def close(self) -> None:
         self._pdf.close()  # closes its pages and text pages with it
@@ -95,7 +112,7 @@ class Layout:
 
     @property
     def page_count(self) -> int:
-        return len(self._pages)
+        return len(self._origins)
 
     def page_of(self, offset: int) -> int:
         """The 0-based page holding the character at `offset`."""
@@ -127,7 +144,7 @@ class Layout:
 
     def char_box(self, offset: int) -> tuple[int, Rect]:
         page, char = self._char(offset)
-        return page, self._pages[page].get_charbox(char)
+        return page, self._textpage(page).get_charbox(char)
 
     def boxes(self, start: int, end: int) -> list[tuple[int, list[Rect]]]:
         """The line boxes covering the characters [start, end), page by page."""
@@ -136,7 +153,7 @@ class Layout:
             page = self.page_of(start)
             stop = min(end, self.page_span(page)[1])
             first, last = self._char(start)[1], self._char(stop - 1)[1]
-            textpage = self._pages[page]
+            textpage = self._textpage(page)
             count = textpage.count_rects(first, last - first + 1)
             out.append((page, [textpage.get_rect(i) for i in range(count)]))
             start = stop
@@ -145,7 +162,7 @@ class Layout:
     def under(self, page: int, rects: list[Rect]) -> tuple[int, int] | None:
         """The characters [start, end) that the rectangles cover on `page`, as far as their first and
         last character tell: a highlight's rectangles run along its lines, first to last."""
-        textpage, found = self._pages[page], []
+        textpage, found = self._textpage(page), []
         if not self._origins[page]:
             return None
         for x0, y0, x1, y1 in rects:
@@ -166,7 +183,7 @@ class Layout:
     def lines(self, page: int) -> list[Line]:
         """The page's lines of text (PDFium's segments), with their characters."""
         if page not in self._lines:
-            textpage, lines = self._pages[page], []
+            textpage, lines = self._textpage(page), []
             if self._origins[page]:
                 for i in range(textpage.count_rects()):
                     x0, y0, x1, y1 = box = textpage.get_rect(i)
