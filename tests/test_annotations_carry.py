@@ -6,7 +6,11 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from sqlalchemy import delete, select
 
+from ecabinet.annotations import carry
+from ecabinet.annotations.models import Annotation, NoteCarry
+from ecabinet.extensions import db
 from tests.helpers import ok, page_login
 from tests.pdfs import laid_out_pdf, new_version, upload
 
@@ -246,3 +250,26 @@ def test_a_version_after_no_notes_carries_nothing(cabinet, paper):
     paper(clause(2))
     versions = ok(cabinet.api(cabinet.members[0]).get(f"/documents/{document_id}"))["versions"]
     assert [v["notes_carry"] for v in versions] == [None, None]
+
+
+def test_a_version_uploaded_while_notes_are_still_coming_gets_them_when_they_have_come(cabinet, paper, app):
+    member = cabinet.api(cabinet.members[0])
+    document_id, before = paper(clause(1), TARGET)
+    original = mark(member, document_id, 1, before[1], quote=TARGET)
+    paper(clause(4), clause(1), TARGET)
+    # As if version 2's notes were still being carried (a busy worker) when version 3 arrives.
+    with app.app_context():
+        first = db.session.scalar(select(NoteCarry).where(NoteCarry.from_version.has(number=1)))
+        db.session.execute(delete(Annotation).where(Annotation.carried_from_id == original["id"]))
+        first.status, first_id = "queued", first.id
+        db.session.commit()
+    paper(clause(5), clause(4), clause(1), TARGET)
+    assert listed(member, document_id, 3) == []
+    assert ok(member.get(f"/documents/{document_id}"))["version"]["notes_carry"]["status"] == "queued"
+
+    with app.app_context():
+        carry.carry_notes(first_id)  # version 2's carrying ends, and starts version 3's
+    (second,) = listed(member, document_id, 2)
+    (third,) = listed(member, document_id, 3)
+    assert third["carried_from"] == second["id"] and second["carried_from"] == original["id"]
+    assert ok(member.get(f"/documents/{document_id}"))["version"]["notes_carry"]["status"] == "done"

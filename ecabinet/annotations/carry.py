@@ -198,7 +198,9 @@ def _queue_carry(version: DocumentVersion) -> None:
     if previous is None:
         return
     total = db.session.scalar(select(func.count()).where(Annotation.version_id == previous.id))
-    if not total:
+    # The previous version may still be receiving notes from the one before: they will follow too.
+    incoming = previous.note_carry is not None and previous.note_carry.status in ("queued", "running")
+    if not total and not incoming:
         return
     carry = NoteCarry(version=version, from_version=previous, total=total)
     db.session.add(carry)
