@@ -253,8 +253,12 @@ def carry_notes(carry_id: int) -> None:
     per_member: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     with Layout(old_path) as old, Layout(new_path) as new:
         for at in range(0, len(originals), BATCH):
-            batch = originals[at : at + BATCH]
+            looked_at = originals[at : at + BATCH]
             copies, misses = [], []
+            # A member may have deleted one meanwhile (their tablet was on the old version): gone is gone.
+            ids = [original.id for original in looked_at]
+            kept = set(db.session.scalars(select(Annotation.id).where(Annotation.id.in_(ids))))
+            batch = [original for original in looked_at if original.id in kept]
             for original in batch:
                 mark = Mark(original.kind, original.page, original.rects, original.paths, original.quote)
                 placements = [
@@ -274,7 +278,7 @@ def carry_notes(carry_id: int) -> None:
                 update(NoteCarry)
                 .where(NoteCarry.id == carry_id)
                 .values(
-                    done=NoteCarry.done + len(batch),
+                    done=NoteCarry.done + len(looked_at),
                     carried=NoteCarry.carried + len(batch) - len(misses),
                     missed=NoteCarry.missed + len(misses),
                 )
