@@ -273,3 +273,19 @@ def test_a_version_uploaded_while_notes_are_still_coming_gets_them_when_they_hav
     (third,) = listed(member, document_id, 3)
     assert third["carried_from"] == second["id"] and second["carried_from"] == original["id"]
     assert ok(member.get(f"/documents/{document_id}"))["version"]["notes_carry"]["status"] == "done"
+
+
+def test_a_drawing_on_a_page_without_text_stays_where_the_pages_are_as_many(cabinet, paper):
+    member = cabinet.api(cabinet.members[0])
+    document_id, _ = paper(clause(1), None, None, clause(2))
+    sketch = {"version": 1, "page": 2, "kind": "ink", "paths": [[[100, 100], [300, 400]]]}
+    drawn = ok(member.post(f"/documents/{document_id}/annotations", json=sketch), 201)
+
+    paper(clause(1, 5), None, None, clause(2))  # page 2 is still a blank page: the drawing stays
+    (copy,) = listed(member, document_id, 2)
+    assert (copy["carried_from"], copy["page"], copy["paths"]) == (drawn["id"], 2, sketch["paths"])
+
+    paper(clause(1, 5), None, None, None, clause(2))  # one blank page more: which one was it on?
+    assert listed(member, document_id, 3) == []
+    behind = ok(member.get(f"/documents/{document_id}/annotations/left-behind?version=3"))
+    assert [a["carried_from"] for a in behind] == [drawn["id"]]
