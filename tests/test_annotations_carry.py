@@ -289,3 +289,31 @@ def test_a_drawing_on_a_page_without_text_stays_where_the_pages_are_as_many(cabi
     assert listed(member, document_id, 3) == []
     behind = ok(member.get(f"/documents/{document_id}/annotations/left-behind?version=3"))
     assert [a["carried_from"] for a in behind] == [drawn["id"]]
+
+
+def test_a_carrying_that_stopped_half_way_goes_on_from_there(cabinet, paper, app, monkeypatch):
+    member = cabinet.api(cabinet.members[0])
+    texts = [clause(n, 1) for n in range(1, 5)]
+    document_id, before = paper(*texts)
+    originals = [mark(member, document_id, 1, before[n], quote=texts[n]) for n in range(4)]
+    placed = carry.place
+    calls = []
+
+    def breaks_at_the_third(old, new, mark):
+        calls.append(mark)
+        if len(calls) == 3:
+            raise RuntimeError("the worker stopped")
+        return placed(old, new, mark)
+
+    monkeypatch.setattr(carry, "BATCH", 2)
+    monkeypatch.setattr(carry, "place", breaks_at_the_third)
+    paper(clause(9, 2), *texts)
+    progress = ok(member.get(f"/documents/{document_id}"))["version"]["notes_carry"]
+    assert (progress["status"], progress["done"], progress["carried"]) == ("failed", 2, 2)
+    assert len(listed(member, document_id, 2)) == 2
+
+    result = app.test_cli_runner().invoke(args=["documents", "recarry"])
+    assert result.exit_code == 0 and "1 document version" in result.output
+    assert sorted(a["carried_from"] for a in listed(member, document_id, 2)) == [a["id"] for a in originals]
+    progress = ok(member.get(f"/documents/{document_id}"))["version"]["notes_carry"]
+    assert progress == {"status": "done", "from_version": 1, "total": 4, "done": 4, "carried": 4, "missed": 0}

@@ -244,10 +244,20 @@ def carry_notes(carry_id: int) -> None:
         .where(Annotation.version_id == carry.from_version_id)
         .order_by(Annotation.page, Annotation.id)  # page by page: few pages are opened twice (layout.py)
     ).all()
+    # A carrying that stopped half-way (`resume_unfinished`) goes on from where it stopped: what it
+    # wrote was committed with its counts, batch by batch.
+    handled = set(
+        db.session.scalars(
+            select(Annotation.carried_from_id).where(
+                Annotation.version_id == version_id, Annotation.carried_from_id.is_not(None)
+            )
+        )
+    ) | set(db.session.scalars(select(CarryMiss.annotation_id).where(CarryMiss.carry_id == carry_id)))
+    total, originals = len(originals), [o for o in originals if o.id not in handled]
     db.session.execute(
         update(NoteCarry)
         .where(NoteCarry.id == carry_id)
-        .values(status="running", started_at=utcnow(), total=len(originals), done=0, carried=0, missed=0)
+        .values(status="running", started_at=utcnow(), total=total, done=NoteCarry.carried + NoteCarry.missed)
     )
     db.session.commit()  # the secretariat sees it running; no transaction stays open while PDFs are read
     per_member: dict[int, list[int]] = defaultdict(lambda: [0, 0])
@@ -338,6 +348,21 @@ def _finish(carry_id: int, per_member: dict[int, list[int]]) -> None:
     db.session.commit()
     for carry_id in following:
         jobs.start(_carry_or_mark_failed, carry_id)
+
+
+def resume_unfinished() -> int:
+    """Carry on every carrying that did not finish (its worker stopped, or it failed), oldest version
+    first; run while no job worker is carrying. How many there were."""
+    ids = list(
+        db.session.scalars(
+            select(NoteCarry.id).where(NoteCarry.status != "done").order_by(NoteCarry.version_id)
+        )
+    )
+    for carry_id in ids:
+        db.session.execute(update(NoteCarry).where(NoteCarry.id == carry_id).values(status="queued"))
+        db.session.commit()
+        carry_notes(carry_id)
+    return len(ids)
 
 
 # --- what the member is shown ---------------------------------------------------------------
