@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from ecabinet.annotations import carry
 from ecabinet.annotations.models import Annotation, NoteCarry
@@ -317,3 +317,15 @@ def test_a_carrying_that_stopped_half_way_goes_on_from_there(cabinet, paper, app
     assert sorted(a["carried_from"] for a in listed(member, document_id, 2)) == [a["id"] for a in originals]
     progress = ok(member.get(f"/documents/{document_id}"))["version"]["notes_carry"]
     assert progress == {"status": "done", "from_version": 1, "total": 4, "done": 4, "carried": 4, "missed": 0}
+
+
+def test_the_reader_of_the_new_version_is_told_while_the_notes_are_coming(cabinet, paper, app):
+    member = cabinet.api(cabinet.members[0])
+    document_id, before = paper(clause(1))
+    mark(member, document_id, 1, before[0], quote=clause(1))
+    paper(clause(1))
+    with app.app_context():
+        db.session.execute(update(NoteCarry).values(status="running", total=2000, done=120))
+        db.session.commit()
+    page = page_login(app, cabinet.members[0]).get(f"/documents/{document_id}").get_data(as_text=True)
+    assert "Ghi chú của bạn trên phiên bản 1 đang được chuyển sang bản này (đã xét 120/2000)" in page
