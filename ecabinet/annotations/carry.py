@@ -87,17 +87,18 @@ def place(old: Layout, new: Layout, mark: Mark) -> list[Placement]:
 def _words_under(old: Layout, page: int, mark: Mark) -> tuple[int, int] | None:
     """The characters [start, end) of the old version that the mark is about: its quote where the page
     has it (the occurrence nearest the mark), else the characters under a text mark's rectangles."""
-    under = old.under(page, mark.rects) if mark.kind in TEXT_MARKS and mark.rects else None
     quote = searchable(mark.quote or "")
-    if quote:
-        hits = old.find_all(quote, *old.page_span(page))
-        if hits:
-            if under is not None:
-                at = min(hits, key=lambda h: abs(h - under[0]))
-            else:
-                x, y = _corner(mark)
-                at = min(hits, key=lambda h: _distance(old.char_box(h)[1], x, y))
-            return at, at + len(quote)
+    hits = old.find_all(quote, *old.page_span(page)) if quote else []
+    if len(hits) == 1:
+        return hits[0], hits[0] + len(quote)
+    under = old.under(page, mark.rects) if mark.kind in TEXT_MARKS and mark.rects else None
+    if hits:
+        if under is not None:
+            at = min(hits, key=lambda h: abs(h - under[0]))
+        else:
+            x, y = _corner(mark)
+            at = min(hits, key=lambda h: _distance(old.char_box(h)[1], x, y))
+        return at, at + len(quote)
     return under
 
 
@@ -105,11 +106,15 @@ def _find_again(old: Layout, new: Layout, start: int, end: int) -> tuple[int, in
     """The same words in the new version: the occurrence whose surroundings agree best with the old
     ones, nearest the same place in the document among equals; None when unsure."""
     words = old.text[start:end]
+    before, after = old.text[max(0, start - CONTEXT) : start], old.text[end : end + CONTEXT]
+    # Most words stand where they stood, among the same words: found with all their context at once.
+    whole = new.find_all(before + words + after, most=2)
+    if len(whole) == 1:
+        return whole[0] + len(before), whole[0] + len(before) + len(words)
     hits = new.find_all(words)
     if not hits:
         return None
-    before = old.text[max(0, start - CONTEXT) : start][::-1]
-    after = old.text[end : end + CONTEXT]
+    before = before[::-1]
     where = start / len(old.text)
 
     def agreement(at: int) -> int:
