@@ -14,6 +14,23 @@ def version(v: DocumentVersion) -> dict:
         "uploaded_at": iso(v.uploaded_at),
         "uploaded_by": v.uploaded_by.full_name if v.uploaded_by else None,
         "text_status": v.text_status,
+        "notes_carry": _notes_carry(v),
+    }
+
+
+def _notes_carry(v: DocumentVersion) -> dict | None:
+    """How far the members' notes of the previous version have come onto this one: the annotations
+    domain keeps it (`note_carry`, ecabinet.annotations.carry), and the uploader watches it here."""
+    carry = getattr(v, "note_carry", None)
+    if carry is None:
+        return None
+    return {
+        "status": carry.status,
+        "from_version": carry.from_version.number,
+        "total": carry.total,
+        "done": carry.done,
+        "carried": carry.carried,
+        "missed": carry.missed,
     }
 
 

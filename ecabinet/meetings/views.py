@@ -9,6 +9,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ecabinet.annotations import carry
 from ecabinet.auth import service as auth_service
 from ecabinet.common.input import parse_values
 from ecabinet.common.jinja import input_time
@@ -262,6 +263,8 @@ def _render_meeting(
             new_item=new_item or item_form(),
             item_errors=errors or {},
             positions=_positions(actor, found, participant),
+            # The reader's notes that a new version of a paper left behind, by document.
+            left_behind=carry.left_behind_counts(actor, found.id),
         ),
         status,
     )
