@@ -134,8 +134,8 @@ def refusal(raw: str | None, bearer: bool) -> Unauthorized:
 
 @dataclass(frozen=True)
 class BearerToken:
-    """A call's bearer token, not yet looked up: for work done in batches (`common.batching`), whose
-    writer looks up the tokens of a whole batch in one query instead of each request on its own."""
+    """A bearer token, not yet looked up: for looking up many at once (`users_for_tokens`, the live
+    sockets' periodic check) and for naming its device (`digest`)."""
 
     raw: str
 
