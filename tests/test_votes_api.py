@@ -366,13 +366,13 @@ def test_one_batch_answers_each_cast_on_its_own(app, cabinet, session):
             db.session.get(User, u.id) for u in (cabinet.chair, cabinet.members[0], cabinet.outsider)
         )
         batch = [
-            casting._Cast(vote["id"], chair, "yes"),
-            casting._Cast(vote["id"], outsider, "yes"),  # not taking part
-            casting._Cast(vote["id"], member, "no"),
-            casting._Cast(vote["id"], member, "yes"),  # the same member from a second tablet
-            casting._Cast(vote["id"], chair, "maybe"),
+            casting.Cast(vote["id"], chair, "yes"),
+            casting.Cast(vote["id"], outsider, "yes"),  # not taking part
+            casting.Cast(vote["id"], member, "no"),
+            casting.Cast(vote["id"], member, "yes"),  # the same member from a second tablet
+            casting.Cast(vote["id"], chair, "maybe"),
         ]
-        results = casting._record_casts(batch)
+        results = casting.record_casts(batch)
         db.session.commit()
     assert results[0].vote["has_voted"] is True and results[2].vote["has_voted"] is True
     assert [(r.status, r.code) for r in results[1::2]] == [(403, "forbidden"), (409, "already_voted")]

@@ -110,12 +110,6 @@ _TOKENS_LOOKUP = _behind_live_tokens(
 ).add_columns(ApiToken.token_hash)
 
 
-@serving.prepared_at_start
-def _compile_token_lookup() -> None:
-    db.session.execute(_TOKEN_LOOKUP, {"digest": "", "now": utcnow()}).all()
-    db.session.execute(_TOKENS_LOOKUP, {"digests": [""], "now": utcnow()}).all()
-
-
 def user_for_token(raw: str) -> User | None:
     lookup = {"digest": _token_digest(raw), "now": utcnow()}
     return db.session.execute(_TOKEN_LOOKUP, lookup).unique().scalar_one_or_none()

@@ -47,7 +47,7 @@ def may_cast(user: User, vote_id: int) -> None:
 
 
 @dataclass(frozen=True)
-class _Cast:
+class Cast:
     vote_id: int
     # The caller as the gate loaded them, roles included: the writer reads their id and roles.
     user: User
@@ -79,13 +79,13 @@ def cast(user: User, vote_id: int, choice: str, client_id: str | None = None) ->
     The same `client_id` again from the same member is their cast retried after the answer was lost
     (the server stopped after the commit, the network dropped the reply): it is answered with the cast
     already recorded, never counted twice, and not refused as if someone else had voted for them."""
-    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, user, choice, client_id))
+    return batching.writer_for("votes.cast", record_casts).write(Cast(vote_id, user, choice, client_id))
 
 
-def _record_casts(casts: Sequence[_Cast]) -> list[Recorded | DomainError]:
+def record_casts(casts: Sequence[Cast]) -> list[Recorded | DomainError]:
     """The cast writer's handler: per cast, the vote as its member now sees it, or why it was refused."""
     results: list[Recorded | DomainError] = [NotFound() for _ in casts]
-    by_vote: dict[int, list[tuple[int, _Cast]]] = {}
+    by_vote: dict[int, list[tuple[int, Cast]]] = {}
     for n, c in enumerate(casts):
         by_vote.setdefault(c.vote_id, []).append((n, c))
     for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise
@@ -93,7 +93,7 @@ def _record_casts(casts: Sequence[_Cast]) -> list[Recorded | DomainError]:
     return results
 
 
-def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast]], results: list) -> None:
+def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, Cast]], results: list) -> None:
     vote = votes.locked(vote_id, shared=True)
     if vote is None:
         for n, _ in casts:
@@ -132,7 +132,7 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast]], results:
         )
 
 
-def _check_cast(vote: Vote, c: _Cast, present: bool, earlier: _Earlier | None) -> None:
+def _check_cast(vote: Vote, c: Cast, present: bool, earlier: _Earlier | None) -> None:
     """Refuses the cast of a member who votes with the reason; returns when it is to be recorded or is
     the recorded one again."""
     if earlier is not None and c.client_id is not None and earlier.client_id == c.client_id:
@@ -157,7 +157,7 @@ def _with_choice(vote: dict, earlier: _Earlier) -> dict:
     return vote if earlier.choice is None else {**vote, "choice": earlier.choice}
 
 
-def _record_accepted(vote: Vote, accepted: list[_Cast]) -> votes.Tally:
+def _record_accepted(vote: Vote, accepted: list[Cast]) -> votes.Tally:
     """Count the casts, log them and tell the tablets; the tally now."""
     connection = db.session.connection()
     # The primary key (vote, member) refuses a second row even if another process wrote one meanwhile.

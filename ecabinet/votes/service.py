@@ -12,15 +12,15 @@ from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ecabinet.audit import service as audit
-from ecabinet.auth.models import User, UserRole
-from ecabinet.common import serving, unit_of_work
+from ecabinet.auth.models import User
+from ecabinet.common import unit_of_work
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
-from ecabinet.meetings.models import AgendaItem, Meeting, Participant
+from ecabinet.meetings.models import AgendaItem
 from ecabinet.votes import voters
 from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
 
@@ -64,38 +64,6 @@ _TALLY = (
     .where(VoteTally.vote_id == bindparam("vote"))
     .order_by(VoteTally.position)
 )
-
-
-@serving.prepared_at_start
-def _rehearse_a_vote() -> None:
-    """A vote opened, cast and closed once as the server process starts, on a meeting and by a member
-    made for it in the start-up transaction, which is rolled back: everything the first real vote
-    runs — its update, audit entries, events, the cast's rows — is then compiled already, rather than
-    while a hundred tablets wait on it."""
-    runner = User(
-        username="~rehearsal",  # no real account can have it (auth's USERNAME_RE)
-        full_name="rehearsal",
-        password_hash="!",
-        session_nonce="-",
-        role_rows=[UserRole(role="secretariat"), UserRole(role="member")],
-    )
-    meeting = Meeting(title="rehearsal", starts_at=utcnow(), status="in_progress")
-    meeting.participants.append(Participant(user=runner))
-    db.session.add(meeting)
-    db.session.flush()
-    vote = create_vote(runner, meeting.id, question="rehearsal")
-    # Each step written as a request would write it, with its one audit entry and event: several at
-    # once go as another statement (executemany), compiled apart.
-    session = db.session()
-    unit_of_work.write_queued(session)
-    serialize_opened(runner, open_vote(runner, vote.id))
-    unit_of_work.write_queued(session)
-    from ecabinet.votes import casting
-
-    casting._record_casts([casting._Cast(vote.id, runner, "yes", "rehearsal")])
-    unit_of_work.write_queued(session)
-    serialize(runner, close_vote(runner, vote.id))
-    unit_of_work.write_queued(session)
 
 
 def _change(vote: Vote, **values) -> None:
