@@ -85,10 +85,7 @@ def _update_of(columns: tuple[str, ...]):
 def runnable_vote(user: User, vote_id: int) -> Vote:
     """The vote, locked, if the caller may open or close it. Asked at the API's gate (`@may`) and again
     by `open_vote` and `close_vote`: the second time answers from the first, which locked the vote."""
-    return _runner_checked(user, locked(vote_id), vote_id)
-
-
-def _runner_checked(user: User, vote: Vote | None, vote_id: int) -> Vote:
+    vote = locked(vote_id)
     if vote is None or not _may_see(user, vote):
         raise NotFound(f"Vote {vote_id} not found")
     if not access.can_run_meeting(user, vote.meeting):
