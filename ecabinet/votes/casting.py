@@ -16,7 +16,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import contains_eager
 
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
@@ -28,6 +29,9 @@ from ecabinet.votes import service as votes
 from ecabinet.votes import voters
 from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
 
+_VOTE = (
+    select(Vote).join(Vote.meeting).options(contains_eager(Vote.meeting)).where(Vote.id == bindparam("vote"))
+)
 _INSERT_PARTICIPATIONS = insert(VoteParticipation.__table__)
 _TALLIES = VoteTally.__table__
 _ADD_TO_TALLY = (
@@ -40,7 +44,7 @@ _ADD_TO_TALLY = (
 def may_cast(user: User, vote_id: int) -> None:
     """For the API's gate: whether the caller votes in this vote at all, whatever its state and their
     choice (`voters.may_cast`)."""
-    vote = db.session.get(Vote, vote_id)
+    vote = db.session.execute(_VOTE, {"vote": vote_id}).scalar_one_or_none()
     if vote is None:
         raise NotFound(f"Vote {vote_id} not found")
     voters.may_cast(user, vote, voters.casters(vote, [user.id]).get(user.id))
