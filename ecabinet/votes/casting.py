@@ -44,10 +44,7 @@ _ADD_TO_TALLY = (
 def may_cast(user: User, vote_id: int) -> None:
     """For the API's gate: whether the caller votes in this vote at all, whatever its state and their
     choice (`voters.may_cast`)."""
-    vote = db.session.execute(_VOTE, {"vote": vote_id}).scalar_one_or_none()
-    if vote is None:
-        raise NotFound(f"Vote {vote_id} not found")
-    voters.may_cast(user, vote, voters.casters(vote, [user.id]).get(user.id))
+    voters.check_caller(user, vote_id)
 
 
 @dataclass(frozen=True)
@@ -103,6 +100,7 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, Cast]], results: 
         for n, _ in casts:
             results[n] = NotFound(f"Vote {vote_id} not found")
         return
+    ballot = voters.Ballot.of(vote)
     facts = voters.casters(vote, [c.user.id for _, c in casts])
     voted = {
         user_id: _Earlier(caster.client_id, caster.choice)
@@ -114,7 +112,8 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, Cast]], results: 
         earlier = voted.get(c.user.id)
         try:
             # Asked again: the gate asked in another transaction, and the facts may have changed since.
-            voters.may_cast(c.user, vote, facts.get(c.user.id))
+            caster = facts.get(c.user.id)
+            voters.may_cast(c.user, ballot, caster.holds_a_vote if caster else None)
             _check_cast(vote, c, facts[c.user.id].present, earlier)
         except DomainError as refused:
             results[n] = refused
