@@ -105,7 +105,7 @@ def casters(vote: Vote, user_ids: list[int]) -> dict[int, Caster]:
 
 def check_caller(user: User, vote_id: int) -> None:
     """The rule for one caller, as the API's gate asks it (`casting.may_cast`)."""
-    found = db.session.execute(_CALLER, {"vote": vote_id, "user": user.id}).one_or_none()
+    found = db.session.connection().execute(_CALLER, {"vote": vote_id, "user": user.id}).one_or_none()
     if found is None:
         raise NotFound(f"Vote {vote_id} not found")
     meeting_status, agenda_item_id, taking_part, holds_a_vote = found
