@@ -43,8 +43,8 @@ _ADD_TO_TALLY = (
 
 def may_cast(user: User, vote_id: int) -> None:
     """For the API's gate: whether the caller votes in this vote at all, whatever its state and their
-    choice (`voters.may_cast`)."""
-    voters.check_caller(user, vote_id)
+    choice (the rule: `voters.may_cast`)."""
+    voters.may_cast(user, *voters.caller(user, vote_id))
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, Cast]], results: 
             # Asked again: the gate asked in another transaction, and the facts may have changed since.
             caster = facts.get(c.user.id)
             voters.may_cast(c.user, ballot, caster.holds_a_vote if caster else None)
-            _check_cast(vote, c, facts[c.user.id].present, earlier)
+            _check_cast(vote, c, caster.present, earlier)
         except DomainError as refused:
             results[n] = refused
             continue

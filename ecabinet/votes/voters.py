@@ -4,9 +4,9 @@ A member votes who takes part in the meeting, has an active account holding the 
 (observers, clerks and stand-ins without it speak but do not vote) and may see what the vote is
 about — on a confidential item, only those cleared for it, or no majority could ever be reached.
 
-The rule is asked in three places, all from here: at the API's gate for one caster
-(`casting.may_cast`), by the cast writer for each cast of its batch (the facts may have changed
-since the gate), and counted over the meeting when the vote opens (`count_eligible`).
+The rule (`may_cast`) is asked at the API's gate for one caller (`casting.may_cast`), by the cast
+writer for each cast of its batch (the facts may have changed since the gate), and counted over the
+meeting when the vote opens (`count_eligible`); the facts it is asked of come from here too.
 """
 
 from __future__ import annotations
@@ -103,15 +103,13 @@ def casters(vote: Vote, user_ids: list[int]) -> dict[int, Caster]:
     return {row[0]: Caster(*row) for row in found}
 
 
-def check_caller(user: User, vote_id: int) -> None:
-    """The rule for one caller, as the API's gate asks it (`casting.may_cast`)."""
+def caller(user: User, vote_id: int) -> tuple[Ballot, bool | None]:
+    """The vote's and one caller's facts for the rule, as the API's gate asks it (`casting.may_cast`)."""
     found = db.session.connection().execute(_CALLER, {"vote": vote_id, "user": user.id}).one_or_none()
     if found is None:
         raise NotFound(f"Vote {vote_id} not found")
     meeting_status, agenda_item_id, taking_part, holds_a_vote = found
-    may_cast(
-        user, Ballot(vote_id, meeting_status, agenda_item_id), bool(holds_a_vote) if taking_part else None
-    )
+    return Ballot(vote_id, meeting_status, agenda_item_id), bool(holds_a_vote) if taking_part else None
 
 
 def may_cast(user: User, ballot: Ballot, holds_a_vote: bool | None) -> None:
