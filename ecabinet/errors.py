@@ -21,7 +21,6 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
     message = "Invalid request"
-    decided_in_batch = False  # by a batch writer's handler, for this item (`common.batching`)
 
     def __init__(self, message: str | None = None, code: str | None = None, **details):
         super().__init__(message or self.message)

@@ -110,12 +110,6 @@ _TOKENS_LOOKUP = _behind_live_tokens(
 ).add_columns(ApiToken.token_hash)
 
 
-@serving.prepared_at_start
-def _compile_token_lookup() -> None:
-    db.session.execute(_TOKEN_LOOKUP, {"digest": "", "now": utcnow()}).all()
-    db.session.execute(_TOKENS_LOOKUP, {"digests": [""], "now": utcnow()}).all()
-
-
 def user_for_token(raw: str) -> User | None:
     lookup = {"digest": _token_digest(raw), "now": utcnow()}
     return db.session.execute(_TOKEN_LOOKUP, lookup).unique().scalar_one_or_none()
@@ -134,8 +128,8 @@ def refusal(raw: str | None, bearer: bool) -> Unauthorized:
 
 @dataclass(frozen=True)
 class BearerToken:
-    """A call's bearer token, not yet looked up: for work done in batches (`common.batching`), whose
-    writer looks up the tokens of a whole batch in one query instead of each request on its own."""
+    """A bearer token, not yet looked up: for looking up many at once (`users_for_tokens`, the live
+    sockets' periodic check) and for naming its device (`digest`)."""
 
     raw: str
 

@@ -13,6 +13,7 @@ Who receives what:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +22,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.auth.models import User, UserRole
-from ecabinet.common import serving, unit_of_work
+from ecabinet.common import unit_of_work
 from ecabinet.common.time import iso, utcnow
 from ecabinet.extensions import db, socketio
 from ecabinet.live.models import MeetingEvent
@@ -139,11 +140,6 @@ _BUMP_SEQ = (
 _INSERT_EVENTS = insert(MeetingEvent.__table__)
 
 
-@serving.prepared_at_start
-def _compile_event_statements() -> None:
-    db.session.connection().execute(_BUMP_SEQ, {"meeting": 0, "events": 0}).all()
-
-
 @unit_of_work.on_before_commit
 def _store_pending(session: Session) -> None:
     pending = unit_of_work.take(session, _QUEUE)
@@ -213,11 +209,20 @@ def audience(meeting: Meeting) -> list[User]:
     return [u for u in users.values() if access.can_see_meeting(u, meeting)]
 
 
+_last_sent = 0.0
+
+
+def last_sent() -> float:
+    """When this process last handed events to the sockets (`time.monotonic`; 0 if never)."""
+    return _last_sent
+
+
 @unit_of_work.on_after_commit
 def _send(session: Session) -> None:
+    global _last_sent
     outbox = unit_of_work.take(session, _OUTBOX)
     if outbox:
-        serving.live_event_sent()
+        _last_sent = time.monotonic()
     for room, payload in outbox:
         socketio.emit("event", payload, to=room)
     changed = unit_of_work.take(session, _ACCESS)
