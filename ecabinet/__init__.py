@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import Flask, current_app, g, has_request_context, jsonify, request, session
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +33,7 @@ def create_app(config: object | None = None) -> Flask:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.config["MAX_CONTENT_LENGTH"] = (app.config["ECABINET_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, where cookie authentication is used
+    _check_timezone(app)
 
     embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if embedded:
@@ -67,6 +70,16 @@ def create_app(config: object | None = None) -> Flask:
     _register_cli(app)
     _register_transaction(app)
     return app
+
+
+def _check_timezone(app: Flask) -> None:
+    """A misspelt ECABINET_TIMEZONE stops the start, rather than the first page that shows a time."""
+    name = app.config["ECABINET_TIMEZONE"]
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"ECABINET_TIMEZONE: no time zone is called {name!r}") from None
+    app.config["BABEL_DEFAULT_TIMEZONE"] = name  # Flask-Babel's own filters read the same setting
 
 
 _SECURITY_HEADERS = {

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy.orm import Session
 
 from ecabinet.common import unit_of_work
 from ecabinet.common.background import Worker
+from ecabinet.common.time import cabinet_time
 from ecabinet.extensions import db
 
 _QUEUE = "ballot_mail"
 _worker = Worker("mail")
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 SUBJECTS = {
     "ballot.sent": "Phiếu lấy ý kiến: {title}",
@@ -30,7 +29,7 @@ SUBJECTS = {
 def queue_ballot_mail(user, ballot, kind: str) -> None:
     if not current_app.config.get("MAIL_SERVER") or not user.email:
         return
-    deadline = ballot.deadline.astimezone(VN)
+    deadline = cabinet_time(ballot.deadline)
     message = EmailMessage()
     message["Subject"] = SUBJECTS[kind].format(title=ballot.title)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from pypdf import PdfReader
@@ -28,7 +27,7 @@ from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common import jobs, unit_of_work
 from ecabinet.common.pdfgen import new_document, to_bytes
-from ecabinet.common.time import utcnow
+from ecabinet.common.time import cabinet_time, utcnow
 from ecabinet.documents import service
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
@@ -41,7 +40,6 @@ from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 
 CACHE_FORMAT = "2"  # bump when what generated files hold changes (2: nothing that acts, sanitize.py)
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _cache_dir() -> Path:
@@ -75,7 +73,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
 
 
 def watermark_text(user: User, when: datetime | None = None) -> str:
-    when = (when or utcnow()).astimezone(VN)
+    when = cabinet_time(when or utcnow())
     return f"Bản của {user.full_name} — {when:%d/%m/%Y %H:%M}"
 
 
@@ -371,7 +369,7 @@ def _front_matter(cover: _Cover) -> bytes:
     pdf.multi_cell(0, 24, cover.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(20)
     pdf.set_font("Serif", "", 13)
-    when = cover.starts_at.astimezone(VN)
+    when = cabinet_time(cover.starts_at)
     pdf.multi_cell(
         0, 20, f"Thời gian: {when:%H:%M}, ngày {when:%d/%m/%Y}", align="C", new_x="LMARGIN", new_y="NEXT"
     )

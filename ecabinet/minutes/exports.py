@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from ecabinet.common import official
 from ecabinet.common.signing import sign_if_configured
+from ecabinet.common.time import cabinet_time
 from ecabinet.minutes.service import ItemRecord, SessionRecord, VoteRecord
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 RULES = {
     "simple": "số phiếu tán thành nhiều hơn số phiếu không tán thành",
     "absolute": "quá nửa tổng số thành viên có quyền biểu quyết tán thành",
@@ -18,7 +16,7 @@ CHOICES = {"yes": "Tán thành", "no": "Không tán thành", "abstain": "Không 
 
 
 def _when(record: SessionRecord) -> str:
-    start = record.meeting.starts_at.astimezone(VN)
+    start = cabinet_time(record.meeting.starts_at)
     return f"{start:%H} giờ {start:%M}, ngày {start:%d/%m/%Y}"
 
 
