@@ -66,6 +66,7 @@ def create_app(config: object | None = None) -> Flask:
     register_error_handlers(app)
     _set_security_headers(app)
     _register_blueprints(app)
+    _declare_calendar(app)
     require_declared_permissions(app, UNSAFE_METHODS)
     _register_cli(app)
     _register_transaction(app)
@@ -102,6 +103,7 @@ def _import_models() -> None:
     from ecabinet.audit import models as _audit  # noqa: F401
     from ecabinet.auth import models as _auth  # noqa: F401
     from ecabinet.ballots import models as _ballots  # noqa: F401
+    from ecabinet.calendar import models as _calendar  # noqa: F401
     from ecabinet.documents import models as _documents  # noqa: F401
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
@@ -185,6 +187,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.auth.views import bp as auth_pages
     from ecabinet.ballots.api import bp as ballots_api
     from ecabinet.ballots.views import bp as ballots_pages
+    from ecabinet.calendar.api import bp as calendar_api
+    from ecabinet.calendar.views import bp as calendar_pages
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
     from ecabinet.devices.api import bp as devices_api
@@ -216,6 +220,7 @@ def _register_blueprints(app: Flask) -> None:
             minutes_api,
             retention_api,
             positions_api,
+            calendar_api,
             live_api,
             openapi_api,
         )
@@ -228,6 +233,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(minutes_pages)
     app.register_blueprint(retention_pages)
     app.register_blueprint(positions_pages)
+    app.register_blueprint(calendar_pages)
 
     @app.before_request
     def ids_in_range():
@@ -256,6 +262,15 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return jsonify({"ok": True})
+
+
+def _declare_calendar(app: Flask) -> None:
+    from ecabinet.ballots.calendar import ballot_deadlines
+    from ecabinet.calendar import service as calendar
+    from ecabinet.meetings.calendar import meeting_events
+
+    # What every user's calendar feed holds, source by source: a new one is a function here.
+    calendar.init_app(app, providers=[meeting_events, ballot_deadlines])
 
 
 def _register_sockets() -> None:
