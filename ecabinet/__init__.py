@@ -42,6 +42,7 @@ def create_app(config: object | None = None) -> Flask:
         )
 
     _import_models()
+    _declare_hooks()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
@@ -112,6 +113,48 @@ def _import_models() -> None:
     from ecabinet.retention import models as _retention  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
+
+
+def _declare_hooks() -> None:
+    """Where one module lets others act without knowing them, what runs, in order (ecabinet.common.hooks).
+    Each line replaces what its hook held, so making a second app declares the same again."""
+    from ecabinet.audit import service as audit
+    from ecabinet.auth import service as auth
+    from ecabinet.ballots import mail as ballot_mail
+    from ecabinet.ballots import service as ballots
+    from ecabinet.common import serving, unit_of_work
+    from ecabinet.documents import exports, text_index
+    from ecabinet.documents import service as documents
+    from ecabinet.live import publisher, sockets
+    from ecabinet.meetings import service as meetings
+    from ecabinet.positions import service as positions
+    from ecabinet.votes import service as votes
+
+    # The end of every transaction. Before the commit the audit log writes last: the chain's head is
+    # then the last lock a transaction takes, and no one holding it waits for another (no deadlocks).
+    unit_of_work.on_before_commit.declare(publisher.store_pending, audit.write_pending)
+    unit_of_work.on_after_commit.declare(
+        publisher.send_stored,
+        text_index.start_extraction,
+        exports.start_preparing,
+        ballot_mail.send_queued,
+    )
+    unit_of_work.on_after_rollback.declare(documents.drop_new_blobs)
+
+    # Between domains: the earlier domain names the moment, the later one acts on it.
+    documents.also_visible_when.declare(ballots.recipients_see_ballot_documents)
+    documents.on_version_added.declare(exports.prepare_new_version)
+    meetings.on_published.declare(exports.prepare_copies)
+    meetings.on_item_current.declare(positions.give_the_floor_they_asked_for)
+    publisher.on_access_changed.declare(sockets.recheck_soon)
+
+    # Once per server process, before its first request (gunicorn.conf.py).
+    serving.on_start.declare(
+        audit.compile_chain_statements,
+        publisher.compile_event_statements,
+        auth.compile_token_lookup,
+        votes.rehearse_a_vote,
+    )
 
 
 def _init_login() -> None:

@@ -110,8 +110,7 @@ _TOKENS_LOOKUP = _behind_live_tokens(
 ).add_columns(ApiToken.token_hash)
 
 
-@serving.prepared_at_start
-def _compile_token_lookup() -> None:
+def compile_token_lookup() -> None:
     db.session.execute(_TOKEN_LOOKUP, {"digest": "", "now": utcnow()}).all()
     db.session.execute(_TOKENS_LOOKUP, {"digests": [""], "now": utcnow()}).all()
 

@@ -157,7 +157,6 @@ def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
 _PREPARE = "prepare_copies"
 
 
-@meetings.when_published
 def prepare_copies(meeting: Meeting) -> None:
     """After the commit, every participant's book and watermarked copies are built by the job
     workers, so that at the session's start every download is a file served as it is."""
@@ -165,15 +164,13 @@ def prepare_copies(meeting: Meeting) -> None:
         unit_of_work.queue(db.session(), _PREPARE, meeting.id)
 
 
-@service.when_version_added
-def _prepare_new_version(version: DocumentVersion) -> None:
+def prepare_new_version(version: DocumentVersion) -> None:
     item = version.document.agenda_item
     if item is not None:
         prepare_copies(item.meeting)
 
 
-@unit_of_work.on_after_commit
-def _start_preparing(session: Session) -> None:
+def start_preparing(session: Session) -> None:
     for meeting_id in dict.fromkeys(unit_of_work.take(session, _PREPARE)):
         jobs.start(_prepare_meeting, meeting_id)
 

@@ -23,8 +23,7 @@ def queue_extraction(version: DocumentVersion) -> None:
     unit_of_work.queue(db.session(), _QUEUE, version.id)
 
 
-@unit_of_work.on_after_commit
-def _start(session: Session) -> None:
+def start_extraction(session: Session) -> None:
     for version_id in unit_of_work.take(session, _QUEUE):
         jobs.start(_extract_or_mark_failed, version_id)
 

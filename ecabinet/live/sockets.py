@@ -115,8 +115,7 @@ def _open(user_ids: set[int] | None) -> dict[str, _Socket]:
         }
 
 
-@publisher.on_access_changed
-def _recheck_soon(user_ids: set[int] | None) -> None:
+def recheck_soon(user_ids: set[int] | None) -> None:
     if _open(user_ids):  # most changes concern no open socket here: nothing to start
         socketio.start_background_task(_recheck, current_app._get_current_object(), user_ids)
 

@@ -11,6 +11,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from ecabinet.audit import service as audit
 from ecabinet.auth import service as auth_service
 from ecabinet.auth.models import User, UserRole
+from ecabinet.common.hooks import Hook
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
@@ -271,12 +272,7 @@ def may_change_status(action: str):
 
 
 # Other domains act when a meeting goes out to its participants (documents: prepare their copies).
-_on_published: list[Callable[[Meeting], None]] = []
-
-
-def when_published(fn: Callable[[Meeting], None]) -> Callable[[Meeting], None]:
-    _on_published.append(fn)
-    return fn
+on_published: Hook[[Meeting]] = Hook("meetings.on_published")
 
 
 def change_status(user: User, meeting_id: int, action: str) -> Meeting:
@@ -301,8 +297,7 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
     audit.record(user, f"meeting.{action}", meeting, recorded)
     publisher.publish(meeting, "meeting.status", recorded)
     if after == "published":
-        for hook in _on_published:
-            hook(meeting)
+        on_published.run(meeting)
     return meeting
 
 
@@ -521,19 +516,13 @@ def set_current_item(user: User, meeting_id: int, item_id: int) -> AgendaItem:
     meeting.current_item_id = item.id
     audit.record(user, "meeting.current_item", meeting, {"agenda_item_id": item.id})
     publisher.publish(meeting, "agenda.current", {"agenda_item_id": item.id, "title": item.title}, item)
-    for listener in _item_current_listeners:
-        listener(user, item)
+    on_item_current.run(user, item)
     return item
 
 
-_item_current_listeners: list[Callable[[User, AgendaItem], None]] = []
-
-
-def on_item_current(listener: Callable[[User, AgendaItem], None]) -> Callable[[User, AgendaItem], None]:
-    """Call `listener(user, item)` when an item becomes current, in the same transaction: domains that
-    build on meetings (the speakers' list from positions) act on it without meetings knowing them."""
-    _item_current_listeners.append(listener)
-    return listener
+# `(user, item)` when an item becomes current, in the same transaction: domains that build on meetings
+# (the speakers' list from positions) act on it without meetings knowing them.
+on_item_current: Hook[[User, AgendaItem]] = Hook("meetings.on_item_current")
 
 
 def current_item_for(user: User, meeting: Meeting) -> AgendaItem | None:

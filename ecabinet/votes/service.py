@@ -16,7 +16,7 @@ from ecabinet.audit import service as audit
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User, UserRole
 from ecabinet.auth.service import BearerToken
-from ecabinet.common import batching, serving, unit_of_work
+from ecabinet.common import batching, unit_of_work
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
@@ -119,8 +119,7 @@ _ADD_TO_TALLY = (
 )
 
 
-@serving.prepared_at_start
-def _rehearse_a_vote() -> None:
+def rehearse_a_vote() -> None:
     """A vote opened, cast and closed once as the server process starts, on a meeting and by a member
     made for it in the start-up transaction, which is rolled back: everything the first real vote
     runs — its update, audit entries, events, the cast's rows — is then compiled already, rather than
