@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ecabinet.common import jobs, serving, sqlite
+from ecabinet.common import jobs, pages, serving, sqlite
 from ecabinet.common.api import require_declared_permissions
 from ecabinet.common.input import MAX_INT, CheckedRequest, check_query_string
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
@@ -64,7 +64,7 @@ def create_app(config: object | None = None) -> Flask:
             sqlite.tune(db.engine, writes=_request_writes)
 
     jobs.init_app(app)
-    register_error_handlers(app)
+    register_error_handlers(app, reworded=pages.in_page_words)
     _set_security_headers(app)
     _register_blueprints(app)
     _declare_calendar(app)
@@ -119,15 +119,23 @@ def _declare_hooks() -> None:
     """Where one module lets others act without knowing them, what runs, in order (ecabinet.common.hooks).
     Each line replaces what its hook held, so making a second app declares the same again."""
     from ecabinet.audit import service as audit
+    from ecabinet.auth import messages as auth_messages
     from ecabinet.auth import service as auth
     from ecabinet.ballots import mail as ballot_mail
     from ecabinet.ballots import service as ballots
-    from ecabinet.common import serving, unit_of_work
+    from ecabinet.common import pages, serving, unit_of_work
     from ecabinet.documents import exports, text_index
+    from ecabinet.documents import messages as documents_messages
+    from ecabinet.documents import serialize as documents_serialize
     from ecabinet.documents import service as documents
     from ecabinet.live import publisher, sockets
+    from ecabinet.meetings import messages as meetings_messages
+    from ecabinet.meetings import serialize as meetings_serialize
     from ecabinet.meetings import service as meetings
+    from ecabinet.positions import messages as positions_messages
     from ecabinet.positions import service as positions
+    from ecabinet.retention import serialize as retention_serialize
+    from ecabinet.votes import messages as votes_messages
     from ecabinet.votes import service as votes
 
     # The end of every transaction. Before the commit the audit log writes last: the chain's head is
@@ -146,7 +154,20 @@ def _declare_hooks() -> None:
     documents.on_version_added.declare(exports.prepare_new_version)
     meetings.on_published.declare(exports.prepare_copies)
     meetings.on_item_current.declare(positions.give_the_floor_they_asked_for)
+    meetings.on_closing.declare(votes.refuse_close_with_open_vote)
+    auth.on_access_changed.declare(publisher.access_changed)
     publisher.on_access_changed.declare(sockets.recheck_soon)
+    meetings_serialize.meeting_fields.declare(retention_serialize.retention)
+    meetings_serialize.item_fields.declare(documents_serialize.item_documents)
+
+    # Each domain words its own refusals for the pages.
+    pages.domain_messages.declare(
+        auth_messages.messages,
+        meetings_messages.messages,
+        documents_messages.messages,
+        votes_messages.messages,
+        positions_messages.messages,
+    )
 
     # Once per server process, before its first request (gunicorn.conf.py).
     serving.on_start.declare(
@@ -158,10 +179,10 @@ def _declare_hooks() -> None:
 
 
 def _init_login() -> None:
-    from ecabinet.auth import idle
+    from ecabinet.auth import idle, presence
     from ecabinet.auth import service as auth
     from ecabinet.common.api import bearer_token
-    from ecabinet.devices import presence
+    from ecabinet.common.pages import PAGE_SESSION_KEY
 
     login_manager.login_view = "auth_pages.login"
     login_manager.login_message = None
@@ -174,7 +195,7 @@ def _init_login() -> None:
             return None
         if not idle.still_used(session):
             return None  # pages go to the login page, their scripts' calls are answered 401
-        token = session.get(auth.PAGE_SESSION_KEY)
+        token = session.get(PAGE_SESSION_KEY)
         return seen(auth.user_for_session(session_id, token), token)
 
     @login_manager.request_loader
@@ -194,7 +215,7 @@ def _init_login() -> None:
 
         from ecabinet.errors import DeviceWiped, wants_json
 
-        refused = auth.refusal(session.get(auth.PAGE_SESSION_KEY), bearer=False)
+        refused = auth.refusal(session.get(PAGE_SESSION_KEY), bearer=False)
         if wants_json(request):
             raise refused
         if isinstance(refused, DeviceWiped):  # the login page has the browser forget everything
@@ -227,6 +248,7 @@ def _request_writes() -> bool:
 def _register_blueprints(app: Flask) -> None:
     from ecabinet.annotations.api import bp as annotations_api
     from ecabinet.auth.api import bp as auth_api
+    from ecabinet.auth.gate import require_login
     from ecabinet.auth.views import bp as auth_pages
     from ecabinet.ballots.api import bp as ballots_api
     from ecabinet.ballots.views import bp as ballots_pages
@@ -252,6 +274,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(
         api_blueprint(
+            require_login,
             auth_api,
             devices_api,
             meetings_api,

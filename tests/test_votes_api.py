@@ -339,11 +339,11 @@ def test_a_revoked_or_deactivated_members_token_cannot_cast(client, cabinet, ses
 def test_a_refused_cast_looks_its_token_up_once(cabinet, session, monkeypatch):
     """The writer refuses a second vote after looking the token up; only a refusal before the writer
     (a bad body) needs its own lookup, to answer a dead token 401 first."""
-    from ecabinet.common import api
+    from ecabinet.auth import gate
 
     lookups = []
-    original = api.user_for_token
-    monkeypatch.setattr(api, "user_for_token", lambda raw: lookups.append(raw) or original(raw))
+    original = gate.user_for_token
+    monkeypatch.setattr(gate, "user_for_token", lambda raw: lookups.append(raw) or original(raw))
     vote = _vote(cabinet, session)
     _open(cabinet, vote)
     member = cabinet.api(cabinet.members[0])

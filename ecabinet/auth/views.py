@@ -19,7 +19,7 @@ from flask_login import login_required, login_user, logout_user
 from ecabinet.auth import idle, service
 from ecabinet.auth.limits import login_limit
 from ecabinet.auth.models import ROLES
-from ecabinet.common.pages import form_action, safe_next, user
+from ecabinet.common.pages import PAGE_SESSION_KEY, form_action, safe_next, user
 from ecabinet.devices import service as devices
 from ecabinet.errors import Invalid, Unauthorized
 from ecabinet.i18n import LANGUAGES
@@ -38,7 +38,7 @@ def login():
         flash(_("Wrong username or password."), "error")
         return render_template("auth/login.html", username=request.form.get("username", "")), 401
     session.clear()  # nothing of a session from before the login carries over into it
-    session[service.PAGE_SESSION_KEY] = service.start_page_session(
+    session[PAGE_SESSION_KEY] = service.start_page_session(
         account, request.user_agent.string, request.remote_addr
     )
     idle.mark_seen(session)
@@ -49,7 +49,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    service.end_page_session(user(), session.pop(service.PAGE_SESSION_KEY, None))
+    service.end_page_session(user(), session.pop(PAGE_SESSION_KEY, None))
     logout_user()
     return redirect(url_for("auth_pages.login"))
 
@@ -110,7 +110,7 @@ def edit_user(user_id: int):
     return render_template(
         "auth/user_edit.html",
         account=(account := service.get_user(user_id)),
-        devices=devices.listed(user(), account, session.get(service.PAGE_SESSION_KEY)),
+        devices=devices.listed(user(), account, session.get(PAGE_SESSION_KEY)),
         organizations=service.list_organizations(),
         roles=ROLES,
     )

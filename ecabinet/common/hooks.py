@@ -33,6 +33,13 @@ class Hook(Generic[P]):
         """Whether any of the functions, asked in order, answers yes (for rules)."""
         return any(function(*args, **kwargs) for function in self._functions)
 
+    def merged(self, *args: P.args, **kwargs: P.kwargs) -> dict:
+        """The fields each function gives, in order, in one dict (for serializers others add to)."""
+        out: dict = {}
+        for function in self._functions:
+            out.update(function(*args, **kwargs))
+        return out
+
     def __iter__(self) -> Iterator[Callable[P, object]]:
         return iter(self._functions)
 

@@ -28,7 +28,7 @@ from ecabinet.auth.models import User
 from ecabinet.common import jobs, unit_of_work
 from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.common.time import cabinet_time, utcnow
-from ecabinet.documents import service
+from ecabinet.documents import storage
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
 from ecabinet.documents.sanitize import acts, catalog_entries, clean_page
@@ -89,7 +89,7 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     reading is one entry in the log, however many pieces it arrives in.
     """
     item = version.document.agenda_item
-    original = service.file_path(version)
+    original = storage.file_path(version)
     # A ballot's papers (no agenda item) always name their reader: they go out to members' tablets
     # between sessions, outside any meeting room.
     if item is not None and not needs_watermark(item.meeting, item):
@@ -114,7 +114,7 @@ def _safe_original(version: DocumentVersion) -> Path:
     """The stored original where nothing in it acts (as it was uploaded, byte for byte); otherwise one
     copy of it without what acts, made once per version for whoever asks. Decided at the first
     download and remembered beside the copies (a `plain-` mark when the original will do)."""
-    original = service.file_path(version)
+    original = storage.file_path(version)
     safe, plain = cache_path("safe", version.sha256), cache_path("plain", version.sha256)
     if safe.exists():
         return safe
@@ -194,7 +194,7 @@ def _prepare_for(meeting_id: int, user_id: int) -> None:
         return
     book = _book(user, meeting)
     copies = [
-        (service.file_path(document.latest), _copy_path(user, document.latest))
+        (storage.file_path(document.latest), _copy_path(user, document.latest))
         for _, item, documents in _book_contents(user, meeting)
         if needs_watermark(meeting, item)
         for document in documents
@@ -285,7 +285,7 @@ def _book(user: User, meeting: Meeting) -> _Book:
     sections = [
         _BookSection(
             f"{number}. {item.title}",
-            [(document.title, service.file_path(document.latest)) for document in documents],
+            [(document.title, storage.file_path(document.latest)) for document in documents],
             stamp,
         )
         for (number, item, documents), stamp in zip(contents, stamped, strict=True)

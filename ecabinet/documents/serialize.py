@@ -1,5 +1,9 @@
+from __future__ import annotations
+
+from ecabinet.auth.models import User
 from ecabinet.common.time import iso
 from ecabinet.documents.models import Document, DocumentVersion
+from ecabinet.meetings.models import AgendaItem
 
 
 def version(v: DocumentVersion) -> dict:
@@ -15,6 +19,11 @@ def version(v: DocumentVersion) -> dict:
         "uploaded_by": v.uploaded_by.full_name if v.uploaded_by else None,
         "text_status": v.text_status,
     }
+
+
+def item_documents(user: User, item: AgendaItem) -> dict:
+    """An agenda item's papers, as the meeting's serializer shows them (`meetings.serialize.item_fields`)."""
+    return {"documents": [document(d) for d in item.documents]}
 
 
 def document(d: Document, with_versions: bool = False) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
@@ -18,7 +17,7 @@ from ecabinet.common.hooks import Hook
 from ecabinet.documents import text_index
 from ecabinet.documents.models import Document, DocumentVersion, PageText, StoredFile
 from ecabinet.documents.pdf import check_pdf, clean_filename, fold
-from ecabinet.documents.storage import BlobStore, Incoming
+from ecabinet.documents.storage import Incoming, blob_store
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
@@ -27,10 +26,6 @@ from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem
 
 _NEW_BLOBS = "new_blobs"
-
-
-def blob_store() -> BlobStore:
-    return BlobStore(current_app.config["ECABINET_STORAGE"])
 
 
 def max_upload_bytes() -> int:
@@ -229,10 +224,6 @@ def drop_new_blobs(session: Session) -> None:
     store = blob_store()
     for sha in shas:
         store.remove(sha)
-
-
-def file_path(version: DocumentVersion) -> Path:
-    return blob_store().path_for(version.sha256)
 
 
 # --- search --------------------------------------------------------------------------------

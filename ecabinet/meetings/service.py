@@ -18,7 +18,6 @@ from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings.models import AgendaItem, AgendaItemAccess, Meeting, Participant
-from ecabinet.votes.models import Vote
 
 # state → (action, next state)
 TRANSITIONS = {
@@ -284,7 +283,7 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
             code="wrong_meeting_state",
         )
     if action == "close":
-        _refuse_close_with_open_vote(meeting)
+        on_closing.run(meeting)
     meeting.status = after
     recorded: dict = {"status": after}
     if after == "in_progress":
@@ -301,24 +300,8 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
     return meeting
 
 
-def _refuse_close_with_open_vote(meeting: Meeting) -> None:
-    """A vote left open would stay open for ever, and the minutes could not say how it ended."""
-    vote = open_vote(meeting)
-    if vote is not None:
-        raise Conflict(
-            f"Close the vote “{vote.question}” before closing the session",
-            code="vote_open",
-            vote_id=vote.id,
-            question=vote.question,
-        )
-
-
-def open_vote(meeting: Meeting) -> Vote | None:
-    """The meeting's open vote, if one is (at most one is: see `Vote`'s unique index)."""
-    return db.session.scalar(_OPEN_VOTE, {"meeting": meeting.id})
-
-
-_OPEN_VOTE = select(Vote).where(Vote.meeting_id == bindparam("meeting"), Vote.status == "open").limit(1)
+# What must hold before a session closes: each function raises to refuse (votes: none still open).
+on_closing: Hook[[Meeting]] = Hook("meetings.on_closing")
 
 
 # --- agenda --------------------------------------------------------------------------------

@@ -261,7 +261,7 @@ def _render_meeting(
             people=_people() if access.can_manage_meeting(actor, found) else [],
             can_vote=participant is not None and actor.has_role("member"),
             # The session does not close with a vote open: the close button offers to close it first.
-            open_vote=service.open_vote(found) if access.can_run_meeting(actor, found) else None,
+            open_vote=votes.open_vote_in(found) if access.can_run_meeting(actor, found) else None,
             live_strings=live_strings(),
             new_item=new_item or item_form(),
             item_errors=errors or {},

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
 
-from ecabinet.common.api import actor, body, caller, created, may, token_checked_by_writer, written_in_batches
+from ecabinet.auth.gate import caller, token_checked_by_writer
+from ecabinet.common.api import actor, body, created, may, written_in_batches
 from ecabinet.common.input import Body, ClientId, Id, LongText
 from ecabinet.common.openapi import doc
 from ecabinet.meetings import service as meetings

@@ -1,0 +1,30 @@
+"""Auth's refusals as the pages say them (`common.pages.domain_messages`)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from ecabinet.auth.service import MIN_PASSWORD
+from ecabinet.common.pages import Messages
+
+
+def messages(details: dict) -> Messages:
+    return Messages(
+        by_code={
+            "username_taken": _("This username is already taken."),
+            "last_admin": _("You cannot take the administrator role from yourself."),
+            "self_deactivation": _("You cannot deactivate your own account."),
+            "organization_exists": _("An organisation with this name already exists."),
+            "unknown_role": _("Choose roles from the list."),
+            "unknown_user": _("One of the chosen people does not exist."),
+            "bad_credentials": _("Wrong username or password."),
+        },
+        by_field={
+            "username": _("A username is 2–80 letters, digits, dots, dashes or underscores."),
+            "full_name": _("A full name is required."),
+            "roles": _("Choose at least one role."),
+            "password": _("A password needs at least %(count)d characters.", count=MIN_PASSWORD),
+            "organization": _("Choose an organisation from the list."),
+            "name": _("An organisation needs a name."),
+        },
+    )
