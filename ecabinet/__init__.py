@@ -112,6 +112,7 @@ def _import_models() -> None:
     from ecabinet.positions import models as _positions  # noqa: F401
     from ecabinet.retention import models as _retention  # noqa: F401
     from ecabinet.speakers import models as _speakers  # noqa: F401
+    from ecabinet.tasks import models as _tasks  # noqa: F401
     from ecabinet.votes import models as _votes  # noqa: F401
 
 
@@ -121,9 +122,8 @@ def _declare_hooks() -> None:
     from ecabinet.audit import service as audit
     from ecabinet.auth import messages as auth_messages
     from ecabinet.auth import service as auth
-    from ecabinet.ballots import mail as ballot_mail
     from ecabinet.ballots import service as ballots
-    from ecabinet.common import pages, serving, unit_of_work
+    from ecabinet.common import mail, pages, serving, unit_of_work
     from ecabinet.documents import exports, text_index
     from ecabinet.documents import messages as documents_messages
     from ecabinet.documents import serialize as documents_serialize
@@ -132,9 +132,13 @@ def _declare_hooks() -> None:
     from ecabinet.meetings import messages as meetings_messages
     from ecabinet.meetings import serialize as meetings_serialize
     from ecabinet.meetings import service as meetings
+    from ecabinet.minutes import exports as minutes_exports
     from ecabinet.positions import messages as positions_messages
     from ecabinet.positions import service as positions
     from ecabinet.retention import serialize as retention_serialize
+    from ecabinet.tasks import exports as tasks_exports
+    from ecabinet.tasks import messages as tasks_messages
+    from ecabinet.tasks import service as tasks
     from ecabinet.votes import messages as votes_messages
     from ecabinet.votes import service as votes
 
@@ -145,12 +149,14 @@ def _declare_hooks() -> None:
         publisher.send_stored,
         text_index.start_extraction,
         exports.start_preparing,
-        ballot_mail.send_queued,
+        mail.send_queued,
     )
     unit_of_work.on_after_rollback.declare(documents.drop_new_blobs)
 
     # Between domains: the earlier domain names the moment, the later one acts on it.
-    documents.also_visible_when.declare(ballots.recipients_see_ballot_documents)
+    documents.also_visible_when.declare(
+        ballots.recipients_see_ballot_documents, tasks.readers_of_the_task_see_its_report
+    )
     documents.on_version_added.declare(exports.prepare_new_version)
     meetings.on_published.declare(exports.prepare_copies)
     meetings.on_item_current.declare(positions.give_the_floor_they_asked_for)
@@ -159,6 +165,7 @@ def _declare_hooks() -> None:
     publisher.on_access_changed.declare(sockets.recheck_soon)
     meetings_serialize.meeting_fields.declare(retention_serialize.retention)
     meetings_serialize.item_fields.declare(documents_serialize.item_documents)
+    minutes_exports.assigned_in.declare(tasks_exports.conclusion_lines)
 
     # Each domain words its own refusals for the pages.
     pages.domain_messages.declare(
@@ -167,6 +174,7 @@ def _declare_hooks() -> None:
         documents_messages.messages,
         votes_messages.messages,
         positions_messages.messages,
+        tasks_messages.messages,
     )
 
     # Once per server process, before its first request (gunicorn.conf.py).
@@ -270,6 +278,8 @@ def _register_blueprints(app: Flask) -> None:
     from ecabinet.retention.api import bp as retention_api
     from ecabinet.retention.views import bp as retention_pages
     from ecabinet.speakers.api import bp as speakers_api
+    from ecabinet.tasks.api import bp as tasks_api
+    from ecabinet.tasks.views import bp as tasks_pages
     from ecabinet.votes.api import bp as votes_api
 
     app.register_blueprint(
@@ -287,6 +297,7 @@ def _register_blueprints(app: Flask) -> None:
             retention_api,
             positions_api,
             calendar_api,
+            tasks_api,
             live_api,
             openapi_api,
         )
@@ -300,6 +311,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(retention_pages)
     app.register_blueprint(positions_pages)
     app.register_blueprint(calendar_pages)
+    app.register_blueprint(tasks_pages)
 
     @app.before_request
     def ids_in_range():
@@ -334,9 +346,10 @@ def _declare_calendar(app: Flask) -> None:
     from ecabinet.ballots.calendar import ballot_deadlines
     from ecabinet.calendar import service as calendar
     from ecabinet.meetings.calendar import meeting_events
+    from ecabinet.tasks.calendar import task_deadlines
 
     # What every user's calendar feed holds, source by source: a new one is a function here.
-    calendar.init_app(app, providers=[meeting_events, ballot_deadlines])
+    calendar.init_app(app, providers=[meeting_events, ballot_deadlines, task_deadlines])
 
 
 def _register_sockets() -> None:
@@ -354,6 +367,7 @@ def _register_cli(app: Flask) -> None:
     from ecabinet.demo.cli import seed_demo
     from ecabinet.documents.cli import documents_cli
     from ecabinet.retention.cli import retention_cli
+    from ecabinet.tasks.cli import tasks_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
@@ -363,6 +377,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(signing_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(retention_cli)
+    app.cli.add_command(tasks_cli)
 
 
 def _error_response(status: int, code: str, message: str):

@@ -58,10 +58,19 @@ class Config:
         # Days after a meeting closes that members' private annotations are kept, where the meeting
         # does not say (`retention`).
         self.ECABINET_RETENTION_DAYS = _env_int("ECABINET_RETENTION_DAYS", 365)
+        # Days before a task's deadline that `flask tasks remind` reminds its owner (once); after the
+        # deadline it reminds once a day until the task is reported.
+        self.ECABINET_TASK_REMIND_DAYS = _env_int("ECABINET_TASK_REMIND_DAYS", 3)
         self.ECABINET_DEVICE_SEEN_S = _env_int("ECABINET_DEVICE_SEEN_S", 60)
         self.ECABINET_LOGIN_ATTEMPTS_PER_MINUTE = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_MINUTE", 5)
         # Failed logins from one address, whatever the usernames: one guess at each of many accounts.
         self.ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS = _env_int("ECABINET_LOGIN_ATTEMPTS_PER_ADDRESS", 30)
+        # Roles whose logins need a second factor (TOTP or a passkey); an account of such a role without
+        # one is led to enrol at its next login on the pages. Empty: none.
+        self.ECABINET_MFA_REQUIRED_ROLES = os.environ.get("ECABINET_MFA_REQUIRED_ROLES", "admin,secretariat")
+        # The WebAuthn relying party's id (the site's domain name) for passkeys; unset: the host the
+        # browser asked for. Passkeys are bound to it: changing it makes them unusable.
+        self.ECABINET_WEBAUTHN_RP_ID = os.environ.get("ECABINET_WEBAUTHN_RP_ID") or None
         # Proxies in front (nginx: 1) whose X-Forwarded-For/-Proto are believed; none by default.
         self.ECABINET_PROXIES = _env_int("ECABINET_PROXIES", 0)
         # How often each process checks again who may still follow the meetings its sockets joined
@@ -118,3 +127,5 @@ class TestConfig(Config):
         self.ECABINET_PREPARE_COPIES = False
         # Jobs run in place, in the test's own process (as anywhere outside a server): no queue file.
         self.ECABINET_JOBS = "immediate"
+        # Tests log in as any role in one step; tests of the second factor set the policy themselves.
+        self.ECABINET_MFA_REQUIRED_ROLES = ""

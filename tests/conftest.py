@@ -17,7 +17,7 @@ from sqlalchemy import text  # noqa: E402
 from ecabinet import create_app  # noqa: E402
 from ecabinet.audit.models import HEAD_ROW  # noqa: E402
 from ecabinet.auth import service as auth_service  # noqa: E402
-from ecabinet.ballots import mail  # noqa: E402
+from ecabinet.common import mail  # noqa: E402
 from ecabinet.config import TestConfig  # noqa: E402
 from ecabinet.extensions import db, limiter  # noqa: E402
 

@@ -21,7 +21,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
-from ecabinet.ballots import mail
+from ecabinet.common import mail
 from tests.test_ballots_api import _answer, _expire, _sent
 
 

@@ -179,3 +179,32 @@ def test_a_guessed_or_deactivated_address_opens_nothing(app, client, cabinet):
 def test_the_feed_address_needs_a_login_to_see_or_renew(client):
     assert_error(client.get("/api/v1/me/calendar"), 401)
     assert_error(client.post("/api/v1/me/calendar"), 401)
+
+
+def test_the_open_tasks_of_the_users_ministry_and_none_that_a_confidential_item_names(client, cabinet):
+    from tests.test_tasks_api import Ministries
+
+    ministries = Ministries(cabinet)
+    mine = ok(ministries.assign(), 201)
+    ok(ministries.assign(text="Việc của Bộ Tài chính", lead_organization_id=ministries.finance["id"],
+                         cooperating_organization_ids=[], owner_id=ministries.other.id), 201)  # fmt: skip
+    secret = cabinet.item(ministries.meeting["id"], CONFIDENTIAL, confidential=True, restricted_to=[])
+    ok(
+        ministries.sec.put(
+            f"/meetings/{ministries.meeting['id']}/minutes",
+            json={"entries": [{"agenda_item_id": secret["id"], "decision": "Thống nhất phương án."}]},
+        )
+    )
+    ok(ministries.assign(agenda_item_id=secret["id"], text="Hoàn tất thủ tục bổ nhiệm"), 201)
+
+    feed = client.get(_feed_path(cabinet.api(ministries.minister))).get_data(as_text=True)
+    tasks = [e for e in Calendar.from_ical(feed).walk("VEVENT") if str(e["UID"]).startswith("task-")]
+    assert sorted(str(e["SUMMARY"]) for e in tasks) == [
+        "Hạn thực hiện nhiệm vụ",
+        f"Hạn thực hiện nhiệm vụ: {mine['text']}",
+    ]
+    assert "Việc của Bộ Tài chính" not in feed
+    assert "Hoàn tất thủ tục bổ nhiệm" not in feed and CONFIDENTIAL not in feed
+    (own,) = [e for e in tasks if str(e["UID"]).startswith(f"task-{mine['id']}-")]
+    assert own["DTSTART"].dt == datetime.fromisoformat(mine["deadline"]).replace(microsecond=0)
+    assert own["URL"].endswith(f"/tasks/{mine['id']}")

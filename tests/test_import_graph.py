@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
     {"positions"},
     {"retention"},
     {"ballots"},
+    {"tasks"},
     {"demo"},
 ]
 LAYER_OF = {domain: number for number, layer in enumerate(LAYERS) for domain in layer}

@@ -86,6 +86,8 @@ PAGES = [
     ("viewer", "member", "/documents/{paper}", ".textLayer.ready"),
     ("ballot-inbox", "member", "/ballots", None),
     ("devices", "member", "/devices", None),
+    ("security", "member", "/account/security", None),
+    ("security-totp", "member", "/account/security/totp", None),
     ("ballot", "member", "/ballots/{ballot}", None),
     ("error", "member", "/documents/999999", None),
     ("meeting-managed", "secretariat", "/meetings/{meeting}", "#vote-panel .vote-question"),

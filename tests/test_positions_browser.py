@@ -32,7 +32,9 @@ def test_a_member_records_positions_and_the_chair_adopts_the_consent_block(cabin
     land_card.locator("textarea").fill("Cần bổ sung đánh giá tác động")
     tablet.submit(land_card.get_by_role("button", name="Có ý kiến khác", exact=True))
     tablet.submit(
-        page.locator(f"#position-{report['id']}").get_by_role("button", name="Không có ý kiến khác", exact=True)
+        page.locator(f"#position-{report['id']}").get_by_role(
+            "button", name="Không có ý kiến khác", exact=True
+        )
     )
     chosen = page.locator(f"#position-{land['id']} .position-choice[aria-pressed='true']")
     assert chosen.inner_text().strip() == "Có ý kiến khác"

@@ -72,6 +72,13 @@ WHO_MAY = {
     "PUT /agenda/<int:item_id>/position": {"chair", "member", "other_member"},
     "POST /meetings/<int:meeting_id>/consent/mark": {"secretariat"},
     "POST /meetings/<int:meeting_id>/consent/adopt": {"secretariat", "chair"},
+    "POST /tasks": {"secretariat"},
+    # The world's task is led by the member's ministry; no one else belongs to it.
+    "PATCH /tasks/<int:task_id>": {"secretariat", "member"},
+    "POST /tasks/<int:task_id>/report": {"secretariat", "member"},
+    "POST /tasks/<int:task_id>/extension": {"member"},
+    "POST /tasks/<int:task_id>/extension/grant": {"secretariat"},
+    "POST /tasks/<int:task_id>/extension/refuse": {"secretariat"},
 }
 
 # Not JSON, and JSON but not an object: malformed for every route that takes a body.
@@ -125,6 +132,27 @@ def world(app, cabinet):
         201,
     )
     ok(secretariat.post(f"/ballots/{ballot['id']}/send"))
+    admin = cabinet.api(cabinet.admin)
+    ministry = ok(admin.post("/organizations", json={"name": "Bộ Tư pháp"}), 201)
+    ok(admin.patch(f"/users/{cabinet.members[0].id}", json={"organization": ministry["id"]}))
+    ok(
+        cabinet.api(cabinet.clerk).put(
+            f"/meetings/{meeting['id']}/minutes",
+            json={"entries": [{"agenda_item_id": item["id"], "decision": "Giao"}]},
+        )
+    )
+    task = ok(
+        secretariat.post(
+            "/tasks",
+            json={
+                "text": "Hoàn thiện dự án Luật",
+                "lead_organization_id": ministry["id"],
+                "deadline": "2099-01-01T00:00:00+07:00",
+                "agenda_item_id": item["id"],
+            },
+        ),
+        201,
+    )
     path_values = {
         "meeting_id": meeting["id"],
         "item_id": item["id"],
@@ -133,6 +161,7 @@ def world(app, cabinet):
         "vote_id": vote["id"],
         "request_id": speaker["id"],
         "ballot_id": ballot["id"],
+        "task_id": task["id"],
         "user_id": cabinet.members[1].id,
         "device_id": ok(cabinet.api(cabinet.members[1]).get("/me/devices"))[0]["id"],
     }

@@ -3,12 +3,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from pydantic import EmailStr, Field
 
-from ecabinet.auth import service
-from ecabinet.auth.limits import login_limit
+from ecabinet.auth import mfa, service
+from ecabinet.auth.limits import code_limit, login_limit
 from ecabinet.auth.models import ROLES
 from ecabinet.common.api import actor, any_user, bearer_token, body, created, may, no_content, public
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
+from ecabinet.common.time import iso
 
 bp = Blueprint("auth", __name__)
 
@@ -20,6 +21,15 @@ class LoginBody(Body):
         None,
         max_length=100,
         description="how the login is listed among the user's devices (default: from the user agent)",
+    )
+
+
+class MfaBody(Body):
+    challenge: str = Field(min_length=1, max_length=100, description="from the login's answer")
+    code: str = Field(
+        min_length=1,
+        max_length=20,
+        description="a 6-digit code from the authenticator app, or an unused recovery code",
     )
 
 
@@ -52,17 +62,49 @@ class OrganizationBody(Body):
 @public
 @login_limit
 @doc(
-    "Log in and get a bearer token", who="anyone", body=LoginBody, returns="{token, user}", errors=(401, 429)
+    "Log in and get a bearer token; an account with a second factor gets a challenge for `/auth/mfa` instead",
+    who="anyone",
+    body=LoginBody,
+    returns="{token, user}; with a second factor {mfa_required: true, challenge, expires_at}",
+    errors=(401, 403, 429),
 )
 def login():
     data = body(LoginBody)
     user = service.authenticate(data.username, data.password)
+    device_name = (data.device_name or "").strip() or None
+    if mfa.has_factor(user):
+        challenge = mfa.start_challenge(user, "login", device_name)
+        return jsonify(
+            {"mfa_required": True, "challenge": challenge.raw, "expires_at": iso(challenge.expires_at)}
+        )
+    mfa.password_alone(user)
+    return _logged_in(user, device_name)
+
+
+@bp.post("/auth/mfa")
+@public
+@code_limit
+@doc(
+    "The second step of a login: the code for the challenge `/auth/login` answered with",
+    who="anyone",
+    body=MfaBody,
+    returns="{token, user}, as a login without a second factor",
+    errors=(401, 429),
+)
+def login_second_step():
+    data = body(MfaBody)
+    with mfa.failures_recorded():
+        user, challenge = mfa.pass_challenge(data.challenge, data.code)
+    return _logged_in(user, challenge.device_name)
+
+
+def _logged_in(user, device_name: str | None):
     token = service.issue_token(
         user,
         current_app.config["ECABINET_TOKEN_DAYS"],
         request.user_agent.string,
         address=request.remote_addr,
-        device_name=(data.device_name or "").strip() or None,
+        device_name=device_name,
     )
     return jsonify({"token": token, "user": service.serialize_user(user)})
 
@@ -81,6 +123,22 @@ def logout():
 @doc("The caller's own account", returns="{id, username, full_name, roles, organization}")
 def me():
     return jsonify(service.serialize_user(actor()))
+
+
+@bp.get("/me/mfa")
+@doc(
+    "The caller's second factors",
+    returns="{required, factors: [{id, kind, name, created_at, last_used_at}], recovery_codes_left}",
+)
+def my_factors():
+    user = actor()
+    return jsonify(
+        {
+            "required": mfa.is_required(user),
+            "factors": [mfa.serialize_factor(f) for f in mfa.factors(user)],
+            "recovery_codes_left": mfa.recovery_codes_left(user),
+        }
+    )
 
 
 @bp.post("/users")

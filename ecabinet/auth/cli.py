@@ -1,7 +1,9 @@
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
-from ecabinet.auth import service
+from ecabinet.auth import mfa, service
+from ecabinet.auth.models import User
 from ecabinet.errors import DomainError
 from ecabinet.extensions import db
 
@@ -39,3 +41,17 @@ def create_user(username, password, full_name, roles, title, organization):
         click.echo(f"error: {exc.message}", err=True)
         raise SystemExit(1)
     click.echo(f"created user {user.username} (id {user.id}) with roles {', '.join(user.roles)}")
+
+
+@users_cli.command("reset-mfa")
+@click.argument("username")
+def reset_mfa(username):
+    """Remove every second factor and recovery code of a user (a lost phone, the codes lost too): for
+    when no administrator can log in to do it from the user's page."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        click.echo(f"error: no user {username!r}", err=True)
+        raise SystemExit(1)
+    mfa.reset(None, user)
+    db.session.commit()
+    click.echo(f"removed the second factors of {username}; a role that needs one enrols at its next login")

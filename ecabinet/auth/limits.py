@@ -9,8 +9,9 @@ unreachable - falling back to in-memory storage".
 import logging
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import current_app, g, request, session
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from ecabinet.extensions import limiter
 
@@ -29,6 +30,18 @@ def _login_key() -> str:
     return f"{_attempted_username()}@{get_remote_address()}"
 
 
+def _code_key() -> str:
+    """Failed second-factor codes count per account (the challenge's) and address, like passwords."""
+    from ecabinet.auth import mfa
+
+    data = request.get_json(silent=True) if request.is_json else None
+    raw = data.get("challenge") if isinstance(data, dict) else session.get(mfa.PAGE_CHALLENGE_KEY)
+    owner = mfa.challenge_owner(raw) if isinstance(raw, str) else None
+    if owner is None and current_user.is_authenticated:  # removing a factor, enrolling another
+        owner = current_user.id
+    return f"{owner or '-'}@{get_remote_address()}"
+
+
 def _limit() -> str:
     return f"{current_app.config['ECABINET_LOGIN_ATTEMPTS_PER_MINUTE']} per minute"
 
@@ -38,7 +51,8 @@ def _address_limit() -> str:
 
 
 def _failed(response) -> bool:
-    return response.status_code == 401
+    # A wrong second-factor code counts also where the page answers it with a redirect (`mfa`).
+    return response.status_code == 401 or g.get("code_failed", False)
 
 
 # Only failures count: a member who logs in on three tablets is never slowed down. Per username and
@@ -48,12 +62,21 @@ _failed_logins = limiter.shared_limit(_limit, scope="login", key_func=_login_key
 _failed_from_address = limiter.shared_limit(
     _address_limit, scope="login-address", key_func=get_remote_address, deduct_when=_failed
 )
+_failed_codes = limiter.shared_limit(_limit, scope="mfa", key_func=_code_key, deduct_when=_failed)
 _LIMITED_VIEWS: set[Callable] = set()
 
 
 def login_limit(view: Callable) -> Callable:
     """Put a login view under the limits of failed logins."""
     limited = _failed_logins(_failed_from_address(view))
+    _LIMITED_VIEWS.add(limited)
+    return limited
+
+
+def code_limit(view: Callable) -> Callable:
+    """Put a view that checks a second-factor code under the same limits: per account and address,
+    and with the failed passwords of the address."""
+    limited = _failed_codes(_failed_from_address(view))
     _LIMITED_VIEWS.add(limited)
     return limited
 

@@ -18,6 +18,12 @@ def messages(details: dict) -> Messages:
             "unknown_role": _("Choose roles from the list."),
             "unknown_user": _("One of the chosen people does not exist."),
             "bad_credentials": _("Wrong username or password."),
+            "bad_code": _("Wrong code: nothing was changed."),
+            "bad_challenge": _("The login took too long or was already completed; log in again."),
+            "mfa_required": _("Your role needs a second factor: add another one before removing this one."),
+            "no_factor": _("Add a second factor first."),
+            "bad_passkey": _("The passkey could not be checked; try again."),
+            "no_ceremony": _("The passkey could not be checked; try again."),
         },
         by_field={
             "username": _("A username is 2–80 letters, digits, dots, dashes or underscores."),

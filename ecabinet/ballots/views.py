@@ -23,7 +23,7 @@ from ecabinet.ballots.models import OpinionBallot
 from ecabinet.common.api import writes
 from ecabinet.common.input import parse_values
 from ecabinet.common.jinja import input_time
-from ecabinet.common.pages import checked_ids, field_message, refusal, user
+from ecabinet.common.pages import checked_ids, field_message, office_time, refusal, user
 from ecabinet.common.time import cabinet_timezone, iso, utcnow
 from ecabinet.documents import serialize as documents_serialize
 from ecabinet.documents.models import Document
@@ -69,17 +69,6 @@ def short_time(value: datetime | str | None) -> str:
 @bp.context_processor
 def _helpers() -> dict:
     return {"time_left": time_left, "short_time": short_time}
-
-
-def _office_time(value: str | None) -> datetime | None:
-    """<input type=datetime-local> sends office time without an offset; the office's zone supplies it."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Invalid("Not a time", fields=["deadline"]) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=cabinet_timezone())
 
 
 def _message(exc: DomainError, fields: list[str] | None = None) -> str:
@@ -291,7 +280,7 @@ def _ballot_args(values: dict) -> dict:
             "questions": [{"text": q} for q in values["questions"] if q.strip()],
             "recipients": sorted(values["recipients"]),
             "all_members": values["all_members"],
-            "deadline": _office_time(values["deadline"]),
+            "deadline": office_time(values["deadline"], "deadline"),
             "silence_is_consent": values["silence_is_consent"],
             "chair_id": values["chair_id"],
             "documents": values["documents"],
@@ -507,7 +496,7 @@ def close(ballot_id: int) -> str:
 @bp.post("/ballots/<int:ballot_id>/reopen")
 @_dashboard_action
 def reopen(ballot_id: int) -> str:
-    deadline = _office_time(request.form.get("deadline"))
+    deadline = office_time(request.form.get("deadline"), "deadline")
     if deadline is None:
         raise Invalid("A new deadline is required", fields=["deadline"])
     service.reopen(user(), ballot_id, request.form.get("reason", ""), deadline)

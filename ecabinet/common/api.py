@@ -108,6 +108,16 @@ def body(model: type[T]) -> T:
     return parse_json(model, raw)
 
 
+def uploaded_file():
+    """The PDF a multipart call sends in its field `file` (an upload, a task's report)."""
+    upload = request.files.get("file")
+    if upload is None or not request.mimetype.startswith("multipart/form-data"):
+        raise Invalid(
+            "Send the PDF as multipart/form-data in the field `file`", code="missing_file", fields=["file"]
+        )
+    return upload
+
+
 def query_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_INT) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":

@@ -234,6 +234,9 @@ def work(workers: int) -> None:
     # A line per job started and finished (Huey's), beside the server's log; the libraries' warnings.
     logging.basicConfig(level=logging.WARNING, format="[%(asctime)s] [jobs %(process)d] %(message)s")
     logging.getLogger("huey").setLevel(logging.INFO)
+    # The consumer's start-up banner lists every job; it prints after the server's welcome and pushed the
+    # URL and the demo logins out of sight. The lines per job come from "huey", not from here.
+    logging.getLogger("huey.consumer").setLevel(logging.WARNING)
     # The server's answers come first: a tablet's request waits for no one's book.
     os.nice(10)
     huey.immediate = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -13,7 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ecabinet.common.hooks import Hook
-from ecabinet.errors import DomainError, wants_json
+from ecabinet.common.time import cabinet_timezone
+from ecabinet.errors import DomainError, Invalid, wants_json
 from ecabinet.extensions import db
 
 # Where a page login keeps its token in the cookie session (auth): the pages and their scripts read
@@ -167,6 +169,17 @@ def safe_next(field: str = "next") -> str | None:
     if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
         return target
     return None
+
+
+def office_time(value: str | None, field: str) -> datetime | None:
+    """<input type=datetime-local> sends office time without an offset; the office's zone supplies it."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid("Not a time", fields=[field]) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=cabinet_timezone())
 
 
 def checked_ids(field: str) -> list[int]:

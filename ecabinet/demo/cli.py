@@ -3,7 +3,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from ecabinet.auth.models import User
-from ecabinet.demo.data import DEMO_PASSWORD, PEOPLE, seed
+from ecabinet.demo.data import DEMO_PASSWORD, DEMO_TOTP, PEOPLE, seed
 from ecabinet.extensions import db
 
 
@@ -24,3 +24,10 @@ def seed_demo() -> None:
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for username, full_name, title, _org, roles in PEOPLE:
         click.echo(f"  {username:<16} {', '.join(roles):<12} {full_name} — {title}")
+    click.echo(
+        "Second factor (TOTP) of the demo's admin and secretariat: add the key to an authenticator app,"
+    )
+    click.echo("or print the code of the moment with the command beside it:")
+    for username, secret in DEMO_TOTP.items():
+        code = f".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\""
+        click.echo(f"  {username:<16} {secret}   {code}")

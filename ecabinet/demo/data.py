@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
+from ecabinet.auth import mfa
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
 from ecabinet.ballots import service as ballots
@@ -13,9 +14,15 @@ from ecabinet.common.time import cabinet_timezone, utcnow
 from ecabinet.documents import service as documents
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem
+from ecabinet.minutes import service as minutes
 from ecabinet.positions import service as positions
+from ecabinet.tasks import service as tasks
 
 DEMO_PASSWORD = "demo-2026"
+# The demo's administrator and secretariat log in with a second factor (their roles need one,
+# ECABINET_MFA_REQUIRED_ROLES): TOTP secrets fixed here and printed by `seed-demo`, to be added to an
+# authenticator app, or turned into the current code on the command line.
+DEMO_TOTP = {"admin": "ECABINETDEMOADMINTOTPKEYAAAAAAAA", "vpcp": "ECABINETDEMOVPCPTOTPKEYAAAAAAAAA"}
 
 # username, full name, title, organisation, roles
 PEOPLE = [
@@ -89,11 +96,101 @@ def seed() -> None:
         )
         for username, name, title, org, roles in PEOPLE
     }
+    for username, secret in DEMO_TOTP.items():
+        mfa.enrol_known_totp(users[username], secret, "Demo")
     secretariat = users["vpcp"]
     members = [u for u in users.values() if u.has_role("member")]
+    _october_session(secretariat, users, members)
     _regular_session(secretariat, users, members)
     _thematic_session(secretariat, users, members)
     _ballot(secretariat, users, members)
+
+
+def _october_session(secretariat: User, users: dict[str, User], members: list[User]) -> None:
+    """An earlier session, held and closed, whose conclusions assigned tasks to ministries: one started,
+    one reported, one done, one overdue (its deadline passed with nothing reported)."""
+    meeting = meetings.create_meeting(
+        secretariat,
+        title="Phiên họp Chính phủ thường kỳ tháng 10/2026",
+        starts_at=datetime(2026, 10, 29, 8, 30, tzinfo=cabinet_timezone()),
+        location="Phòng họp Chính phủ, Trụ sở Chính phủ, Hà Nội",
+        chair_id=users["thutuong"].id,
+        participants=[u.id for u in members] + [users["thuky"].id],
+    )
+    investment = meetings.add_item(
+        secretariat,
+        meeting.id,
+        title="Tình hình giải ngân vốn đầu tư công 10 tháng năm 2026",
+        presenter="Bộ trưởng Bộ Tài chính Phạm Đức Dũng",
+    )
+    health = meetings.add_item(
+        secretariat,
+        meeting.id,
+        title="Đề án nâng cao năng lực y tế cơ sở",
+        presenter="Bộ trưởng Bộ Y tế Đỗ Thị Lan",
+    )
+    for action in ("publish", "start"):
+        meetings.change_status(secretariat, meeting.id, action)
+    decisions = {
+        investment.id: "Yêu cầu các bộ, ngành đẩy nhanh giải ngân vốn đầu tư công, phấn đấu giải ngân trên 95% "
+        "kế hoạch năm 2026.",
+        health.id: "Thống nhất thông qua Đề án; giao Bộ Y tế hoàn thiện, trình Thủ tướng Chính phủ ban hành.",
+    }
+    minutes.save(
+        users["thuky"],
+        meeting.id,
+        "Chính phủ họp thường kỳ tháng 10/2026.",
+        [minutes.EntryInput(item_id, decision=text) for item_id, text in decisions.items()],
+    )
+    meetings.change_status(secretariat, meeting.id, "close")
+    minutes.approve(secretariat, meeting.id)
+
+    def org(username: str) -> int:
+        return users[username].organization_id
+
+    def assign(text: str, lead: str, days: int, item: AgendaItem, helpers: tuple[str, ...] = ()):
+        return tasks.create(
+            secretariat,
+            text=text,
+            lead_organization_id=org(lead),
+            cooperating_organization_ids=[org(h) for h in helpers],
+            owner_id=users[lead].id,
+            deadline=utcnow() + timedelta(days=days),
+            agenda_item_id=item.id,
+        )
+
+    assign(
+        "Tổng hợp, báo cáo Thủ tướng Chính phủ danh sách dự án chậm giải ngân, đề xuất điều chuyển vốn",
+        "bt.taichinh",
+        20,
+        investment,
+        ("bt.xaydung",),
+    )
+    reported = assign(
+        "Hướng dẫn các địa phương tháo gỡ vướng mắc về bồi thường, giải phóng mặt bằng",
+        "bt.nongnghiep",
+        10,
+        investment,
+    )
+    done = assign("Hoàn thiện Đề án, trình Thủ tướng Chính phủ ban hành", "bt.yte", 5, health, ("bt.tuphap",))
+    late = assign(
+        "Rà soát, đề xuất sửa đổi quy định về định mức chi phí khám, chữa bệnh tại trạm y tế xã",
+        "bt.yte",
+        3,
+        health,
+        ("bt.taichinh",),
+    )
+    tasks.move(users["bt.nongnghiep"], reported.id, "in_progress", None)
+    tasks.move(
+        users["bt.nongnghiep"], reported.id, "reported", "Đã ban hành văn bản hướng dẫn gửi 63 địa phương."
+    )
+    tasks.move(users["bt.yte"], done.id, "in_progress", None)
+    tasks.move(users["bt.yte"], done.id, "reported", "Đã trình Thủ tướng Chính phủ Đề án hoàn chỉnh.")
+    tasks.move(secretariat, done.id, "done", None)
+    tasks.move(users["bt.yte"], late.id, "in_progress", None)
+    # Its deadline passed before anything was reported: the demo's overdue task. A deadline in the past
+    # is refused to anyone assigning a task, so the demo sets it afterwards, as time would have.
+    late.deadline = utcnow() - timedelta(days=4)
 
 
 def _regular_session(secretariat: User, users: dict[str, User], members: list[User]) -> None:

@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ecabinet.common.api import actor, body, created, may, no_content, query_int, send_pdf, writes
+from ecabinet.common.api import (
+    actor,
+    body,
+    created,
+    may,
+    no_content,
+    query_int,
+    send_pdf,
+    uploaded_file,
+    writes,
+)
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize, service
 from ecabinet.documents.exports import book_for, download_for
-from ecabinet.errors import Invalid
 from ecabinet.meetings import service as meetings
 
 bp = Blueprint("documents", __name__)
@@ -15,15 +24,6 @@ bp = Blueprint("documents", __name__)
 
 class RetitleBody(Body):
     title: Text
-
-
-def _uploaded_file():
-    upload = request.files.get("file")
-    if upload is None or not request.mimetype.startswith("multipart/form-data"):
-        raise Invalid(
-            "Send the PDF as multipart/form-data in the field `file`", code="missing_file", fields=["file"]
-        )
-    return upload
 
 
 @bp.post("/agenda/<int:item_id>/documents")
@@ -37,7 +37,7 @@ def _uploaded_file():
     errors=(403, 404, 409, 413, 415),
 )
 def upload(item_id: int):
-    upload = _uploaded_file()
+    upload = uploaded_file()
     document = service.upload_document(
         actor(), item_id, upload.stream, upload.filename, request.form.get("title")
     )
@@ -55,7 +55,7 @@ def upload(item_id: int):
     errors=(403, 404, 409, 413, 415),
 )
 def add_version(document_id: int):
-    upload = _uploaded_file()
+    upload = uploaded_file()
     return created(
         serialize.version(service.add_version(actor(), document_id, upload.stream, upload.filename))
     )

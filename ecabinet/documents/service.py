@@ -140,6 +140,14 @@ def create_document(
     """A new document from an upload: on an agenda item, or loose for another domain to attach."""
     if not access.is_secretariat(user):
         raise Forbidden("Only the secretariat uploads documents")
+    return keep_upload(user, stream, filename, title, item)
+
+
+def keep_upload(
+    user: User, stream: BinaryIO, filename: str | None, title: str | None, item: AgendaItem | None = None
+) -> Document:
+    """A document from an upload, with every check an upload gets (size, pages, a readable PDF), for a
+    caller whom its domain has allowed to upload: a ministry's report on its task comes this way."""
     title = (title or "").strip() or _title_from(filename)
     if len(title) > 500:
         raise Invalid("The title is longer than 500 characters", fields=["title"])

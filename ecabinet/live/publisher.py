@@ -42,7 +42,14 @@ EVENT_TYPES = (
     "minutes.approved",
     "positions.changed",
 )
-USER_EVENT_TYPES = ("ballot.sent", "ballot.reminder", "annotation.changed")
+USER_EVENT_TYPES = (
+    "ballot.sent",
+    "ballot.reminder",
+    "annotation.changed",
+    "task.assigned",
+    "task.extension_answered",
+    "task.reminder",
+)
 
 _QUEUE = "live_events"
 _USER_QUEUE = "live_user_events"

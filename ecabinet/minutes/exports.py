@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from ecabinet.common import official
+from ecabinet.common.hooks import Hook
 from ecabinet.common.signing import sign_if_configured
 from ecabinet.common.time import cabinet_time
+from ecabinet.meetings.models import Meeting
 from ecabinet.minutes.service import ItemRecord, SessionRecord, VoteRecord
 
 RULES = {
@@ -179,18 +181,34 @@ def _clerk_name(record: SessionRecord) -> str:
     return latest.author.full_name if latest and latest.author else ""
 
 
-def _conclusion_part(item: ItemRecord) -> official.Section:
+# What the session assigned, for the conclusion notice (tasks, declared in create_app): each function
+# gives, per agenda item id (None: the session as a whole), the lines that list it.
+assigned_in: Hook[[Meeting]] = Hook("minutes.exports.assigned_in")
+
+
+def _conclusion_part(item: ItemRecord, assigned: dict[int | None, list[str]]) -> official.Section:
     if item.sealed:
         return official.Section(f"{item.number}. {SEALED}", paragraphs=[f"{SEALED}."])
     paragraphs = [item.decision or "(chưa có kết luận)"]
     for vote in item.votes:
         paragraphs.extend(_vote_lines(vote))
+    lines = assigned.get(item.item.id, [])
+    if lines:
+        paragraphs.append("Nhiệm vụ được giao:")
+        paragraphs.extend(lines)
     return official.Section(f"{item.number}. {item.item.title}", paragraphs=paragraphs)
 
 
 def build_conclusions(record: SessionRecord) -> official.OfficialDocument:
+    # The tasks the session's decisions assigned, under the item that decided them.
+    assigned: dict[int | None, list[str]] = {}
+    for lines_of in assigned_in:
+        for item_id, lines in lines_of(record.meeting).items():
+            assigned.setdefault(item_id, []).extend(lines)
     sections = [
-        official.Section("Kết luận về từng nội dung", parts=[_conclusion_part(i) for i in record.items])
+        official.Section(
+            "Kết luận về từng nội dung", parts=[_conclusion_part(i, assigned) for i in record.items]
+        )
     ]
     if record.general_votes:
         sections.append(
@@ -199,7 +217,7 @@ def build_conclusions(record: SessionRecord) -> official.OfficialDocument:
                 paragraphs=[line for v in record.general_votes for line in _vote_lines(v)],
             )
         )
-    sections.extend(_annex(record, [_conclusion_part(i) for i in record.annex]))
+    sections.extend(_annex(record, [_conclusion_part(i, assigned) for i in record.annex]))
     return official.OfficialDocument(
         issuer="Văn phòng Chính phủ",
         symbol="TB-VPCP",

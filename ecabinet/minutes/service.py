@@ -321,6 +321,15 @@ def record(user: User, meeting_id: int) -> SessionRecord:
     )
 
 
+def decision_text(item: AgendaItem) -> str:
+    """The decision the minutes record on an item (of approved minutes, the frozen text), or ""."""
+    minutes = db.session.get(Minutes, item.meeting_id)
+    revision = _effective(minutes) if minutes is not None else None
+    if revision is None:
+        return ""
+    return (revision.entries.get(str(item.id), {}).get("decision") or "").strip()
+
+
 def decided_by(item: AgendaItem) -> str:
     """How the session decided the item: `consent` (adopted in the consent block without discussion),
     `vote` (a vote on it was closed) or `discussion`."""

@@ -22,6 +22,7 @@ from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.minutes import service
 from ecabinet.minutes.models import MinutesRevision
+from ecabinet.tasks import service as tasks
 
 bp = Blueprint("minutes_pages", __name__)
 
@@ -58,9 +59,16 @@ def editor(meeting_id: int):
         "timeZone": str(cabinet_timezone()),
         "debounceMs": 1500,
     }
+    # The secretariat assigns tasks from the decisions, beside each item.
+    assigned: dict[int | None, list] = {}
+    if access.is_secretariat(actor):
+        for task in tasks.tasks_of_meeting(meeting):
+            assigned.setdefault(task.agenda_item_id, []).append(task)
     return render_template(
         "minutes/editor.html",
         meeting=meeting,
+        may_assign=access.is_secretariat(actor) and meeting.status != "draft",
+        assigned=assigned,
         record=record,
         text=text,
         approved=approved,

@@ -1,7 +1,7 @@
 """each user's private calendar feed: the nonce its secret is derived from, and the secret's hash
 
 Revision ID: fee288acf0e3
-Revises: c4d8e1f27a93
+Revises: 9cfc6102e7a4
 Create Date: 2026-12-06 20:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "fee288acf0e3"
-down_revision = "c4d8e1f27a93"
+down_revision = "9cfc6102e7a4"
 branch_labels = None
 depends_on = None
 
