@@ -91,11 +91,42 @@ _SECURITY_HEADERS = {
 }
 
 
+# What a page may load and run: this server's own files, nothing inline. The templates carry no inline
+# script, `on…=` attribute, `javascript:` address or `style=` attribute (a page hands its script data in
+# `<script type="application/json">` or `data-*`), so markup slipped into a title or a comment can
+# neither run nor restyle anything. Only what the pages need beyond that is allowed, each with its reason.
+_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    # Socket.IO's WebSocket to this same server: older Safari does not count ws:/wss: as 'self'. (Werkzeug
+    # makes a Host header with characters no host has empty: nothing can be slipped into the policy.)
+    "connect-src 'self' ws://{host} wss://{host}",
+    "worker-src 'self'",  # PDF.js parses documents in a worker loaded from static/vendor
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'self'",  # the meeting page shows the presenter's document in a frame of its own
+    "form-action 'self'",
+)
+# Once a browser has reached the office over HTTPS it refuses plain HTTP for a year: no one on the
+# network can strip TLS from a later visit. Only when the site is served over HTTPS (secure cookies).
+_STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
 def _set_security_headers(app: Flask) -> None:
+    policy = "; ".join(_CONTENT_SECURITY_POLICY)
+    https = app.config["SESSION_COOKIE_SECURE"]
+
     @app.after_request
     def security_headers(response):
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        # The policy governs documents; scripts, JSON and PDFs are never rendered as one (nosniff), and a
+        # PDF opened in the browser's own viewer is not to be held to a page's rules.
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", policy.format(host=request.host))
+        if https:
+            response.headers.setdefault("Strict-Transport-Security", _STRICT_TRANSPORT_SECURITY)
         return response
 
 

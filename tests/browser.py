@@ -52,6 +52,49 @@ def log_in(page, url: str, username: str, password: str | None = None) -> None:
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
+# Put into every page before its own scripts: what the Content-Security-Policy refused (an inline script,
+# a style attribute, a connection elsewhere) is said in the console, where PolicedBrowser hears it.
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`Content-Security-Policy refused ${e.blockedURI || "inline"} (${e.effectiveDirective})`
+    + ` at ${e.sourceFile || document.location.pathname}:${e.lineNumber} on ${document.location.pathname}`);
+});
+"""
+
+
+class PolicedBrowser:
+    """The test's Chromium, whose every page reports what the server's Content-Security-Policy refused
+    into `violations` (the `browser` fixture fails a test that leaves any): a page the policy broke
+    fails every browser test that opens it, not only the test written for the policy.
+
+    `page.wait_for_function` is given a function (`"() => …"`): Playwright evaluates a bare expression
+    again at each poll, an eval that the policy refuses."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        self._watch(context)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        self._watch(page.context)
+        return page
+
+    def _watch(self, context) -> None:
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._heard)
+
+    def _heard(self, message) -> None:
+        if message.type == "error" and message.text.startswith("Content-Security-Policy refused"):
+            self.violations.append(message.text)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
 
 class Device:
     """One person's logged-in browser (a tablet by default) for a role's day: it answers every

@@ -242,11 +242,15 @@ def server_url(app):
 @pytest.fixture
 def browser(server_url):
     """Headless Chromium; set up after the server, so closed before it: its sockets end first."""
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS, sync_playwright
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, PolicedBrowser, sync_playwright
 
     with sync_playwright()() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        policed = PolicedBrowser(chromium)
         try:
-            yield chromium
+            yield policed
         finally:
             chromium.close()
+        assert policed.violations == [], "the pages broke the Content-Security-Policy:\n" + "\n".join(
+            policed.violations
+        )

@@ -78,13 +78,13 @@ def test_a_member_disagrees_with_a_comment_and_finds_it_saved(cabinet, server_ur
     page.route(response_url, lambda route: route.fulfill(status=400, json=refusal))
     page.click("#send-answers")
     page.wait_for_function(
-        "document.getElementById('form-error').textContent.includes('answers.0.comment: too long')"
+        "() => document.getElementById('form-error').textContent.includes('answers.0.comment: too long')"
     )
     assert "Ý kiến không được chấp nhận" in page.locator("#form-error").inner_text()
     page.unroute(response_url)
 
     page.click("#send-answers")
-    page.wait_for_function("document.getElementById('saved-state').dataset.state === 'saved'")
+    page.wait_for_function("() => document.getElementById('saved-state').dataset.state === 'saved'")
     state = page.locator("#saved-state").inner_text()
     assert state.startswith("✓ Đã lưu lúc ")
     assert page.locator("#form-error").is_hidden()

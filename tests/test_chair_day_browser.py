@@ -17,7 +17,7 @@ from tests.helpers import ok
 
 pytestmark = pytest.mark.browser
 
-LIVE = "window.{name} && window.{name}.client.online"
+LIVE = "() => window.{name} && window.{name}.client.online"
 
 
 def on_tablet(browser, server_url, person) -> Device:

@@ -27,7 +27,7 @@ SEALED = "Nội dung mật — biên bản riêng"
 
 def _wait_saved(page) -> None:
     page.wait_for_function(
-        "document.querySelector('.save-state').dataset.state === 'saved'"
+        "() => document.querySelector('.save-state').dataset.state === 'saved'"
         " && document.querySelector('.save-text').textContent.startsWith('Đã lưu lúc')",
         timeout=15000,
     )
@@ -69,7 +69,9 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
     page = clerk.page
     page.goto(f"{server_url}/meetings/{mid}")
     page.locator("a", has_text="Biên bản").first.click()
-    page.wait_for_function("window.ecabinetMinutes && window.ecabinetMinutes.live.online", timeout=15000)
+    page.wait_for_function(
+        "() => window.ecabinetMinutes && window.ecabinetMinutes.live.online", timeout=15000
+    )
     head = page.locator(".minutes-head").inner_text()
     assert (
         "Phiên họp được khai mạc khi chưa đủ số lượng thành viên theo quy định (có mặt 1/4, tối thiểu 3)"

@@ -14,7 +14,7 @@ from tests.test_faults import EngineOutage
 
 pytestmark = pytest.mark.browser
 
-LIVE = "window.ecabinetMeeting && window.ecabinetMeeting.client.online"
+LIVE = "() => window.ecabinetMeeting && window.ecabinetMeeting.client.online"
 
 
 def _member_page(browser, server_url, member, meeting):

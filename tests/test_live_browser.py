@@ -18,7 +18,7 @@ from tests.helpers import ok
 
 pytestmark = pytest.mark.browser
 
-LIVE = "window.ecabinetMeeting && window.ecabinetMeeting.client.online"
+LIVE = "() => window.ecabinetMeeting && window.ecabinetMeeting.client.online"
 
 
 def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, server_url, browser):
@@ -68,7 +68,7 @@ def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, se
     assert ok(sec.get(f"/votes/{vote['id']}"))["cast"] == 1
     assert ok(sec.get(f"/votes/{vote['id']}"))["voters"] == {str(member.id): "yes"}
     page.wait_for_function(
-        "document.querySelector('#vote-panel .progress-cast').textContent === '1'", timeout=10000
+        "() => document.querySelector('#vote-panel .progress-cast').textContent === '1'", timeout=10000
     )
 
     # Closed through the API: the result, with counts and the verdict, comes to the page by itself.
@@ -122,7 +122,7 @@ def test_events_apply_in_seq_order_and_a_gap_is_filled_from_the_log(cabinet, ser
     )
     ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": first["id"]}))  # lost
     ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": second["id"]}))
-    page.wait_for_function(f"window.ecabinetMeeting.client.seq === {seq + 2}", timeout=10000)
+    page.wait_for_function(f"() => window.ecabinetMeeting.client.seq === {seq + 2}", timeout=10000)
     assert page.evaluate("window.applied") == [seq + 1, seq + 2]
     assert page.locator(".agenda-item.current").get_attribute("id") == f"item-{second['id']}"
 

@@ -111,7 +111,9 @@ def test_a_members_day_on_a_phone(cabinet, server_url, browser):
     )
     page.locator('[data-tool="highlight"]').tap()
     page.locator('.vw-page[data-page="1"] .vw-highlight rect').first.wait_for(timeout=10000)
-    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'saved'", timeout=15000)
+    page.wait_for_function(
+        "() => document.getElementById('vw-save').dataset.state === 'saved'", timeout=15000
+    )
     step("viewer-highlight")
     [mark] = ok(cabinet.api(member).get(f"/documents/{paper['id']}/annotations"))
     assert mark["kind"] == "highlight" and WORDS in mark["quote"]
@@ -124,7 +126,9 @@ def test_a_members_day_on_a_phone(cabinet, server_url, browser):
     present = {p["user_id"]: p["present"] for p in ok(sec.get(f"/meetings/{meeting['id']}"))["participants"]}
     assert present[member.id] is True
 
-    page.wait_for_function("window.ecabinetMeeting && window.ecabinetMeeting.client.online", timeout=15000)
+    page.wait_for_function(
+        "() => window.ecabinetMeeting && window.ecabinetMeeting.client.online", timeout=15000
+    )
     vote = ok(
         sec.post(
             f"/meetings/{meeting['id']}/votes", json={"question": QUESTION, "agenda_item_id": land["id"]}
@@ -150,7 +154,9 @@ def test_a_members_day_on_a_phone(cabinet, server_url, browser):
     [question] = ballot["questions"]
     page.locator(f"#question-{question['id']} label.choice-agree").tap()
     page.locator("#send-answers").tap()
-    page.wait_for_function("document.getElementById('saved-state').dataset.state === 'saved'", timeout=15000)
+    page.wait_for_function(
+        "() => document.getElementById('saved-state').dataset.state === 'saved'", timeout=15000
+    )
     step("ballot-answered")
     answers = ok(cabinet.api(member).get(f"/ballots/{ballot['id']}"))["answers"]
     assert [(a["question_id"], a["choice"]) for a in answers] == [(question["id"], "agree")]

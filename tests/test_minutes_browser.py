@@ -44,7 +44,7 @@ def clerk_page(cabinet, server_url, browser):
 
 def _wait_saved(page) -> None:
     page.wait_for_function(
-        "document.querySelector('.save-state').dataset.state === 'saved'"
+        "() => document.querySelector('.save-state').dataset.state === 'saved'"
         " && document.querySelector('.save-text').textContent.startsWith('Đã lưu lúc')",
         timeout=15000,
     )
@@ -65,7 +65,7 @@ def test_the_clerks_notes_are_saved_while_typing_and_there_after_a_reload(
     page.click(f"#notes-{land['id']}")
     page.keyboard.type(NOTES, delay=5)  # typed, not filled: the page saves after the typing stops
     page.wait_for_function(
-        "['unsaved', 'saving', 'saved'].includes(document.querySelector('.save-state').dataset.state)"
+        "() => ['unsaved', 'saving', 'saved'].includes(document.querySelector('.save-state').dataset.state)"
     )
     _wait_saved(page)
     page.fill(f"#decision-{land['id']}", DECISION)
@@ -133,14 +133,18 @@ def test_the_page_follows_the_chair_to_the_item_under_discussion(cabinet, meetin
     found, (_, economy, _) = meeting
     page = clerk_page
     page.goto(f"{server_url}/meetings/{found['id']}/minutes")
-    page.wait_for_function("window.ecabinetMinutes && window.ecabinetMinutes.live.online", timeout=15000)
+    page.wait_for_function(
+        "() => window.ecabinetMinutes && window.ecabinetMinutes.live.online", timeout=15000
+    )
 
     ok(
         cabinet.api(cabinet.chair).post(
             f"/meetings/{found['id']}/current", json={"agenda_item_id": economy["id"]}
         )
     )
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === 'notes-{economy['id']}'")
+    page.wait_for_function(
+        f"() => document.activeElement && document.activeElement.id === 'notes-{economy['id']}'"
+    )
     assert "current" in page.locator(f"#minutes-item-{economy['id']}").get_attribute("class")
     page.keyboard.type("Phó Thủ tướng báo cáo.")
     _wait_saved(page)

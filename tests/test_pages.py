@@ -358,3 +358,41 @@ def test_pages_and_downloads_carry_the_security_headers(browser, cabinet):
         assert headers["X-Content-Type-Options"] == "nosniff", path
         assert headers["X-Frame-Options"] == "SAMEORIGIN", path
         assert headers["Referrer-Policy"] == "same-origin", path
+
+
+def test_pages_may_run_only_the_servers_own_scripts(browser, cabinet):
+    b = browser(cabinet.secretariat)
+    for path in ("/login", "/meetings", "/admin/users"):
+        policy = b.get(path, buffered=True).headers["Content-Security-Policy"]
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["script-src"] == "'self'", path  # no inline script, no eval
+        assert directives["style-src"] == "'self'", path  # no style attribute
+        assert directives["object-src"] == "'none'", path
+        assert directives["frame-ancestors"] == "'self'", path
+        # Socket.IO's WebSocket reaches this server only, by the address the page was asked for.
+        assert directives["connect-src"] == "'self' ws://localhost wss://localhost", path
+    error = b.get("/documents/999999")
+    assert error.status_code == 404 and "script-src 'self'" in error.headers["Content-Security-Policy"]
+    # A forged Host header adds nothing to the policy.
+    forged = b.get("/login", headers={"Host": "x; script-src *"}).headers["Content-Security-Policy"]
+    assert "*" not in forged and forged.count("script-src") == 1
+
+
+def test_browsers_are_told_to_keep_to_https_only_where_the_site_is_served_over_it(app, monkeypatch):
+    from ecabinet import create_app
+    from ecabinet.config import TestConfig
+
+    paths = ("/login", "/api/v1/me", "/static/favicon.svg")
+    plain = app.test_client()
+    assert not [p for p in paths if "Strict-Transport-Security" in plain.get(p, buffered=True).headers]
+
+    monkeypatch.setenv("ECABINET_SECURE_COOKIES", "1")
+    https_app = create_app(TestConfig(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ECABINET_STORAGE"]))
+    try:
+        https = https_app.test_client()
+        for path in paths:
+            assert https.get(path, buffered=True).headers["Strict-Transport-Security"] == "max-age=31536000"
+    finally:
+        with https_app.app_context():  # its own connections, closed before the database goes
+            db.session.remove()
+            db.engine.dispose()

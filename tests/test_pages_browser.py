@@ -92,10 +92,12 @@ PAGES = [
     ("error", "member", "/documents/999999", None),
     ("meeting-managed", "secretariat", "/meetings/{meeting}", "#vote-panel .vote-question"),
     ("meeting-form", "secretariat", "/meetings/{meeting}/edit", None),
+    ("meeting-new", "secretariat", "/meetings/new", None),
     ("item-form", "secretariat", "/agenda/{item}/edit", None),
     ("wall", "secretariat", "/meetings/{meeting}/wall", ".wall-vote .wall-question"),
     ("ballot-dashboard", "secretariat", "/ballots/{ballot}/dashboard", None),
     ("ballot-form", "secretariat", "/ballots/{draft}/edit", None),
+    ("ballot-new", "secretariat", "/ballots/new", None),
     ("console", "chair", "/meetings/{meeting}/console", ".console-vote .progress-cast"),
     ("minutes", "clerk", "/meetings/{meeting}/minutes", None),
     ("minutes-history", "clerk", "/meetings/{meeting}/minutes/history", None),
@@ -153,6 +155,20 @@ def test_every_page_has_no_serious_accessibility_violation(cabinet, scene, serve
     }
     found = {name: violations for name, violations in found.items() if violations}
     assert not found, pformat(found, width=120)
+
+
+def test_every_page_works_under_its_content_security_policy(cabinet, scene, server_url, browser):
+    """Each page draws itself (its `ready` element above: the viewer's PDF.js text layer, the live panels)
+    with nothing refused: no inline script or style, no worker, font or socket the policy forbids."""
+    refused = {}
+    for name, page in _tour(browser, server_url, cabinet, scene, TABLET):
+        policy = page.evaluate(
+            "() => fetch(location.href).then(r => r.headers.get('Content-Security-Policy'))"
+        )
+        assert "script-src 'self';" in policy, (name, policy)  # the page is held to the policy at all
+        if browser.violations:
+            refused[name], browser.violations[:] = list(browser.violations), []
+    assert not refused, pformat(refused, width=120)
 
 
 def _header_on_one_row(page) -> bool:

@@ -103,13 +103,15 @@ def _select(page, words) -> None:
 def _highlight_offline(context, page, server_url, document) -> None:
     """Open the paper, go offline and highlight words: the mark waits, unsaved, in the browser."""
     page.goto(f"{server_url}/documents/{document['id']}")
-    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.annotations === 'loaded'")
     words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
     words.wait_for(timeout=20000)
     context.set_offline(True)
     _select(page, words)
     page.click('[data-tool="highlight"]')
-    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'unsaved'", timeout=10000)
+    page.wait_for_function(
+        "() => document.getElementById('vw-save').dataset.state === 'unsaved'", timeout=10000
+    )
 
 
 @pytest.mark.browser
@@ -133,7 +135,7 @@ def test_selected_words_highlighted_are_saved_and_drawn_after_reload(cabinet, do
     x1, y1, x2, y2 = mark["rects"][0]
     assert 0 <= x1 < x2 <= 595.3 and 0 <= y1 < y2 <= 841.9  # PDF points on an A4 page
     assert y1 > 841.9 / 2  # the first line, near the top: the y axis points up
-    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'saved'")
+    page.wait_for_function("() => document.getElementById('vw-save').dataset.state === 'saved'")
 
     page.reload()
     drawn = page.locator(f'.vw-page[data-page="1"] .vw-highlight[data-annotation-id="{mark["id"]}"] rect')
@@ -166,10 +168,10 @@ def test_a_mark_made_offline_survives_the_page_being_closed_and_is_saved_at_the_
     saved = _saved_annotations(cabinet.api(member), document["id"])
     assert [(a["kind"], a["page"]) for a in saved] == [("highlight", 1)] and WORDS in saved[0]["quote"]
     page.locator(f'.vw-highlight[data-annotation-id="{saved[0]["id"]}"]').wait_for(timeout=20000)
-    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'saved'")
+    page.wait_for_function("() => document.getElementById('vw-save').dataset.state === 'saved'")
     # Opened again, nothing is sent twice and nothing is left waiting.
     page.reload()
-    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
+    page.wait_for_function("() => document.getElementById('viewer').dataset.annotations === 'loaded'")
     assert len(ok(cabinet.api(member).get(f"/documents/{document['id']}/annotations"))) == 1
     assert (
         page.evaluate(f"window.localStorage.getItem('ecabinet.unsaved.{member.id}.{document['id']}.1')")
@@ -219,8 +221,10 @@ def test_kept_edits_and_deletions_are_applied_to_what_the_server_has(cabinet, do
     page.evaluate("([key, value]) => window.localStorage.setItem(key, value)", [key, json.dumps(kept)])
 
     page.goto(f"{server_url}/documents/{document['id']}")
-    page.wait_for_function("document.getElementById('viewer').dataset.annotations === 'loaded'")
-    page.wait_for_function("document.getElementById('vw-save').dataset.state === 'saved'", timeout=15000)
+    page.wait_for_function("() => document.getElementById('viewer').dataset.annotations === 'loaded'")
+    page.wait_for_function(
+        "() => document.getElementById('vw-save').dataset.state === 'saved'", timeout=15000
+    )
     assert sorted(a["text"] for a in ok(api.get(url))) == ["Ghi chú mới", "Ý kiến mới của Bộ"]
     assert page.evaluate("(key) => window.localStorage.getItem(key)", key) is None
     assert errors == []

@@ -1,5 +1,6 @@
 // Small enhancements for the pages; every page works without them. Also what the pages' scripts share,
-// as window.ecabinet = {fetch, uuid, wiped} (loaded first: base.html, before any page's own script).
+// as window.ecabinet = {fetch, uuid, wiped} (loaded first: base.html, before static/js/api.js, which
+// adds the API calls, and any page's own script).
 (function () {
   "use strict";
 

@@ -78,45 +78,7 @@
     }
   }
 
-  // --- the API, with the login cookie and the page's CSRF token ----------------------------------
-
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function ApiError(status, code, message) {
-    this.status = status;
-    this.code = code;
-    this.message = message;
-  }
-
-  function api(method, url, body) {
-    var headers = { Accept: "application/json" };
-    if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
-    var init = { method: method, credentials: "same-origin", headers: headers };
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return window.ecabinet.fetch(url, init).then(
-      function (response) {
-        return response.json().then(
-          function (data) {
-            if (response.ok) return data;
-            var error = (data && data.error) || {};
-            throw new ApiError(response.status, error.code || "http_" + response.status, error.message || "");
-          },
-          function () {
-            throw new ApiError(response.status, "http_" + response.status, response.statusText);
-          }
-        );
-      },
-      function () {
-        throw new ApiError(0, "network", "");
-      }
-    );
-  }
+  var api = window.ecabinet.api; // static/js/api.js
 
   // --- countdowns ---------------------------------------------------------------------------------
 
@@ -404,9 +366,21 @@
     if (!initial) return;
     var stateNode = document.getElementById("results-state");
     var lastSeen = JSON.stringify(initial);
+    initial.questions.forEach(function (q) {
+      var card = document.querySelector('.q-result[data-q="' + q.id + '"]');
+      if (card) drawBar(card, q, initial);
+    });
 
     function setText(node, text) {
       if (node && node.textContent !== String(text)) node.textContent = text;
+    }
+
+    // Each choice's share of the recipients, as the width of its part of the question's bar.
+    function drawBar(card, q, results) {
+      ["agree", "disagree", "other", "no_answer"].forEach(function (key) {
+        var seg = card.querySelector('[data-seg="' + key + '"]');
+        if (seg) seg.style.width = (results.recipients ? (100 * q[key]) / results.recipients : 0) + "%";
+      });
     }
 
     function renderQuestion(q, results) {
@@ -414,9 +388,8 @@
       if (!card) return;
       ["agree", "disagree", "other", "no_answer"].forEach(function (key) {
         setText(card.querySelector('[data-count="' + key + '"]'), q[key]);
-        var seg = card.querySelector('[data-seg="' + key + '"]');
-        if (seg) seg.style.width = (results.recipients ? (100 * q[key]) / results.recipients : 0) + "%";
       });
+      drawBar(card, q, results);
       var silence = card.querySelector(".q-silence");
       silence.hidden = !q.agree_by_silence;
       setText(silence, fill(strings.inclSilence, { num: q.agree_by_silence }));
@@ -564,43 +537,30 @@
       state.textContent = strings.uploading;
       row.append(name, bar, state);
       list.appendChild(row);
-      return new Promise(function (resolve) {
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", config.uploadUrl);
-        xhr.setRequestHeader("X-CSRFToken", csrfToken());
-        xhr.setRequestHeader("Accept", "application/json");
-        xhr.upload.onprogress = function (event) {
-          if (event.lengthComputable) bar.value = Math.round((100 * event.loaded) / event.total);
-        };
-        xhr.onload = function () {
-          if (xhr.status === 201) {
+      var data = new FormData();
+      data.append("file", file);
+      return window.ecabinet
+        .upload(config.uploadUrl, data, function (done) {
+          bar.value = Math.round(100 * done);
+        })
+        .then(
+          function () {
             bar.value = 100;
             row.className = "u-done";
             state.textContent = strings.uploaded;
-            resolve(true);
-            return;
+            return true;
+          },
+          function (error) {
+            var message =
+              error.status === 0 ? strings.offline
+              : error.status === 413 ? strings.tooLarge
+              : error.status === 415 ? strings.notPdf
+              : error.message;
+            row.className = "u-failed";
+            state.textContent = fill(strings.uploadFailed, { message: message });
+            return false;
           }
-          var message = "";
-          try {
-            message = JSON.parse(xhr.responseText).error.message;
-          } catch (error) {
-            message = xhr.statusText;
-          }
-          if (xhr.status === 413) message = strings.tooLarge;
-          if (xhr.status === 415) message = strings.notPdf;
-          row.className = "u-failed";
-          state.textContent = fill(strings.uploadFailed, { message: message });
-          resolve(false);
-        };
-        xhr.onerror = function () {
-          row.className = "u-failed";
-          state.textContent = fill(strings.uploadFailed, { message: strings.offline });
-          resolve(false);
-        };
-        var data = new FormData();
-        data.append("file", file);
-        xhr.send(data);
-      });
+        );
     }
 
     input.addEventListener("change", function () {

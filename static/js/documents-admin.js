@@ -7,18 +7,12 @@
 
   var strings = JSON.parse((document.getElementById("documents-admin-strings") || {}).textContent || "{}");
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function message(xhr) {
-    try {
-      var body = JSON.parse(xhr.responseText);
-      return (body.error && body.error.message) || xhr.statusText;
-    } catch (e) {
-      return xhr.status === 413 ? strings.tooLarge || "Too large" : xhr.statusText || strings.failed || "Failed";
-    }
+  // Why an upload failed: the server's own words (not a PDF, encrypted…, in the page's language), else,
+  // when a proxy in between answered instead (nginx's 413), the page's.
+  function refusal(error) {
+    if (error.status === 0) return strings.network || "Network error";
+    if (error.details.message) return error.details.message;
+    return error.status === 413 ? strings.tooLarge || "Too large" : strings.failed || "Failed";
   }
 
   // One file, one request (multipart, field `file`, and `title` when typed), one progress bar;
@@ -33,45 +27,28 @@
     row.appendChild(label);
     row.appendChild(bar);
     list.appendChild(row);
-    return new Promise(function (resolve) {
-      var xhr = new XMLHttpRequest();
-      var form = new FormData();
-      form.append("file", file, file.name);
-      if (title) form.append("title", title);
-      xhr.open("POST", url);
-      xhr.setRequestHeader("X-CSRFToken", csrfToken());
-      xhr.setRequestHeader("Accept", "application/json");
-      xhr.upload.onprogress = function (event) {
-        if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
-      };
-      xhr.onload = function () {
-        var ok = xhr.status === 201;
-        bar.value = 100;
-        row.className = ok ? "ok" : "error";
-        row.appendChild(document.createTextNode(ok ? " ✓ " + (strings.done || "Uploaded") : " ✗ " + message(xhr)));
-        resolve(ok);
-      };
-      xhr.onerror = function () {
-        row.className = "error";
-        row.appendChild(document.createTextNode(" ✗ " + (strings.network || "Network error")));
-        resolve(false);
-      };
-      xhr.send(form);
-    });
-  }
-
-  function json(method, url, body) {
-    return window.ecabinet.fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (response) {
-      if (response.ok) return response;
-      return response.json().then(function (data) {
-        throw new Error((data.error && data.error.message) || response.statusText);
-      });
-    });
+    var form = new FormData();
+    form.append("file", file, file.name);
+    if (title) form.append("title", title);
+    function answered(ok, text) {
+      row.className = ok ? "ok" : "error";
+      row.appendChild(document.createTextNode((ok ? " ✓ " : " ✗ ") + text));
+      return ok;
+    }
+    return window.ecabinet
+      .upload(url, form, function (done) {
+        bar.value = Math.round(done * 100);
+      })
+      .then(
+        function () {
+          bar.value = 100;
+          return answered(true, strings.done || "Uploaded");
+        },
+        function (error) {
+          if (error.status) bar.value = 100;
+          return answered(false, refusal(error));
+        }
+      );
   }
 
   function uploadAll(files, url, list, titles) {
@@ -158,12 +135,12 @@
     if (!row) return;
     var url = row.dataset.documentUrl;
     if (button.dataset.action === "retitle") {
-      json("PATCH", url, { title: row.querySelector(".doc-title").value })
+      window.ecabinet.api("PATCH", url, { title: row.querySelector(".doc-title").value })
         .then(function () { window.location.reload(); })
         .catch(function (error) { window.alert(error.message); });
     }
     if (button.dataset.action === "remove" && window.confirm(button.dataset.confirm)) {
-      json("DELETE", url)
+      window.ecabinet.api("DELETE", url)
         .then(function () { window.location.reload(); })
         .catch(function (error) { window.alert(error.message); });
     }

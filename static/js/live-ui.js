@@ -87,7 +87,8 @@
           if (attr !== null && attr !== undefined && attr !== false) node.setAttribute(name, attr);
         }
       } else if (key === "style") {
-        node.setAttribute("style", value);
+        // Through the CSSOM: the Content-Security-Policy refuses a style attribute, not this.
+        node.style.cssText = value;
       } else {
         node[key] = value;
       }

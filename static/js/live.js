@@ -1,7 +1,8 @@
 // The live session: one meeting's events over Socket.IO, applied strictly in `seq` order.
 //
 // Plain script (no build step), after static/vendor/socket.io/socket.io.min.js, which defines
-// window.io. It defines window.ecabinetLive = {LiveMeeting, api, ApiError, serverNow, parseTime}.
+// window.io. It defines window.ecabinetLive = {LiveMeeting, api, serverNow, parseTime}; api and serverNow
+// are static/js/api.js's, here for the live pages' scripts that know only this.
 //
 //   var live = new ecabinetLive.LiveMeeting({meetingId: 7, eventsUrl: "/api/v1/meetings/7/events",
 //                                            seq: 41, strings: {...}});
@@ -22,73 +23,7 @@
   var GAP_WAIT_MS = 600; // how long an early event waits for its predecessor before we ask for it
   var PAGE = 500; // events per catch-up request (the server answers at most 1000)
 
-  // --- the API, as the page's scripts call it: the login cookie, the CSRF token in a header ---------
-
-  // `details`: the rest of the API's error object (e.g. the newer text that a stale save met).
-  function ApiError(status, code, message, details) {
-    this.name = "ApiError";
-    this.status = status;
-    this.code = code;
-    this.message = message;
-    this.details = details || {};
-  }
-  ApiError.prototype = Object.create(Error.prototype);
-  ApiError.prototype.constructor = ApiError;
-
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function api(method, url, body) {
-    var headers = { Accept: "application/json" };
-    var init = { method: method, credentials: "same-origin", headers: headers };
-    if (method !== "GET") headers["X-CSRFToken"] = csrfToken();
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    return window.ecabinet.fetch(url, init).then(
-      function (response) {
-        learnClock(response.headers.get("Date"));
-        if (response.status === 204) return null;
-        return response.json().then(
-          function (data) {
-            if (response.ok) return data;
-            var error = (data && data.error) || {};
-            throw new ApiError(response.status, error.code || "http_" + response.status, error.message || "", error);
-          },
-          function () {
-            if (response.ok) return null;
-            throw new ApiError(response.status, "http_" + response.status, response.statusText);
-          }
-        );
-      },
-      function () {
-        throw new ApiError(0, "network", "No connection");
-      }
-    );
-  }
-
-  // --- the server's clock ---------------------------------------------------------------------
-  // Speakers' timers count from the server's `started_at`; a tablet's own clock may be minutes off on
-  // a closed network. Each API answer's Date header (whole seconds) tells us roughly how far: half a
-  // second either way, so the estimate moves only when it is clearly wrong and timers do not jitter.
-
-  var clockOffset = 0;
-  var clockKnown = false;
-
-  function learnClock(header) {
-    var server = header ? Date.parse(header) : NaN;
-    if (isNaN(server)) return;
-    var offset = server + 500 - Date.now();
-    if (!clockKnown || Math.abs(offset - clockOffset) > 1500) clockOffset = offset;
-    clockKnown = true;
-  }
-
-  function serverNow() {
-    return Date.now() + clockOffset;
-  }
+  var api = window.ecabinet.api; // static/js/api.js
 
   function parseTime(value) {
     if (!value) return NaN;
@@ -368,8 +303,7 @@
   window.ecabinetLive = {
     LiveMeeting: LiveMeeting,
     api: api,
-    ApiError: ApiError,
-    serverNow: serverNow,
+    serverNow: window.ecabinet.serverNow,
     parseTime: parseTime,
   };
 })();

@@ -398,7 +398,7 @@
     if (votesTimer) return;
     votesTimer = window.setTimeout(function () {
       votesTimer = null;
-      fetch(config.votesUrl, { credentials: "same-origin" }).then(function (response) {
+      window.ecabinet.fetch(config.votesUrl, { credentials: "same-origin" }).then(function (response) {
         if (!response.ok) throw new Error(String(response.status));
         return response.text();
       }).then(function (html) {

@@ -25,14 +25,6 @@
     return (list || []).map(function (c) { return Object.assign({}, c, { id: toBytes(c.id) }); });
   }
 
-  function options(url) {
-    return window.fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error("options " + r.status);
-        return r.json();
-      });
-  }
-
   function answer(credential) {
     var response = credential.response;
     var out = {
@@ -64,7 +56,7 @@
     login.hidden = false;
     login.addEventListener("submit", function (event) {
       event.preventDefault();
-      options(login.getAttribute("data-passkey-login")).then(function (publicKey) {
+      window.ecabinet.api("GET", login.getAttribute("data-passkey-login")).then(function (publicKey) {
         publicKey.challenge = toBytes(publicKey.challenge);
         publicKey.allowCredentials = withCredentialIds(publicKey.allowCredentials);
         return navigator.credentials.get({ publicKey: publicKey });
@@ -79,7 +71,7 @@
   if (register && form) {
     register.hidden = false;
     register.addEventListener("click", function () {
-      options(register.getAttribute("data-passkey-register")).then(function (publicKey) {
+      window.ecabinet.api("GET", register.getAttribute("data-passkey-register")).then(function (publicKey) {
         publicKey.challenge = toBytes(publicKey.challenge);
         publicKey.user.id = toBytes(publicKey.user.id);
         publicKey.excludeCredentials = withCredentialIds(publicKey.excludeCredentials);

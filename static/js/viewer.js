@@ -20,7 +20,6 @@ pdfjs.GlobalWorkerOptions.workerSrc = new URL("pdf.worker.min.mjs", VENDOR).href
 const root = document.getElementById("viewer");
 const config = JSON.parse(document.getElementById("viewer-config").textContent);
 const strings = JSON.parse(document.getElementById("viewer-strings").textContent);
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const startedAt = performance.now();
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -630,31 +629,16 @@ function forget(rec) {
 
 class RetryLater extends Error {}
 
+// static/js/api.js's call, with the failures worth waiting out told apart from a refusal.
 async function request(method, url, body) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET") headers["X-CSRFToken"] = csrfToken;
-  let response;
   try {
-    response = await window.ecabinet.fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    });
-  } catch {
-    throw new RetryLater("network");
-  }
-  if (response.status === 401) throw new RetryLater("logged_out");
-  if (response.status >= 500 || response.status === 408 || response.status === 429) throw new RetryLater("server");
-  const data = response.status === 204 ? null : await response.json().catch(() => null);
-  if (!response.ok) {
-    const err = new Error(data?.error?.message || `HTTP ${response.status}`);
-    err.status = response.status;
+    return await window.ecabinet.api(method, url, body);
+  } catch (err) {
+    if (err.status === 0) throw new RetryLater("network");
+    if (err.status === 401) throw new RetryLater("logged_out");
+    if (err.status >= 500 || err.status === 408 || err.status === 429) throw new RetryLater("server");
     throw err;
   }
-  return data;
 }
 
 const queue = [];
@@ -1291,6 +1275,11 @@ function wireToolbar() {
     });
   }
   const palette = $("vw-palette");
+  // Each colour's swatch painted from its button's data-color (a style attribute would break the
+  // Content-Security-Policy).
+  for (const b of palette.querySelectorAll("[data-color]:not([data-color=''])")) {
+    b.querySelector(".vw-swatch").style.background = b.dataset.color;
+  }
   $("vw-color").addEventListener("click", () => {
     palette.hidden = !palette.hidden;
     $("vw-color").setAttribute("aria-expanded", String(!palette.hidden));
