@@ -29,7 +29,7 @@ from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common import jobs, unit_of_work
 from ecabinet.common.time import utcnow
-from ecabinet.documents import service as documents
+from ecabinet.documents import storage
 from ecabinet.documents.layout import Layout, Rect, searchable
 from ecabinet.documents.models import Document, DocumentVersion
 from ecabinet.extensions import db
@@ -197,8 +197,9 @@ def _gap(a: Rect, b: Rect) -> float:
 # --- after a new version --------------------------------------------------------------------
 
 
-@documents.when_version_added
-def _queue_carry(version: DocumentVersion) -> None:
+def queue_carry(version: DocumentVersion) -> None:
+    """The members' notes on the version before, carried onto this new one by a job after the commit
+    (`documents.on_version_added`)."""
     previous = version.document.version(version.number - 1)
     if previous is None:
         return
@@ -213,8 +214,7 @@ def _queue_carry(version: DocumentVersion) -> None:
     unit_of_work.queue(db.session(), _QUEUE, carry.id)
 
 
-@unit_of_work.on_after_commit
-def _start(session: Session) -> None:
+def start_carrying(session: Session) -> None:
     for carry_id in unit_of_work.take(session, _QUEUE):
         jobs.start(_carry_or_mark_failed, carry_id)
 
@@ -242,7 +242,7 @@ def carry_notes(carry_id: int) -> None:
         # The previous version is still receiving its own carried notes: they come along too, once
         # that job is done (it starts this one as it finishes).
         return
-    old_path, new_path = documents.file_path(carry.from_version), documents.file_path(carry.version)
+    old_path, new_path = storage.file_path(carry.from_version), storage.file_path(carry.version)
     boxes, version_id = carry.version.page_boxes, carry.version_id
     originals = db.session.execute(
         select(Annotation.__table__)

@@ -73,8 +73,7 @@ _SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("tip
 _INSERT_ENTRIES = insert(AuditEntry.__table__)
 
 
-@unit_of_work.on_before_commit_last
-def _write_pending(session: Session) -> None:
+def write_pending(session: Session) -> None:
     pending = unit_of_work.take(session, _QUEUE)
     if not pending:
         return

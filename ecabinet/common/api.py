@@ -6,14 +6,12 @@ import inspect
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, session
+from flask import Blueprint, Response, jsonify, request, send_file
 from flask_login import current_user
 from pydantic import BaseModel
 
-from ecabinet.auth.service import PAGE_SESSION_KEY, refusal
 from ecabinet.common.input import MAX_INT, MAX_JSON_BYTES, check_query_string, parse_json
 from ecabinet.errors import Invalid, TooLarge
-from ecabinet.extensions import db
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -29,9 +27,9 @@ def may(check: Callable[..., object]) -> Callable:
     anyone else, and is given the path's values it names (`meeting_id`, `ballot_id` …). It is the
     service's own permission function, which the service calls again as it acts.
 
-    The check runs before the view reads anything the caller sent (`_require_login`), so a caller who
-    may not act is answered 403 or 404 whatever their body: a malformed body tells them nothing, and
-    only one who may act learns what is wrong with it. Every route that changes something declares
+    The check runs before the view reads anything the caller sent (`auth.gate.require_login`), so a
+    caller who may not act is answered 403 or 404 whatever their body: a malformed body tells them
+    nothing, and only one who may act learns what is wrong with it. Every route that changes something declares
     one (`require_declared_permissions`)."""
     names = set(inspect.signature(check).parameters)
 
@@ -60,10 +58,11 @@ def require_declared_permissions(app, methods: set[str]) -> None:
         raise RuntimeError(f"Declare who may call these routes with @may: {', '.join(missing)}")
 
 
-def api_blueprint(*domains: Blueprint) -> Blueprint:
-    """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it."""
+def api_blueprint(login_gate: Callable[[], None], *domains: Blueprint) -> Blueprint:
+    """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it; `login_gate`
+    answers every call that is not `public` with 401, 403 or 404 unless it may be made (auth.gate)."""
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
-    api_v1.before_request(_require_login)
+    api_v1.before_request(login_gate)
     api_v1.before_request(check_query_string)  # after who may call: 401/403/404 come first
     for domain in domains:
         api_v1.register_blueprint(domain)
@@ -74,24 +73,6 @@ def bearer_token() -> str | None:
     """The call's bearer token, if it carries one."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     return (raw.strip() or None) if scheme.lower() == "bearer" else None
-
-
-def _require_login() -> None:
-    # Marks on the view itself, not on its name: another domain's view called `login` or `cast` must
-    # not inherit them.
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "_public", False):
-        return
-    if not current_user.is_authenticated:
-        bearer = bool(request.headers.get("Authorization"))
-        raise refusal(bearer_token() if bearer else session.get(PAGE_SESSION_KEY), bearer)
-    if hasattr(view, "_may"):
-        view._may(actor(), request.view_args or {})
-    if getattr(view, "_written_elsewhere", False):
-        # Who is calling and whether they may is all such a request reads: its transaction ends here.
-        # What it loaded stays readable (detached); its connection goes back to the pool for the
-        # writer, which a burst of requests waiting for their change to be written would otherwise hold.
-        db.session.close()
 
 
 def writes(view: Callable) -> Callable:
@@ -127,6 +108,16 @@ def body(model: type[T]) -> T:
     if len(raw) > MAX_JSON_BYTES:
         raise too_large
     return parse_json(model, raw)
+
+
+def uploaded_file():
+    """The PDF a multipart call sends in its field `file` (an upload, a task's report)."""
+    upload = request.files.get("file")
+    if upload is None or not request.mimetype.startswith("multipart/form-data"):
+        raise Invalid(
+            "Send the PDF as multipart/form-data in the field `file`", code="missing_file", fields=["file"]
+        )
+    return upload
 
 
 def query_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_INT) -> int | None:

@@ -15,37 +15,17 @@ from typing import TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ecabinet.common.hooks import Hook
 from ecabinet.extensions import db
 
 T = TypeVar("T")
 
-# Writers run in registration order, then the last ones: the audit log writes last, so the chain's
-# head is the last lock any transaction takes and no one holding it waits for another (no deadlocks).
-# Import order cannot be trusted for this: auth imports the audit log long before the live publisher.
-_before_commit: list[Callable[[Session], None]] = []
-_before_commit_last: list[Callable[[Session], None]] = []
-_after_commit: list[Callable[[Session], None]] = []
-_after_rollback: list[Callable[[Session], None]] = []
-
-
-def on_before_commit(fn: Callable[[Session], None]) -> Callable[[Session], None]:
-    _before_commit.append(fn)
-    return fn
-
-
-def on_before_commit_last(fn: Callable[[Session], None]) -> Callable[[Session], None]:
-    _before_commit_last.append(fn)
-    return fn
-
-
-def on_after_commit(fn: Callable[[Session], None]) -> Callable[[Session], None]:
-    _after_commit.append(fn)
-    return fn
-
-
-def on_after_rollback(fn: Callable[[Session], None]) -> Callable[[Session], None]:
-    _after_rollback.append(fn)
-    return fn
+# What runs at each end of a transaction, in the order `create_app` declares. Writers before the
+# commit: the audit log writes last, so the chain's head is the last lock any transaction takes and
+# no one holding it waits for another (no deadlocks).
+on_before_commit: Hook[[Session]] = Hook("unit_of_work.on_before_commit")
+on_after_commit: Hook[[Session]] = Hook("unit_of_work.on_after_commit")
+on_after_rollback: Hook[[Session]] = Hook("unit_of_work.on_after_rollback")
 
 
 def queue(session: Session, key: str, item) -> None:
@@ -89,18 +69,15 @@ def once_per_transaction(check: Callable[..., T]) -> Callable[..., T]:
 @event.listens_for(Session, "before_commit")
 def write_queued(session: Session) -> None:
     """What commit writes first; called alone only to rehearse a commit that is then rolled back."""
-    for fn in (*_before_commit, *_before_commit_last):
-        fn(session)
+    on_before_commit.run(session)
 
 
 @event.listens_for(Session, "after_commit")
 def _send_queued(session: Session) -> None:
-    for fn in _after_commit:
-        fn(session)
+    on_after_commit.run(session)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_queued(session: Session) -> None:
-    for fn in _after_rollback:
-        fn(session)
+    on_after_rollback.run(session)
     session.info.clear()

@@ -1,5 +1,9 @@
+from __future__ import annotations
+
+from ecabinet.auth.models import User
 from ecabinet.common.time import iso
 from ecabinet.documents.models import Document, DocumentVersion
+from ecabinet.meetings.models import AgendaItem
 
 
 def version(v: DocumentVersion) -> dict:
@@ -32,6 +36,11 @@ def _notes_carry(v: DocumentVersion) -> dict | None:
         "carried": carry.carried,
         "missed": carry.missed,
     }
+
+
+def item_documents(user: User, item: AgendaItem) -> dict:
+    """An agenda item's papers, as the meeting's serializer shows them (`meetings.serialize.item_fields`)."""
+    return {"documents": [document(d) for d in item.documents]}
 
 
 def document(d: Document, with_versions: bool = False) -> dict:

@@ -20,7 +20,7 @@ from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
-from ecabinet.meetings.models import AgendaItem
+from ecabinet.meetings.models import AgendaItem, Meeting
 from ecabinet.votes import voters
 from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
 
@@ -146,13 +146,34 @@ def create_vote(
     return vote
 
 
+def open_vote_in(meeting: Meeting) -> Vote | None:
+    """The meeting's open vote, if one is (at most one is: see `Vote`'s unique index)."""
+    return db.session.scalar(_OPEN_VOTE, {"meeting": meeting.id})
+
+
+_OPEN_VOTE = select(Vote).where(Vote.meeting_id == bindparam("meeting"), Vote.status == "open").limit(1)
+
+
+def refuse_close_with_open_vote(meeting: Meeting) -> None:
+    """A vote left open would stay open for ever, and the minutes could not say how it ended
+    (`meetings.on_closing`)."""
+    vote = open_vote_in(meeting)
+    if vote is not None:
+        raise Conflict(
+            f"Close the vote “{vote.question}” before closing the session",
+            code="vote_open",
+            vote_id=vote.id,
+            question=vote.question,
+        )
+
+
 def open_vote(user: User, vote_id: int) -> Vote:
     vote = runnable_vote(user, vote_id)
     if vote.status != "draft":
         raise Conflict(f"The vote is {vote.status}", code="wrong_vote_state")
     if vote.meeting.status != "in_progress":
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
-    already = meetings.open_vote(vote.meeting)
+    already = open_vote_in(vote.meeting)
     if already is not None:
         raise _already_open(already)
     # Opening without a quorum is allowed (the pages ask first): the record says it happened.
@@ -168,7 +189,7 @@ def open_vote(user: User, vote_id: int) -> Vote:
                 quorum_at_open=quorum,
             )
     except IntegrityError:
-        raise _already_open(meetings.open_vote(vote.meeting)) from None
+        raise _already_open(open_vote_in(vote.meeting)) from None
     audit.record(user, "vote.open", vote, {"attendance": quorum})
     publisher.publish(vote.meeting, "vote.opened", {**_public(vote), "attendance": quorum}, vote.agenda_item)
     return vote
