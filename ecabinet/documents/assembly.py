@@ -101,10 +101,12 @@ class Assembler:
         with ExitStack() as stack:
             if isinstance(pdf, bytes):
                 data: bytes | mmap.mmap = pdf
-                stream: BinaryIO | mmap.mmap = io.BytesIO(pdf)
+                stream: BinaryIO = io.BytesIO(pdf)
             else:
-                file = stack.enter_context(open(pdf, "rb"))
-                data = stream = stack.enter_context(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
+                # pypdf reads through the file; the copier slices the map. (pypdf given the map
+                # fails on a startxref past the end, which it repairs given a file.)
+                stream = stack.enter_context(open(pdf, "rb"))
+                data = stack.enter_context(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
             reader = PdfReader(stream)
             if reader.is_encrypted:  # uploads are refused encrypted; a stored file never is
                 raise ValueError("An encrypted PDF cannot be copied")

@@ -1,0 +1,227 @@
+"""Real-world PDFs (tests/corpus: scans, forms, signed, linearized, incrementally updated, rotated,
+boxes away from 0,0, PDF 2.0, repaired cross-reference tables, from a dozen producers) through what a
+member does with them: the upload, the watermarked copy, annotated.pdf and the meeting book.
+
+Each copy must be a sound PDF (qpdf's check, through pikepdf), keep every page and its text (plus
+the stamp), look like its source (pdfium renders both; only the 14 %-opaque watermark may change a
+pixel, and it cannot change one by more than `STAMP_SHADE`), and put a member's highlight where the
+member drew it, whatever the page's rotation and boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from pathlib import Path
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+
+from tests.helpers import assert_error, ok
+from tests.pdfs import upload
+
+CORPUS = Path(__file__).parent / "corpus"
+# What the corpus holds that is refused, and with which answer.
+REFUSED = {
+    "pikepdf-form_dd0293.pdf": (415, "encrypted_pdf"),  # AES-128 with an empty user password
+    "pikepdf-newline-buffer-test.pdf": (415, "empty_pdf"),  # a page tree without pages
+}
+PAPERS = sorted(p for p in CORPUS.glob("*.pdf") if p.name not in REFUSED)
+SIDE = 420  # pixels along a rendered page's longer side: enough to see a page, cheap for a hundred
+STAMP_SHADE = 40  # the watermark (14 % opaque) moves a channel by 36 at most
+HIGHLIGHT = "#00FF00"
+
+
+def _normal(box) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def _visible(page: pikepdf.Page) -> tuple[float, float, float, float]:
+    """The part of the page a viewer shows: the crop box within the media box."""
+    mx0, my0, mx1, my1 = _normal(page.mediabox)
+    cx0, cy0, cx1, cy1 = _normal(page.cropbox)
+    return max(mx0, cx0), max(my0, cy0), min(mx1, cx1), min(my1, cy1)
+
+
+def _scale(box) -> float:
+    x0, y0, x1, y1 = box
+    return SIDE / max(x1 - x0, y1 - y0)
+
+
+def _to_pixels(box, rotate: int, x: float, y: float) -> tuple[float, float]:
+    """Where user-space (x, y) lands on a rendered page (top-left origin, turned clockwise by /Rotate)."""
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    px, py = x - x0, height - (y - y0)
+    px, py = {
+        0: (px, py),
+        90: (height - py, px),
+        180: (width - px, height - py),
+        270: (py, width - px),
+    }[rotate % 360]
+    return px * _scale(box), py * _scale(box)
+
+
+def _texts(data: bytes) -> list[str]:
+    document = pdfium.PdfDocument(data)
+    try:
+        texts = []
+        for page in document:
+            text_page = page.get_textpage()
+            texts.append(" ".join(text_page.get_text_bounded().split()))
+            text_page.close()
+            page.close()
+        return texts
+    finally:
+        document.close()
+
+
+def _render(data: bytes, box):
+    document = pdfium.PdfDocument(data)
+    try:
+        page = document[0]
+        image = page.render(scale=_scale(box), may_draw_forms=True).to_pil().convert("RGB")
+        page.close()
+        return image
+    finally:
+        document.close()
+
+
+def _changed(before, after, threshold: int = STAMP_SHADE):
+    """The pixels where any channel moved by more than `threshold`, as a mask, and their bounding box."""
+    from PIL import ImageChops
+
+    difference = (
+        ImageChops.difference(before, after).convert("L").point(lambda v: 255 if v > threshold else 0)
+    )
+    return difference, difference.getbbox()
+
+
+def _problems(data: bytes) -> set[str]:
+    """The kinds of qpdf's findings (what, without where: object numbers and offsets differ between
+    a file and its copies)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # jbig2dec is not installed: qpdf cannot decode JBIG2 to check it
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            try:
+                found = pdf.check_pdf_syntax()
+            except ValueError as error:  # qpdf's check itself stumbles over some damaged sources
+                found = [f"the check failed: {error}"]
+    return {problem.rsplit(": ", 1)[-1] for problem in found}
+
+
+@pytest.mark.slow
+def test_every_corpus_paper_survives_upload_copy_annotation_and_book(app, cabinet):
+    meeting = cabinet.meeting("published", watermark="all")
+    sec, member = cabinet.api(cabinet.secretariat), cabinet.api(cabinet.members[0])
+    name = cabinet.members[0].full_name
+    failures: dict[str, list[str]] = {}
+    documents = []
+    item = cabinet.item(meeting["id"], "Tài liệu các bộ gửi")
+    for path in PAPERS:
+        data = path.read_bytes()
+        response = upload(sec, item["id"], data, filename=path.name, title=path.stem)
+        if response.status_code != 201:
+            failures[path.name] = [f"upload: {response.status_code} {response.get_json()}"]
+            continue
+        documents.append((path, data, response.get_json()))
+
+    for path, source, document in documents:
+        problems = failures.setdefault(path.name, [])
+        try:
+            _check_paper(member, name, source, document, problems)
+        except Exception as error:  # noqa: BLE001 — one paper's crash is reported with the others'
+            problems.append(f"{type(error).__name__}: {error}")
+
+    book = member.get(f"/meetings/{meeting['id']}/book.pdf")
+    assert book.status_code == 200
+    with pikepdf.open(io.BytesIO(book.data)) as pdf:
+        assert len(pdf.pages) == 2 + sum(document["version"]["page_count"] for _, _, document in documents)
+    book_problems = _problems(book.data) - set().union(*(_problems(source) for _, source, _ in documents))
+    assert not book_problems
+    failures = {name: found for name, found in failures.items() if found}
+    assert not failures, "\n".join(f"{name}: {'; '.join(found)}" for name, found in failures.items())
+
+
+def _check_paper(member, name: str, source: bytes, document: dict, problems: list[str]) -> None:
+    copy = member.get(f"/documents/{document['id']}/file")
+    if copy.status_code != 200:
+        problems.append(f"copy: {copy.status_code}")
+        return
+    with pikepdf.open(io.BytesIO(source)) as pdf:
+        pages = len(pdf.pages)
+        first = pdf.pages[0]
+        box, rotate = _visible(first), int(first.obj.get("/Rotate", 0))
+    new_problems = _problems(copy.data) - _problems(source)
+    if new_problems:
+        problems.append(f"qpdf check: {sorted(new_problems)[:3]}")
+    texts, copy_texts = _texts(source), _texts(copy.data)
+    if len(copy_texts) != pages:
+        problems.append(f"pages: {pages} -> {len(copy_texts)}")
+    stamp = re.compile(r"\s*Bản của " + re.escape(name) + r" — \d\d/\d\d/\d{4} \d\d:\d\d\s*")
+    for number, (text, copied) in enumerate(zip(texts, copy_texts, strict=False), start=1):
+        if not stamp.search(copied) or stamp.sub(" ", copied).strip() != text.strip():
+            problems.append(f"text of page {number}: {text[:60]!r} -> {copied[:80]!r}")
+            break
+    before, after = _render(source, box), _render(copy.data, box)
+    if before.size != after.size:
+        problems.append(f"rendered size {before.size} -> {after.size}")
+    else:
+        _, moved = _changed(before, after)
+        if moved:
+            problems.append(f"copy looks different from its source in {moved}")
+
+    # A highlight across the middle of the visible page, in the page's own user space.
+    x0, y0, x1, y1 = box
+    rect = [x0 + (x1 - x0) * 0.25, y0 + (y1 - y0) * 0.55, x0 + (x1 - x0) * 0.6, y0 + (y1 - y0) * 0.65]
+    note = member.post(
+        f"/documents/{document['id']}/annotations",
+        json={"version": 1, "page": 1, "kind": "highlight", "rects": [rect], "color": HIGHLIGHT},
+    )
+    if note.status_code != 201:
+        problems.append(f"annotation: {note.status_code} {note.get_json()}")
+        return
+    annotated = member.get(f"/documents/{document['id']}/annotated.pdf")
+    if annotated.status_code != 200:
+        problems.append(f"annotated.pdf: {annotated.status_code}")
+        return
+    if _problems(annotated.data) - _problems(source):
+        problems.append("annotated.pdf fails qpdf's check")
+    _, drawn = _changed(after, _render(annotated.data, box))
+    corners = [_to_pixels(box, rotate, x, y) for x, y in ((rect[0], rect[1]), (rect[2], rect[3]))]
+    expected = (
+        min(c[0] for c in corners),
+        min(c[1] for c in corners),
+        max(c[0] for c in corners),
+        max(c[1] for c in corners),
+    )
+    # Where the page is white under it, the highlight shows as the rectangle drawn; dark content
+    # under part of it (which a highlight does not change) may leave an edge unmarked.
+    if drawn is None or not _placed(drawn, expected):
+        problems.append(f"highlight drawn at {drawn}, expected {tuple(round(v) for v in expected)}")
+
+
+def _placed(drawn, expected, slack: float = 2) -> bool:
+    """Whether the drawn box lies within the expected one (give or take rounding) and covers most of it."""
+    within = all(d >= e - slack for d, e in zip(drawn[:2], expected[:2], strict=True)) and all(
+        d <= e + slack for d, e in zip(drawn[2:], expected[2:], strict=True)
+    )
+    covers = (drawn[2] - drawn[0]) >= 0.6 * (expected[2] - expected[0]) and (drawn[3] - drawn[1]) >= 0.6 * (
+        expected[3] - expected[1]
+    )
+    return within and covers
+
+
+@pytest.mark.parametrize(("name", "answer"), sorted(REFUSED.items()))
+def test_corpus_papers_that_cannot_be_read_are_refused_and_leave_nothing(app, cabinet, name, answer):
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    assert_error(upload(cabinet.api(cabinet.secretariat), item["id"], (CORPUS / name).read_bytes()), *answer)
+    root = Path(app.config["ECABINET_STORAGE"])
+    assert [p for p in root.rglob("*") if p.is_file()] == []
+    assert (
+        ok(cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}"))["agenda"][0]["documents"] == []
+    )
