@@ -65,7 +65,10 @@ PUBLIC = {
         ("tests/resources/pdfa/fpdf2_latin_tr3.pdf", "CC-BY-SA-4.0 AND OFL-1.1 (2026 James R. Barlow)"),
         ("tests/resources/pdfa/graph_ocred.pdf", "CC-BY-SA-3.0 or GFDL-1.2-or-later (2012 SmokeyJoe)"),
         ("tests/resources/pdfa/jbig2.pdf", "CC-BY-SA-3.0 or GFDL-1.2-or-later (1985 Forat Electronics)"),
-        ("tests/resources/pdfa/lichtenstein.pdf", "CC-BY-SA-3.0 or GFDL-1.2-or-later (2001 A. Tille, 2007 A. Damato)"),
+        (
+            "tests/resources/pdfa/lichtenstein.pdf",
+            "CC-BY-SA-3.0 or GFDL-1.2-or-later (2001 A. Tille, 2007 A. Damato)",
+        ),
         ("tests/resources/pdfa/link.pdf", "CC-BY-SA-4.0 (2014 Euskaldunaa)"),
         ("tests/resources/pdfa/overlay.pdf", "MIT (2017 Max Anderson)"),
         ("tests/resources/pdfa/palette.pdf", "CC-BY-SA-4.0 (2014 Euskaldunaa)"),
@@ -169,7 +172,9 @@ def reportlab_document(pages: int = 2, rotate: int = 0, form: bool = False, link
             c.bookmarkPage(f"p{number}")
             c.addOutlineEntry(f"Page {number}", f"p{number}")
         if form and number == 1:
-            c.acroForm.textfield(name="name", tooltip="Name", x=72, y=200, width=200, height=20, value="Nguyen")
+            c.acroForm.textfield(
+                name="name", tooltip="Name", x=72, y=200, width=200, height=20, value="Nguyen"
+            )
             c.acroForm.checkbox(name="agree", x=300, y=200, checked=True)
         c.showPage()
     c.save()
@@ -286,9 +291,7 @@ def split_contents(pdf):
     for page in pdf.pages:
         data = page.obj.Contents.read_bytes()
         cut = data.find(b"\n", len(data) // 2) + 1
-        page.obj.Contents = pikepdf.Array(
-            [pdf.make_stream(data[:cut]), pdf.make_stream(data[cut:])]
-        )
+        page.obj.Contents = pikepdf.Array([pdf.make_stream(data[:cut]), pdf.make_stream(data[cut:])])
 
 
 def existing_annotations(data: bytes) -> bytes:
@@ -354,7 +357,8 @@ def signed(data: bytes, times: int, folder: Path) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         field = f"Signature{number}"
         fields.append_signature_field(
-            writer, fields.SigFieldSpec(field, box=(56 + 200 * (number - 1), 40, 236 + 200 * (number - 1), 90))
+            writer,
+            fields.SigFieldSpec(field, box=(56 + 200 * (number - 1), 40, 236 + 200 * (number - 1), 90)),
         )
         out = io.BytesIO()
         signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name=field), signer=signer, output=out)
@@ -380,8 +384,17 @@ def ghostscript(data: bytes, *options: str) -> bytes:
         source, target = Path(folder) / "in", Path(folder) / "out.pdf"
         source.write_bytes(data)
         subprocess.run(
-            ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", *options,
-             f"-sOutputFile={target}", str(source)],
+            [
+                "gs",
+                "-q",
+                "-dNOPAUSE",
+                "-dBATCH",
+                "-dSAFER",
+                "-sDEVICE=pdfwrite",
+                *options,
+                f"-sOutputFile={target}",
+                str(source),
+            ],
             check=True,
         )
         return target.read_bytes()
@@ -432,7 +445,11 @@ def made() -> dict[str, tuple[bytes, str]]:
     add("rotated-negative.pdf", with_pikepdf(fpdf, rotate(-90)), "fpdf2, /Rotate -90 (as 270)")
     add("origin-positive.pdf", with_pikepdf(fpdf, move_origin(100, 200)), "MediaBox from (100, 200)")
     add("origin-negative.pdf", with_pikepdf(fpdf, move_origin(-297.64, -420.94)), "MediaBox centred on 0,0")
-    add("origin-cropbox.pdf", with_pikepdf(fpdf, move_origin(50, 80, crop_inset=40)), "moved MediaBox, CropBox inside")
+    add(
+        "origin-cropbox.pdf",
+        with_pikepdf(fpdf, move_origin(50, 80, crop_inset=40)),
+        "moved MediaBox, CropBox inside",
+    )
     add("cropbox.pdf", with_pikepdf(rl, crop(60, 120)), "ReportLab, CropBox inside the MediaBox")
     add(
         "origin-rotated-90.pdf",
@@ -463,9 +480,21 @@ def made() -> dict[str, tuple[bytes, str]]:
         "PDF 2.0 with object streams",
     )
     add("qdf.pdf", with_pikepdf(rl, qdf=True, compress_streams=False), "qpdf QDF (uncompressed, annotated)")
-    add("annotations-fpdf2.pdf", existing_annotations(fpdf), "FreeText, Text, Highlight, Line, Link annotations")
-    add("annotations-rotated.pdf", existing_annotations(with_pikepdf(fpdf, rotate(90))), "annotations, /Rotate 90")
-    add("incremental.pdf", incremental_update(fpdf3, "Sửa đổi lần 1"), "an incremental update (note, rotation)")
+    add(
+        "annotations-fpdf2.pdf",
+        existing_annotations(fpdf),
+        "FreeText, Text, Highlight, Line, Link annotations",
+    )
+    add(
+        "annotations-rotated.pdf",
+        existing_annotations(with_pikepdf(fpdf, rotate(90))),
+        "annotations, /Rotate 90",
+    )
+    add(
+        "incremental.pdf",
+        incremental_update(fpdf3, "Sửa đổi lần 1"),
+        "an incremental update (note, rotation)",
+    )
     add(
         "incremental-twice.pdf",
         incremental_update(incremental_update(rl, "first"), "second"),
@@ -484,10 +513,18 @@ def made() -> dict[str, tuple[bytes, str]]:
             signed(with_pikepdf(fpdf3, linearize=True), 1, Path(folder)),
             "a signature over a linearized file",
         )
-    add("broken-xref-offsets.pdf", broken_xref(rl), "ReportLab with every xref offset wrong (repaired on read)")
+    add(
+        "broken-xref-offsets.pdf",
+        broken_xref(rl),
+        "ReportLab with every xref offset wrong (repaired on read)",
+    )
     add("broken-xref-fpdf2.pdf", broken_xref(fpdf), "fpdf2 with every xref offset wrong")
     add("missing-xref.pdf", no_xref(fpdf), "cross-reference table missing, startxref wrong")
-    add("scan-jpeg-gray.pdf", img2pdf_scan([(scan_image(), "jpeg"), (scan_image(seed=2), "jpeg")]), "img2pdf JPEG")
+    add(
+        "scan-jpeg-gray.pdf",
+        img2pdf_scan([(scan_image(), "jpeg"), (scan_image(seed=2), "jpeg")]),
+        "img2pdf JPEG",
+    )
     add("scan-jpeg-color.pdf", img2pdf_scan([(scan_image(mode="RGB"), "jpeg")]), "img2pdf colour JPEG scan")
     add(
         "scan-ccitt-g4.pdf",
@@ -499,7 +536,9 @@ def made() -> dict[str, tuple[bytes, str]]:
         with_pikepdf(img2pdf_scan([(scan_image(size=(877, 620)), "jpeg")]), rotate(90)),
         "img2pdf landscape JPEG scan turned with /Rotate 90",
     )
-    add("scan-png.pdf", img2pdf_scan([(scan_image(), "png")]), "img2pdf lossless scan (Flate, PNG predictors)")
+    add(
+        "scan-png.pdf", img2pdf_scan([(scan_image(), "png")]), "img2pdf lossless scan (Flate, PNG predictors)"
+    )
     return files
 
 
