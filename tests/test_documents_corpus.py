@@ -31,12 +31,8 @@ REFUSED = {
 }
 # What the corpus shows still wrong, and why; each must still fail (a fix removes its line).
 KNOWN = {
-    "incremental-twice.pdf": "pypdf's reader takes object 13 for the cross-reference stream an earlier "
-    "update numbered 13, so the copy loses the later update's note (qpdf and pdfium read it right)",
     "pikepdf-content-stream-errors.pdf": "an unterminated inline image swallows what follows it in the "
     "page's content, the watermark appended to it included",
-    "pypdf-AutoCad_Diagram.pdf": "annotated.pdf is written by pypdf's PdfWriter, which leaves a NUL byte "
-    "in a name unescaped",
 }
 PAPERS = sorted(p for p in CORPUS.glob("*.pdf") if p.name not in REFUSED)
 SIDE = 420  # pixels along a rendered page's longer side: enough to see a page, cheap for a hundred

@@ -33,6 +33,7 @@ from pypdf.generic import (
     NameObject,
     NumberObject,
     PdfObject,
+    RectangleObject,
     StreamObject,
     TextStringObject,
 )
@@ -160,6 +161,20 @@ class Assembler:
         buffer.write(b"/Length %d>>" % len(data))
         self._emit_object(ref.idnum, buffer.getvalue(), data)
         self._drain()
+
+    def add_form(self, pdf: bytes, width: float, height: float) -> IndirectObject:
+        """The first page of `pdf` as a Form XObject of width × height (drawn once, placed anywhere)."""
+        with self.source(pdf) as drawing:
+            page = drawing.pages[0]
+            entries = _dictionary(
+                {
+                    "/Type": NameObject("/XObject"),
+                    "/Subtype": NameObject("/Form"),
+                    "/BBox": RectangleObject([0, 0, width, height]),
+                    "/Resources": page.raw_get("/Resources"),
+                }
+            )
+            return self.add_stream(page.get_contents().get_data(), entries)
 
     @property
     def page_count(self) -> int:
@@ -404,12 +419,24 @@ def _plain_offset(reader: PdfReader, number: int, generation: int) -> int | None
     offset = reader.xref.get(generation, {}).get(number)
     if (
         offset is None
-        or reader.cache_get_indirect_object(generation, number) is not None
+        or _parsed(reader, number, generation)
         or (generation == 0 and number in reader.xref_objStm)
         or reader.xref_free_entry.get(generation, {}).get(number)
     ):
         return None
     return offset
+
+
+def _parsed(reader: PdfReader, number: int, generation: int) -> bool:
+    """Whether pypdf holds its own parse of the object (which may have been amended).
+
+    pypdf also keeps every cross-reference stream it read under that stream's number, and a later
+    update may give the number to another object (pypdf's own incremental writer does): a reference
+    to it then means the later object, whose bytes are where the table says, not the old stream."""
+    parsed = reader.cache_get_indirect_object(generation, number)
+    if parsed is None:
+        return False
+    return not (isinstance(parsed, StreamObject) and parsed.get("/Type") == "/XRef")
 
 
 def _string_end(data: bytes | mmap.mmap, position: int) -> int:

@@ -81,17 +81,7 @@ class Stamper:
         self._numbered: list[tuple[int, View]] = []  # the number's object, the page as shown
 
     def _form(self, text: str) -> IndirectObject:
-        with self.pdf.source(_overlay_pdf(text)) as overlay:
-            page = overlay.pages[0]
-            form = DictionaryObject(
-                {
-                    NameObject("/Type"): NameObject("/XObject"),
-                    NameObject("/Subtype"): NameObject("/Form"),
-                    NameObject("/BBox"): RectangleObject([0, 0, OVERLAY_SIZE, OVERLAY_SIZE]),
-                    NameObject("/Resources"): page.raw_get("/Resources"),
-                }
-            )
-            return self.pdf.add_stream(page.get_contents().get_data(), form)
+        return self.pdf.add_form(_overlay_pdf(text), OVERLAY_SIZE, OVERLAY_SIZE)
 
     def _helvetica(self) -> IndirectObject:
         font = DictionaryObject(
