@@ -27,6 +27,10 @@ CORPUS = Path(__file__).parent / "corpus"
 # What the corpus holds that is refused, and with which answer.
 REFUSED = {
     "pikepdf-form_dd0293.pdf": (415, "encrypted_pdf"),  # AES-128 with an empty user password
+    "pypdf-crazyones-encrypted-256.pdf": (415, "encrypted_pdf"),  # AES-256
+    "pypdf-libreoffice-writer-password.pdf": (415, "encrypted_pdf"),  # as LibreOffice protects a file
+    "pypdf-r2-empty-password.pdf": (415, "encrypted_pdf"),  # RC4 40-bit, no password to open
+    "pypdf-r6-user-password.pdf": (415, "encrypted_pdf"),  # AES-256, revision 6
     "pikepdf-newline-buffer-test.pdf": (415, "empty_pdf"),  # a page tree without pages
 }
 # What the corpus shows still wrong, and why; each must still fail (a fix removes its line).
@@ -250,11 +254,26 @@ def _only_ours(data: bytes, blank: bool = False) -> bytes:
         return out.getvalue()
 
 
-@pytest.mark.parametrize(("name", "answer"), sorted(REFUSED.items()))
-def test_corpus_papers_that_cannot_be_read_are_refused_and_leave_nothing(app, cabinet, name, answer):
+# Papers cut short (a transfer that broke off) at a tenth, a third and two thirds of their bytes.
+CUT_SHORT = [
+    (f"{name} cut at {share:.0%}", name, share)
+    for name in ("gs-postscript.pdf", "pypdf-crazyones.pdf", "scan-jpeg-gray.pdf", "signed.pdf")
+    for share in (0.1, 0.33, 0.67)
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "share", "answer"),
+    [(name, 1.0, answer) for name, answer in sorted(REFUSED.items())]
+    + [pytest.param(name, share, (415, "broken_pdf"), id=label) for label, name, share in CUT_SHORT],
+)
+def test_corpus_papers_that_cannot_be_read_are_refused_and_leave_nothing(app, cabinet, name, share, answer):
+    data = (CORPUS / name).read_bytes()
     meeting = cabinet.meeting("published")
     item = cabinet.item(meeting["id"])
-    assert_error(upload(cabinet.api(cabinet.secretariat), item["id"], (CORPUS / name).read_bytes()), *answer)
+    assert_error(
+        upload(cabinet.api(cabinet.secretariat), item["id"], data[: int(len(data) * share)]), *answer
+    )
     root = Path(app.config["ECABINET_STORAGE"])
     assert [p for p in root.rglob("*") if p.is_file()] == []
     assert (

@@ -27,7 +27,7 @@ PYPDF = "pypdf-7.1.1"
 PIKEPDF_NOTE = "pikepdf 10.18.0 sdist, tests/resources (licence from its REUSE.toml)"
 PYPDF_NOTE = "pypdf 7.1.1 sdist, resources/ (shipped under pypdf's BSD-3-Clause licence)"
 
-# (file in the sdist, licence) — unencrypted, under 300 KB each.
+# (file in the sdist, licence) — under 300 KB each; the encrypted ones are for refusals.
 PUBLIC = {
     PIKEPDF: [
         ("tests/resources/1biticc.pdf", "CC-BY-SA-4.0 (2023 James R. Barlow)"),
@@ -91,6 +91,10 @@ PUBLIC = {
             "commented-xmp.pdf",
             "commented.pdf",
             "crazyones.pdf",
+            "crazyones-encrypted-256.pdf",
+            "libreoffice-writer-password.pdf",
+            "encryption/r2-empty-password.pdf",
+            "encryption/r6-user-password.pdf",
             "example.pdf",
             "form.pdf",
             "form_acrobatReader.pdf",
@@ -594,7 +598,8 @@ def main(src: Path) -> None:
         "is tested on (tests/test_documents_corpus.py). Public files come from the source distributions",
         "of pikepdf and pypdf on PyPI, with the licence their packages state; the rest were made by",
         "`build.py` here (which says how) and are CC0-1.0. `Producer / Creator` is what each file says",
-        "made it.",
+        "made it. The encrypted files and the one without pages are the corpus's refusals",
+        "(`REFUSED` in the test).",
         "",
         "| file | origin | Producer / Creator | licence |",
         "|---|---|---|---|",
