@@ -24,7 +24,8 @@ from pathlib import Path
 
 import harness  # noqa: F401 — before ecabinet: a temporary instance folder
 
-from tests import test_documents_corpus as corpus
+from tests import pdf_views as views
+from tests.test_documents_corpus import PAPERS
 
 WATERMARK = "Bản của Bộ trưởng Số 1 — 25/11/2026 10:00"
 STAMP = re.compile(r"\s*" + re.escape(WATERMARK) + r"\s*")
@@ -56,9 +57,9 @@ def pikepdf_copy(path: Path, folder: Path) -> bytes:
 def judge(source: bytes, copy: bytes) -> list[str]:
     """What is wrong with a copy, in the corpus test's terms."""
     found = []
-    if corpus._problems(copy) - corpus._problems(source):
+    if views.problems(copy) - views.problems(source):
         found.append("qpdf")
-    texts, copied = corpus._texts(source), corpus._texts(copy)
+    texts, copied = views.texts(source), views.texts(copy)
     if len(texts) != len(copied):
         found.append("pages")
     elif any(
@@ -71,9 +72,9 @@ def judge(source: bytes, copy: bytes) -> list[str]:
         import pikepdf
 
         with pikepdf.open(io.BytesIO(source)) as pdf:
-            box = corpus._visible(pdf.pages[0])
-    before, after = corpus._render(corpus._without_what_acts(source), box), corpus._render(copy, box)
-    if before.size != after.size or corpus._changed(before, after)[1]:
+            box = views.visible(pdf.pages[0])
+    before, after = views.render(views.without_what_acts(source), box), views.render(copy, box)
+    if before.size != after.size or views.changed(before, after)[1]:
         found.append("render")
     return found
 
@@ -84,7 +85,7 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="every fifth paper: a check that it works")
     args = parser.parse_args()
-    papers = corpus.PAPERS[::5] if args.quick else corpus.PAPERS
+    papers = PAPERS[::5] if args.quick else PAPERS
     harness.print_machine({"papers": str(len(papers))})
     from ecabinet.documents.stamping import _overlay_pdf
 

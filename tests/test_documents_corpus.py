@@ -4,7 +4,7 @@ member does with them: the upload, the watermarked copy, annotated.pdf and the m
 
 Each copy must be a sound PDF (qpdf's check, through pikepdf), keep every page and its text (plus
 the stamp), look like its source (pdfium renders both; only the 14 %-opaque watermark may change a
-pixel, and it cannot change one by more than `STAMP_SHADE`), and put a member's highlight where the
+pixel, and it cannot change one by more than `pdf_views.STAMP_SHADE`), and put a member's highlight where the
 member drew it, whatever the page's rotation and boxes.
 """
 
@@ -16,10 +16,9 @@ import warnings
 from pathlib import Path
 
 import pikepdf
-import pypdfium2 as pdfium
 import pytest
 
-from ecabinet.documents import sanitize
+from tests import pdf_views as views
 from tests.helpers import assert_error, ok
 from tests.pdfs import upload
 
@@ -39,88 +38,7 @@ KNOWN = {
     "page's content, the watermark appended to it included",
 }
 PAPERS = sorted(p for p in CORPUS.glob("*.pdf") if p.name not in REFUSED)
-SIDE = 420  # pixels along a rendered page's longer side: enough to see a page, cheap for a hundred
-STAMP_SHADE = 40  # the watermark (14 % opaque) moves a channel by 36 at most
 HIGHLIGHT = "#00FF00"
-
-
-def _normal(box) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = (float(v) for v in box)
-    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
-
-
-def _visible(page: pikepdf.Page) -> tuple[float, float, float, float]:
-    """The part of the page a viewer shows: the crop box within the media box."""
-    mx0, my0, mx1, my1 = _normal(page.mediabox)
-    cx0, cy0, cx1, cy1 = _normal(page.cropbox)
-    return max(mx0, cx0), max(my0, cy0), min(mx1, cx1), min(my1, cy1)
-
-
-def _scale(box) -> float:
-    x0, y0, x1, y1 = box
-    return SIDE / max(x1 - x0, y1 - y0)
-
-
-def _to_pixels(box, rotate: int, x: float, y: float) -> tuple[float, float]:
-    """Where user-space (x, y) lands on a rendered page (top-left origin, turned clockwise by /Rotate)."""
-    x0, y0, x1, y1 = box
-    width, height = x1 - x0, y1 - y0
-    px, py = x - x0, height - (y - y0)
-    px, py = {
-        0: (px, py),
-        90: (height - py, px),
-        180: (width - px, height - py),
-        270: (py, width - px),
-    }[rotate % 360]
-    return px * _scale(box), py * _scale(box)
-
-
-def _texts(data: bytes) -> list[str]:
-    document = pdfium.PdfDocument(data)
-    try:
-        texts = []
-        for page in document:
-            text_page = page.get_textpage()
-            texts.append(" ".join(text_page.get_text_bounded().split()))
-            text_page.close()
-            page.close()
-        return texts
-    finally:
-        document.close()
-
-
-def _render(data: bytes, box):
-    document = pdfium.PdfDocument(data)
-    try:
-        page = document[0]
-        image = page.render(scale=_scale(box), may_draw_forms=True).to_pil().convert("RGB")
-        page.close()
-        return image
-    finally:
-        document.close()
-
-
-def _changed(before, after, threshold: int = STAMP_SHADE):
-    """The pixels where any channel moved by more than `threshold`, as a mask, and their bounding box."""
-    from PIL import ImageChops
-
-    difference = (
-        ImageChops.difference(before, after).convert("L").point(lambda v: 255 if v > threshold else 0)
-    )
-    return difference, difference.getbbox()
-
-
-def _problems(data: bytes) -> set[str]:
-    """The kinds of qpdf's findings (what, without where: object numbers and offsets differ between
-    a file and its copies)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # jbig2dec is not installed: qpdf cannot decode JBIG2 to check it
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            try:
-                found = pdf.check_pdf_syntax()
-            except ValueError as error:  # qpdf's check itself stumbles over some damaged sources
-                found = [f"the check failed: {error}"]
-    return {problem.rsplit(": ", 1)[-1] for problem in found}
 
 
 @pytest.mark.slow
@@ -150,7 +68,9 @@ def test_every_corpus_paper_survives_upload_copy_annotation_and_book(app, cabine
     assert book.status_code == 200
     with pikepdf.open(io.BytesIO(book.data)) as pdf:
         assert len(pdf.pages) == 2 + sum(document["version"]["page_count"] for _, _, document in documents)
-    book_problems = _problems(book.data) - set().union(*(_problems(source) for _, source, _ in documents))
+    book_problems = views.problems(book.data) - set().union(
+        *(views.problems(source) for _, source, _ in documents)
+    )
     assert not book_problems
     failures = {name: found for name, found in failures.items() if found}
     assert sorted(set(KNOWN) - set(failures)) == [], "these now pass: take them off KNOWN"
@@ -166,11 +86,11 @@ def _check_paper(member, name: str, source: bytes, document: dict, problems: lis
     with pikepdf.open(io.BytesIO(source)) as pdf:
         pages = len(pdf.pages)
         first = pdf.pages[0]
-        box, rotate = _visible(first), int(first.obj.get("/Rotate", 0))
-    new_problems = _problems(copy.data) - _problems(source)
+        box, rotate = views.visible(first), int(first.obj.get("/Rotate", 0))
+    new_problems = views.problems(copy.data) - views.problems(source)
     if new_problems:
         problems.append(f"qpdf check: {sorted(new_problems)[:3]}")
-    texts, copy_texts = _texts(source), _texts(copy.data)
+    texts, copy_texts = views.texts(source), views.texts(copy.data)
     if len(copy_texts) != pages:
         problems.append(f"pages: {pages} -> {len(copy_texts)}")
     stamp = re.compile(r"\s*Bản của " + re.escape(name) + r" — \d\d/\d\d/\d{4} \d\d:\d\d\s*")
@@ -178,11 +98,11 @@ def _check_paper(member, name: str, source: bytes, document: dict, problems: lis
         if not stamp.search(copied) or stamp.sub(" ", copied).strip() != text.strip():
             problems.append(f"text of page {number}: {text[:60]!r} -> {copied[:80]!r}")
             break
-    before, after = _render(_without_what_acts(source), box), _render(copy.data, box)
+    before, after = views.render(views.without_what_acts(source), box), views.render(copy.data, box)
     if before.size != after.size:
         problems.append(f"rendered size {before.size} -> {after.size}")
     else:
-        _, moved = _changed(before, after)
+        _, moved = views.changed(before, after)
         if moved:
             problems.append(f"copy looks different from its source in {moved}")
 
@@ -200,11 +120,11 @@ def _check_paper(member, name: str, source: bytes, document: dict, problems: lis
     if annotated.status_code != 200:
         problems.append(f"annotated.pdf: {annotated.status_code}")
         return
-    if _problems(annotated.data) - _problems(source):
+    if views.problems(annotated.data) - views.problems(source):
         problems.append("annotated.pdf fails qpdf's check")
-    blank = _render(_only_ours(annotated.data, blank=True), box)
-    _, drawn = _changed(blank, _render(_only_ours(annotated.data), box))
-    corners = [_to_pixels(box, rotate, x, y) for x, y in ((rect[0], rect[1]), (rect[2], rect[3]))]
+    blank = views.render(_only_ours(annotated.data, blank=True), box)
+    _, drawn = views.changed(blank, views.render(_only_ours(annotated.data), box))
+    corners = [views.to_pixels(box, rotate, x, y) for x, y in ((rect[0], rect[1]), (rect[2], rect[3]))]
     expected = (
         min(c[0] for c in corners),
         min(c[1] for c in corners),
@@ -220,21 +140,6 @@ def _check_paper(member, name: str, source: bytes, document: dict, problems: lis
 def _placed(drawn, expected, slack: float = 2) -> bool:
     """Whether the drawn box is the expected one, give or take rounding."""
     return all(abs(d - e) <= slack for d, e in zip(drawn, expected, strict=True))
-
-
-def _without_what_acts(data: bytes) -> bytes:
-    """The source less the annotations a member's copy drops (files, media: documents.sanitize)."""
-    with pikepdf.open(io.BytesIO(data)) as pdf, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pikepdf warns of form fields it cannot reach: not our concern here
-        page = pdf.pages[0].obj
-        if "/Annots" not in page:
-            return data
-        page.Annots = pikepdf.Array(
-            a for a in page.Annots if str(a.get("/Subtype")) not in sanitize.UNSAFE_ANNOTATIONS
-        )
-        out = io.BytesIO()
-        pdf.save(out)
-        return out.getvalue()
 
 
 def _only_ours(data: bytes, blank: bool = False) -> bytes:
