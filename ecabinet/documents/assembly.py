@@ -309,7 +309,8 @@ class Assembler:
                 out.write(b" ")
             if isinstance(obj, StreamObject):
                 # _data is the stream as it is stored (still encoded), which is what pypdf's own
-                # writer copies too.
+                # writer copies too; pypdf has no public way to it (get_data decodes, and cannot
+                # decode JBIG2 or JPX at all).
                 out.write(b"/Length %d>>\nstream\n%s\nendstream" % (len(obj._data), obj._data))
             else:
                 out.write(b">>")
