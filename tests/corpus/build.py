@@ -16,7 +16,6 @@ import io
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -330,33 +329,13 @@ def incremental_update(data: bytes, note: str) -> bytes:
 
 
 def signed(data: bytes, times: int, folder: Path) -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Bộ Tài chính (test)")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=3650))
-        .sign(key, hashes.SHA256())
-    )
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    signer = signers.SimpleSigner.load(str(folder / "key.pem"), str(folder / "cert.pem"))
+    from ecabinet.common.signing import make_demo_certificate
+
+    cert, key = make_demo_certificate(folder, "Bộ Tài chính (thử nghiệm)")
+    signer = signers.SimpleSigner.load(str(key), str(cert))
     for number in range(1, times + 1):
         writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
         field = f"Signature{number}"
