@@ -70,9 +70,12 @@ def media_box(page: PageObject) -> tuple[float, float, float, float]:
         return LETTER
 
 
-def visible_box(page: PageObject) -> tuple[float, float, float, float]:
-    """What a viewer shows of the page: the crop box (the media box by default) within the media box."""
-    mx0, my0, mx1, my1 = media_box(page)
+def visible_box(page: PageObject, media: tuple[float, float, float, float] | None = None):
+    """What a viewer shows of the page: the crop box (the media box by default) within the media box
+    (`media`, when the caller has it already)."""
+    mx0, my0, mx1, my1 = media or media_box(page)
+    if "/CropBox" not in page:
+        return mx0, my0, mx1, my1
     try:
         cx0, cy0, cx1, cy1 = normal_box(page.cropbox)
     except ValueError:

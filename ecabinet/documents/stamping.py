@@ -51,21 +51,28 @@ class View:
     matrix: str
 
     @classmethod
-    def of(cls, page: PageObject) -> View:
-        x0, y0, x1, y1 = visible_box(page)
-        turn = page.rotation % 360 if page.rotation % 90 == 0 else 0  # viewers ignore other angles
-        width, height = x1 - x0, y1 - y0
-        matrix = {
-            0: (1, 0, 0, 1, x0, y0),
-            90: (0, 1, -1, 0, x1, y0),
-            180: (-1, 0, 0, -1, x1, y1),
-            270: (0, -1, 1, 0, x0, y1),
-        }[turn]
-        if turn in (90, 270):
-            width, height = height, width
-        return cls(
-            round(width, 2), round(height, 2), " ".join(f"{v:.2f}".rstrip("0").rstrip(".") for v in matrix)
-        )
+    def of(cls, page: PageObject, media: tuple[float, float, float, float]) -> View:
+        """The page whose media box is `media` (normalised), as shown."""
+        rotation = page.rotation
+        turn = rotation % 360 if rotation % 90 == 0 else 0  # viewers ignore other angles
+        return _view(visible_box(page, media), turn)
+
+
+@lru_cache(maxsize=64)  # a book's pages come in a few sizes and turns
+def _view(box: tuple[float, float, float, float], turn: int) -> View:
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    matrix = {
+        0: (1, 0, 0, 1, x0, y0),
+        90: (0, 1, -1, 0, x1, y0),
+        180: (-1, 0, 0, -1, x1, y1),
+        270: (0, -1, 1, 0, x0, y1),
+    }[turn]
+    if turn in (90, 270):
+        width, height = height, width
+    return View(
+        round(width, 2), round(height, 2), " ".join(f"{v:.2f}".rstrip("0").rstrip(".") for v in matrix)
+    )
 
 
 class Stamper:
@@ -116,10 +123,11 @@ class Stamper:
             else:
                 parts.append(contents)
         parts.append(self.close)
-        if media_box(page) is LETTER:
+        media = media_box(page)
+        if media is LETTER:
             # The copy says what the source left to the viewer: the default page size.
             page[NameObject("/MediaBox")] = RectangleObject(LETTER)
-        view = View.of(page)
+        view = View.of(page, media)
         if self.form is not None and watermark:
             self._resource(page, "/XObject")[NameObject("/ECWM")] = self.form
             parts.append(self._watermark_placement(view))
