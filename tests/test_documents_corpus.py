@@ -28,8 +28,8 @@ REFUSED = {
     "pikepdf-form_dd0293.pdf": (415, "encrypted_pdf"),  # AES-128 with an empty user password
     "pypdf-crazyones-encrypted-256.pdf": (415, "encrypted_pdf"),  # AES-256
     "pypdf-libreoffice-writer-password.pdf": (415, "encrypted_pdf"),  # as LibreOffice protects a file
-    "pypdf-r2-empty-password.pdf": (415, "encrypted_pdf"),  # RC4 40-bit, no password to open
-    "pypdf-r6-user-password.pdf": (415, "encrypted_pdf"),  # AES-256, revision 6
+    "pypdf-encryption-r2-empty-password.pdf": (415, "encrypted_pdf"),  # RC4 40-bit, no password to open
+    "pypdf-encryption-r6-user-password.pdf": (415, "encrypted_pdf"),  # AES-256, revision 6
     "pikepdf-newline-buffer-test.pdf": (415, "empty_pdf"),  # a page tree without pages
 }
 # What the corpus shows still wrong, and why; each must still fail (a fix removes its line).

@@ -563,7 +563,9 @@ def main(src: Path) -> None:
         prefix = "pikepdf" if package == PIKEPDF else "pypdf"
         for path, licence in files:
             data = (src / package / path).read_bytes()
-            name = f"{prefix}-{Path(path).name.replace(' ', '-')}"
+            # Named by the path below the sdist's resources folder (pikepdf has a jbig2.pdf in two).
+            below = path.split("resources/", 1)[1]
+            name = f"{prefix}-{below.replace('/', '-').replace(' ', '-')}"
             (HERE / name).write_bytes(data)
             rows.append((name, f"{note}: `{path}`", producer(data), licence))
     for name, (data, what) in made().items():
