@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import time
 
+import pikepdf
 from pypdf import PdfReader
 
 from ecabinet.common.pdfgen import new_document, to_bytes
+from tests import pdf_views as views
 from tests.helpers import assert_error
 from tests.pdfs import make_pdf, new_version, upload
+from tests.test_documents_corpus import CORPUS
 
 
 def _outline_titles(outline, depth=0):
@@ -138,11 +141,6 @@ def test_stamps_sit_upright_at_the_foot_of_the_page_as_shown_whatever_its_rotati
     """Page numbers at the bottom centre and the watermark across the middle of what a viewer shows,
     reading the same way: on turned pages, on boxes away from 0,0, on a crop box, on an inverted box.
     Each is compared with a plain upright page of the size it is shown at."""
-    import pikepdf
-
-    from tests import pdf_views as views
-    from tests.test_documents_corpus import CORPUS
-
     papers = {}
     for name in (
         "rotated-90.pdf",
