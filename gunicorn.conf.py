@@ -57,11 +57,9 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    # The statements every live action runs, compiled before the first vote rather than during it.
     from ecabinet.common import serving
 
     serving.answer_refusals_in_json()
-    serving.prepare(worker.wsgi)
 
     # Each connection is a file descriptor: many systems start a process with a soft limit of 1024,
     # below worker_connections. Raise it as far as the hard limit allows.
@@ -72,13 +70,11 @@ def post_worker_init(worker):
             resource.RLIMIT_NOFILE, (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard), hard)
         )
 
-    # What the worker loaded to start (the app, SQLAlchemy's mappers, the fonts) lives as long as it does:
-    # collected once, then moved out of the collector's sight, so that the collections that run every
-    # few hundred allocations no longer walk it — a quarter of a simple request's CPU time.
-    import gc
+    # Last, once the worker has loaded everything: the statements of the live path compiled, the start-up
+    # heap frozen, full collections held back while live events go out (each measured: see the module).
+    from ecabinet import worker_tuning
 
-    gc.collect()
-    gc.freeze()
+    worker_tuning.prepare(worker.wsgi)
 
 
 def when_ready(server):

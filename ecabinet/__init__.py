@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from flask import Flask, current_app, g, has_request_context, jsonify, request, session
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ecabinet.common import jobs, serving, sqlite
+from ecabinet.common import jobs, pages, serving, sqlite
 from ecabinet.common.api import require_declared_permissions
 from ecabinet.common.input import MAX_INT, CheckedRequest, check_query_string
 from ecabinet.config import INSTANCE_DIR, REPO_ROOT, Config
@@ -31,6 +33,7 @@ def create_app(config: object | None = None) -> Flask:
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.config["MAX_CONTENT_LENGTH"] = (app.config["ECABINET_MAX_UPLOAD_MB"] + 1) * 1024 * 1024
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, where cookie authentication is used
+    _check_timezone(app)
 
     embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if embedded:
@@ -39,6 +42,7 @@ def create_app(config: object | None = None) -> Flask:
         )
 
     _import_models()
+    _declare_hooks()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
     csrf.init_app(app)
@@ -60,13 +64,24 @@ def create_app(config: object | None = None) -> Flask:
             sqlite.tune(db.engine, writes=_request_writes)
 
     jobs.init_app(app)
-    register_error_handlers(app)
+    register_error_handlers(app, reworded=pages.in_page_words)
     _set_security_headers(app)
     _register_blueprints(app)
+    _declare_calendar(app)
     require_declared_permissions(app, UNSAFE_METHODS)
     _register_cli(app)
     _register_transaction(app)
     return app
+
+
+def _check_timezone(app: Flask) -> None:
+    """A misspelt ECABINET_TIMEZONE stops the start, rather than the first page that shows a time."""
+    name = app.config["ECABINET_TIMEZONE"]
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"ECABINET_TIMEZONE: no time zone is called {name!r}") from None
+    app.config["BABEL_DEFAULT_TIMEZONE"] = name  # Flask-Babel's own filters read the same setting
 
 
 _SECURITY_HEADERS = {
@@ -120,6 +135,7 @@ def _import_models() -> None:
     from ecabinet.audit import models as _audit  # noqa: F401
     from ecabinet.auth import models as _auth  # noqa: F401
     from ecabinet.ballots import models as _ballots  # noqa: F401
+    from ecabinet.calendar import models as _calendar  # noqa: F401
     from ecabinet.documents import models as _documents  # noqa: F401
     from ecabinet.live import models as _live  # noqa: F401
     from ecabinet.meetings import models as _meetings  # noqa: F401
@@ -131,11 +147,75 @@ def _import_models() -> None:
     from ecabinet.votes import models as _votes  # noqa: F401
 
 
+def _declare_hooks() -> None:
+    """Where one module lets others act without knowing them, what runs, in order (ecabinet.common.hooks).
+    Each line replaces what its hook held, so making a second app declares the same again."""
+    from ecabinet.annotations import carry
+    from ecabinet.audit import service as audit
+    from ecabinet.auth import messages as auth_messages
+    from ecabinet.auth import service as auth
+    from ecabinet.ballots import service as ballots
+    from ecabinet.common import mail, pages, unit_of_work
+    from ecabinet.documents import exports, text_index
+    from ecabinet.documents import messages as documents_messages
+    from ecabinet.documents import serialize as documents_serialize
+    from ecabinet.documents import service as documents
+    from ecabinet.live import publisher, sockets
+    from ecabinet.meetings import messages as meetings_messages
+    from ecabinet.meetings import serialize as meetings_serialize
+    from ecabinet.meetings import service as meetings
+    from ecabinet.minutes import exports as minutes_exports
+    from ecabinet.positions import messages as positions_messages
+    from ecabinet.positions import service as positions
+    from ecabinet.retention import serialize as retention_serialize
+    from ecabinet.tasks import exports as tasks_exports
+    from ecabinet.tasks import messages as tasks_messages
+    from ecabinet.tasks import service as tasks
+    from ecabinet.votes import messages as votes_messages
+    from ecabinet.votes import service as votes
+
+    # The end of every transaction. Before the commit the audit log writes last: the chain's head is
+    # then the last lock a transaction takes, and no one holding it waits for another (no deadlocks).
+    unit_of_work.on_before_commit.declare(publisher.store_pending, audit.write_pending)
+    unit_of_work.on_after_commit.declare(
+        publisher.send_stored,
+        text_index.start_extraction,
+        exports.start_preparing,
+        carry.start_carrying,
+        mail.send_queued,
+    )
+    unit_of_work.on_after_rollback.declare(documents.drop_new_blobs)
+
+    # Between domains: the earlier domain names the moment, the later one acts on it.
+    documents.also_visible_when.declare(
+        ballots.recipients_see_ballot_documents, tasks.readers_of_the_task_see_its_report
+    )
+    documents.on_version_added.declare(exports.prepare_new_version, carry.queue_carry)
+    meetings.on_published.declare(exports.prepare_copies)
+    meetings.on_item_current.declare(positions.give_the_floor_they_asked_for)
+    meetings.on_closing.declare(votes.refuse_close_with_open_vote)
+    auth.on_access_changed.declare(publisher.access_changed)
+    publisher.on_access_changed.declare(sockets.recheck_soon)
+    meetings_serialize.meeting_fields.declare(retention_serialize.retention)
+    meetings_serialize.item_fields.declare(documents_serialize.item_documents)
+    minutes_exports.assigned_in.declare(tasks_exports.conclusion_lines)
+
+    # Each domain words its own refusals for the pages.
+    pages.domain_messages.declare(
+        auth_messages.messages,
+        meetings_messages.messages,
+        documents_messages.messages,
+        votes_messages.messages,
+        positions_messages.messages,
+        tasks_messages.messages,
+    )
+
+
 def _init_login() -> None:
-    from ecabinet.auth import idle
+    from ecabinet.auth import idle, presence
     from ecabinet.auth import service as auth
     from ecabinet.common.api import bearer_token
-    from ecabinet.devices import presence
+    from ecabinet.common.pages import PAGE_SESSION_KEY
 
     login_manager.login_view = "auth_pages.login"
     login_manager.login_message = None
@@ -148,7 +228,7 @@ def _init_login() -> None:
             return None
         if not idle.still_used(session):
             return None  # pages go to the login page, their scripts' calls are answered 401
-        token = session.get(auth.PAGE_SESSION_KEY)
+        token = session.get(PAGE_SESSION_KEY)
         return seen(auth.user_for_session(session_id, token), token)
 
     @login_manager.request_loader
@@ -168,7 +248,7 @@ def _init_login() -> None:
 
         from ecabinet.errors import DeviceWiped, wants_json
 
-        refused = auth.refusal(session.get(auth.PAGE_SESSION_KEY), bearer=False)
+        refused = auth.refusal(session.get(PAGE_SESSION_KEY), bearer=False)
         if wants_json(request):
             raise refused
         if isinstance(refused, DeviceWiped):  # the login page has the browser forget everything
@@ -201,9 +281,12 @@ def _request_writes() -> bool:
 def _register_blueprints(app: Flask) -> None:
     from ecabinet.annotations.api import bp as annotations_api
     from ecabinet.auth.api import bp as auth_api
+    from ecabinet.auth.gate import require_login
     from ecabinet.auth.views import bp as auth_pages
     from ecabinet.ballots.api import bp as ballots_api
     from ecabinet.ballots.views import bp as ballots_pages
+    from ecabinet.calendar.api import bp as calendar_api
+    from ecabinet.calendar.views import bp as calendar_pages
     from ecabinet.common.api import api_blueprint
     from ecabinet.common.openapi_view import bp as openapi_api
     from ecabinet.devices.api import bp as devices_api
@@ -228,6 +311,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(
         api_blueprint(
+            require_login,
             auth_api,
             devices_api,
             meetings_api,
@@ -240,6 +324,7 @@ def _register_blueprints(app: Flask) -> None:
             retention_api,
             positions_api,
             offline_api,
+            calendar_api,
             tasks_api,
             live_api,
             openapi_api,
@@ -254,6 +339,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(offline_pages)
     app.register_blueprint(retention_pages)
     app.register_blueprint(positions_pages)
+    app.register_blueprint(calendar_pages)
     app.register_blueprint(tasks_pages)
 
     @app.before_request
@@ -283,6 +369,16 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/healthz")
     def healthz():
         return jsonify({"ok": True})
+
+
+def _declare_calendar(app: Flask) -> None:
+    from ecabinet.ballots.calendar import ballot_deadlines
+    from ecabinet.calendar import service as calendar
+    from ecabinet.meetings.calendar import meeting_events
+    from ecabinet.tasks.calendar import task_deadlines
+
+    # What every user's calendar feed holds, source by source: a new one is a function here.
+    calendar.init_app(app, providers=[meeting_events, ballot_deadlines, task_deadlines])
 
 
 def _register_sockets() -> None:

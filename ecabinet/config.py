@@ -100,7 +100,9 @@ class Config:
         # scrypt with Werkzeug's default cost (N=2^15, r=8, p=1)
         self.PASSWORD_HASH_METHOD = "scrypt"
         self.BABEL_DEFAULT_LOCALE = "vi"
-        self.BABEL_DEFAULT_TIMEZONE = os.environ.get("ECABINET_TIMEZONE", "Asia/Ho_Chi_Minh")
+        # The cabinet's time zone (an IANA name): every time a person reads — pages, forms, mail, PDFs,
+        # the calendar feed — is in it (`ecabinet.common.time.cabinet_timezone`); the database keeps UTC.
+        self.ECABINET_TIMEZONE = os.environ.get("ECABINET_TIMEZONE", "Asia/Ho_Chi_Minh")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = os.environ.get("ECABINET_SECURE_COOKIES", "") == "1"

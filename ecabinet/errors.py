@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Flask, Request, g, jsonify, render_template, request, session
+from flask import Flask, Request, g, jsonify, render_template, request
 from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -21,7 +22,6 @@ class DomainError(Exception):
     status = 400
     code = "invalid"
     message = "Invalid request"
-    decided_in_batch = False  # by a batch writer's handler, for this item (`common.batching`)
 
     def __init__(self, message: str | None = None, code: str | None = None, **details):
         super().__init__(message or self.message)
@@ -111,22 +111,12 @@ _HTTP_CODES = {
 }
 
 
-def for_a_page(req: Request) -> bool:
-    """The pages and their own scripts (logged in with the page's cookie, no bearer token) read
-    errors in the interface's language; tablets and integrations get the services' English."""
-    from ecabinet.auth.service import PAGE_SESSION_KEY
+def register_error_handlers(app: Flask, reworded: Callable[[str, int, dict], str | None]) -> None:
+    """`reworded(code, status, details)` says a refusal in the reader's words where it should be
+    (`common.pages.in_page_words`), or None for the service's own message."""
 
-    if not wants_json(req):
-        return True
-    return not req.headers.get("Authorization") and bool(session.get(PAGE_SESSION_KEY))
-
-
-def register_error_handlers(app: Flask) -> None:
     def respond(status: int, code: str, message: str, **details):
-        if for_a_page(request):
-            from ecabinet.common.pages import message_for
-
-            message = message_for(code, status, details.get("fields"), details) or message
+        message = reworded(code, status, details) or message
         if wants_json(request):
             return jsonify(error_body(code, message, **details)), status
         return render_template("errors/error.html", status=status, message=message), status

@@ -30,6 +30,40 @@ def make_pdf(*pages: str, size: tuple[float, float] | None = None) -> bytes:
     return to_bytes(pdf)
 
 
+Spot = tuple[int, list[float]]  # a line of text: its page (1-based) and its box in PDF points
+
+
+def laid_out_pdf(*blocks: str | None) -> tuple[bytes, list[list[Spot]]]:
+    """A document of paragraphs (None: a page break), left-aligned in 14 pt Serif, and where each
+    paragraph's lines went: for every block its lines' pages and boxes, as a tablet's selection of
+    those lines would report them."""
+    pdf = new_document(fonts=(("Serif", ""),))
+    pdf.add_page()
+    pdf.set_font("Serif", size=14)
+    line_height, where = 20, []
+    for block in blocks:
+        if block is None:
+            pdf.add_page()
+            where.append([])
+            continue
+        spots = []
+        for line in pdf.multi_cell(0, line_height, block, dry_run=True, output="LINES"):
+            if pdf.get_y() + line_height > pdf.page_break_trigger:
+                pdf.add_page()
+            top, left = pdf.get_y(), pdf.l_margin + pdf.c_margin
+            pdf.cell(0, line_height, line, new_x="LMARGIN", new_y="NEXT")
+            box = [
+                left - 1,
+                pdf.h - top - line_height + 3,
+                left + pdf.get_string_width(line) + 1,
+                pdf.h - top - 3,
+            ]
+            spots.append((pdf.page, box))
+        pdf.ln(line_height / 2)
+        where.append(spots)
+    return to_bytes(pdf), where
+
+
 def encrypted_pdf() -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf("Mật"))))
     writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-128")

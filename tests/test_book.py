@@ -5,11 +5,14 @@ from __future__ import annotations
 import io
 import time
 
+import pikepdf
 from pypdf import PdfReader
 
 from ecabinet.common.pdfgen import new_document, to_bytes
+from tests import pdf_views as views
 from tests.helpers import assert_error
 from tests.pdfs import make_pdf, new_version, upload
+from tests.test_documents_corpus import CORPUS
 
 
 def _outline_titles(outline, depth=0):
@@ -132,3 +135,51 @@ def test_book_denials(cabinet):
     draft = cabinet.meeting("draft")
     assert_error(cabinet.api(cabinet.members[0]).get(f"/meetings/{draft['id']}/book.pdf"), 404)
     assert_error(cabinet.api(cabinet.clerk).get(f"/meetings/{meeting['id']}/book.pdf"), 403)
+
+
+def test_stamps_sit_upright_at_the_foot_of_the_page_as_shown_whatever_its_rotation_and_boxes(cabinet):
+    """Page numbers at the bottom centre and the watermark across the middle of what a viewer shows,
+    reading the same way: on turned pages, on boxes away from 0,0, on a crop box, on an inverted box.
+    Each is compared with a plain upright page of the size it is shown at."""
+    papers = {}
+    for name in (
+        "rotated-90.pdf",
+        "rotated-180.pdf",
+        "rotated-270.pdf",
+        "origin-negative.pdf",
+        "cropbox.pdf",
+    ):
+        papers[name] = (CORPUS / name).read_bytes()
+    for name in ("origin-rotated-90.pdf", "origin-rotated-270.pdf", "inverted-mediabox.pdf"):
+        papers[name] = (CORPUS / name).read_bytes()
+    shown = {}
+    for name, source in papers.items():
+        with pikepdf.open(io.BytesIO(source)) as pdf:
+            x0, y0, x1, y1 = views.visible(pdf.pages[0])
+            turned = int(pdf.pages[0].obj.get("/Rotate", 0)) % 180 == 90
+        shown[name] = (y1 - y0, x1 - x0) if turned else (x1 - x0, y1 - y0)
+    for size in set(shown.values()):
+        papers[size] = make_pdf("Trang thẳng", size=size)
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"])
+    sec, member = cabinet.api(cabinet.secretariat), cabinet.api(cabinet.members[0])
+    for name, source in papers.items():
+        assert upload(sec, item["id"], source, title=str(name)).status_code == 201
+    book = member.get(f"/meetings/{meeting['id']}/book.pdf").data
+    first_page = 2  # after the cover and the agenda
+    watermarks = {}
+    for name, source in papers.items():
+        with pikepdf.open(io.BytesIO(source)) as pdf:
+            box, pages = views.visible(pdf.pages[0]), len(pdf.pages)
+        before, after = views.render(source, box), views.render(book, box, first_page)
+        width, height = after.size
+        _, number = views.changed(before, after)  # dark grey on white: beyond any watermark
+        foot = 30 * views.scale(box)  # the number stands 14 pt above the foot, 9 pt high
+        assert number is not None, name
+        assert number[1] >= height - foot and number[3] <= height, (name, number, after.size)
+        assert abs((number[0] + number[2]) / 2 - width / 2) <= 10 * views.scale(box), (name, number)
+        mark, _ = views.changed(before, after, threshold=6)
+        watermarks[name] = mark.crop((0, 0, width, int(height - foot)))
+        first_page += pages
+    for name, size in shown.items():
+        assert views.overlap(watermarks[name], watermarks[size]) > 0.8, (name, size)

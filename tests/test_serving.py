@@ -90,8 +90,8 @@ def test_off_loop_keeps_the_gevent_loop_serving():
 def test_preparing_a_server_process_changes_nothing(app, cabinet):
     from sqlalchemy import select
 
+    from ecabinet import worker_tuning
     from ecabinet.audit.models import AuditChainHead
-    from ecabinet.common import serving
     from ecabinet.extensions import db
 
     cabinet.meeting("in_progress")  # an audit chain and an event counter that are not empty
@@ -112,7 +112,7 @@ def test_preparing_a_server_process_changes_nothing(app, cabinet):
             return head, counters, rows
 
     before = state()
-    serving.prepare(app)
+    worker_tuning.warm_up(app)
     assert state() == before
 
 
@@ -129,14 +129,15 @@ import weakref
 
 import gevent
 
-from ecabinet.common import serving
+from ecabinet import worker_tuning
 
 full_passes = []
 gc.callbacks.append(
     lambda phase, info: phase == "stop" and info["generation"] == 2 and full_passes.append(time.monotonic())
 )
+last_event = 0.0
 if sys.argv[1] == "managed":
-    serving.collect_garbage_when_quiet(every_s=float(sys.argv[2]), quiet_s=0.2)
+    worker_tuning.collect_garbage_when_quiet(lambda: last_event, every_s=float(sys.argv[2]), quiet_s=0.2)
 
 
 class Node:
@@ -147,7 +148,6 @@ class Node:
 kept, probe = [], None
 started = time.monotonic()
 while time.monotonic() - started < 1.6:  # a meeting at its busiest: events going out, objects piling up
-    serving.live_event_sent()
     last_event = time.monotonic()
     kept.append([Node() for _ in range(5000)])  # lives long enough to reach the oldest generation
     probe = probe or weakref.ref(kept[0][0])
@@ -157,7 +157,7 @@ kept.clear()  # garbage now, in cycles, in the oldest generation
 gevent.sleep(1.5)
 print(json.dumps({
     "started": started, "busy_until": busy_until, "last_event": last_event,
-    "full_passes": full_passes, "freed": probe() is None, "threshold": gc.get_threshold(),
+    "full_passes": full_passes, "freed": probe() is None,
 }))
 """
 
@@ -186,10 +186,9 @@ def test_full_garbage_collections_wait_for_a_quiet_moment():
     seen = _full_passes("managed", "5")
     assert seen["during"] == [], seen
     # Once nothing went out for the quiet time: the pass held back, which frees what was left in the
-    # oldest generation, and CPython's own schedule back for the time between events.
+    # oldest generation.
     assert seen["after"] and seen["after"][0] >= seen["last_event"] + 0.2, seen
     assert seen["freed"] is True, seen
-    assert seen["threshold"] == default["threshold"], seen
 
 
 def test_events_that_never_stop_still_get_a_full_collection_now_and_then():

@@ -24,6 +24,7 @@ WHO_MAY = {
     "POST /auth/logout": LOGGED_IN,
     "DELETE /me/devices/<int:device_id>": LOGGED_IN,
     "POST /me/devices/<int:device_id>/wipe": LOGGED_IN,
+    "POST /me/calendar/renew": LOGGED_IN,
     "DELETE /users/<int:user_id>/devices/<int:device_id>": {"admin"},
     "POST /users/<int:user_id>/devices/<int:device_id>/wipe": {"admin"},
     "POST /users": {"admin"},

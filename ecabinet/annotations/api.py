@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
 
-from ecabinet.annotations import service
+from ecabinet.annotations import carry, service
 from ecabinet.annotations.export import annotated_for
 from ecabinet.annotations.models import KINDS
 from ecabinet.annotations.service import MAX_PATHS, MAX_POINTS, MAX_RECTS
@@ -63,6 +63,20 @@ def list_annotations(document_id: int):
     user = actor()
     found = service.list_for(user, document_id, query_int("version", minimum=1))
     return jsonify([service.serialize(user, a) for a in found])
+
+
+@bp.get("/documents/<int:document_id>/annotations/left-behind")
+@doc(
+    "The caller's annotations of the previous version that were not found in this version "
+    "(latest by default, `?version=N`); they stay on the version they were made on",
+    who="whoever may see the document",
+    returns="list of annotations",
+    errors=(404,),
+)
+def left_behind(document_id: int):
+    user = actor()
+    version = documents.get_version(user, document_id, query_int("version", minimum=1))
+    return jsonify([service.serialize(user, a) for a in carry.left_behind(user, version)])
 
 
 @bp.post("/documents/<int:document_id>/annotations")

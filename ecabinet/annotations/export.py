@@ -2,20 +2,20 @@
 
 Viewers that draw annotations from their appearance stream (/AP) alone show them exactly; the
 annotation dictionaries (Highlight with QuadPoints, Ink with InkList, Text, FreeText …) keep them
-editable in any PDF editor. pypdf has no Ink class, so the dictionaries are written here.
+editable in any PDF editor. pypdf has no Ink class, so the dictionaries are written here, into a
+copy the byte copier makes (documents.assembly), as the member's copy itself was made: pypdf's
+PdfWriter, which wrote them before, damaged names holding a NUL byte (tests/corpus).
 """
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject
 from pypdf.generic import (
     ArrayObject,
     BooleanObject,
-    DecodedStreamObject,
     DictionaryObject,
     FloatObject,
     NameObject,
@@ -30,8 +30,10 @@ from ecabinet.annotations.service import own_for_version
 from ecabinet.auth.models import User
 from ecabinet.common import jobs
 from ecabinet.common.pdfgen import new_document, to_bytes
+from ecabinet.documents.assembly import Assembler
 from ecabinet.documents.exports import atomic_output, cache_path, download_for
 from ecabinet.documents.models import DocumentVersion
+from ecabinet.documents.sanitize import catalog_entries
 from ecabinet.extensions import db
 
 SUBTYPES = {
@@ -75,7 +77,7 @@ def _bounds(annotation: Annotation) -> list[float]:
     ]
 
 
-def _appearance(writer: PdfWriter, annotation: Annotation, rect: list[float]):
+def _appearance(pdf: Assembler, annotation: Annotation, rect: list[float]):
     """A Form XObject drawn in the annotation's own box: BBox [0 0 w h], origin at the rect's corner."""
     x0, y0, x1, y1 = rect
     r, g, b = _rgb(annotation.color)
@@ -115,10 +117,8 @@ def _appearance(writer: PdfWriter, annotation: Annotation, rect: list[float]):
         )
         ops.append("0.3 0.3 0.3 RG 4 14 m 16 14 l 4 10 m 16 10 l 4 6 m 12 6 l S")
     else:  # freetext: the words need a font with Vietnamese glyphs, so the box is drawn by fpdf2
-        return _freetext_appearance(writer, annotation, x1 - x0, y1 - y0)
-    form = DecodedStreamObject()
-    form.set_data("\n".join(ops).encode())
-    form.update(
+        return _freetext_appearance(pdf, annotation, x1 - x0, y1 - y0)
+    form = DictionaryObject(
         {
             NameObject("/Type"): NameObject("/XObject"),
             NameObject("/Subtype"): NameObject("/Form"),
@@ -126,35 +126,25 @@ def _appearance(writer: PdfWriter, annotation: Annotation, rect: list[float]):
             NameObject("/Resources"): resources,
         }
     )
-    return writer._add_object(form)
+    return pdf.add_stream("\n".join(ops).encode(), form)
 
 
-def _freetext_appearance(writer: PdfWriter, annotation: Annotation, width: float, height: float):
-    pdf = new_document()
-    pdf.set_margins(2, 2, 2)
-    pdf.set_auto_page_break(False)
-    pdf.add_page(format=(max(width, 4), max(height, 4)))
-    pdf.set_font("Sans", size=10)
-    pdf.set_text_color(*(int(c * 255) for c in _rgb(annotation.color)))
-    pdf.set_xy(2, 2)
-    pdf.multi_cell(max(width - 4, 1), 12, annotation.text or "")
-    page = PdfReader(io.BytesIO(to_bytes(pdf))).pages[0]
-    form = DecodedStreamObject()
-    form.set_data(page.get_contents().get_data())
-    form.update(
-        {
-            NameObject("/Type"): NameObject("/XObject"),
-            NameObject("/Subtype"): NameObject("/Form"),
-            NameObject("/BBox"): RectangleObject([0, 0, max(width, 4), max(height, 4)]),
-            NameObject("/Resources"): page["/Resources"].clone(writer),
-        }
-    )
-    return writer._add_object(form)
+def _freetext_appearance(pdf: Assembler, annotation: Annotation, width: float, height: float):
+    drawing = new_document()
+    drawing.set_margins(2, 2, 2)
+    drawing.set_auto_page_break(False)
+    drawing.add_page(format=(max(width, 4), max(height, 4)))
+    drawing.set_font("Sans", size=10)
+    drawing.set_text_color(*(int(c * 255) for c in _rgb(annotation.color)))
+    drawing.set_xy(2, 2)
+    drawing.multi_cell(max(width - 4, 1), 12, annotation.text or "")
+    return pdf.add_form(to_bytes(drawing), max(width, 4), max(height, 4))
 
 
-def write_annotations(writer: PdfWriter, annotations: list[Annotation]) -> None:
+def write_annotations(pdf: Assembler, pages: list[PageObject], annotations: list[Annotation]) -> None:
+    """Add the annotations to the pages of an open source of `pdf`, before the pages are added."""
     for annotation in annotations:
-        page = writer.pages[annotation.page - 1]
+        page = pages[annotation.page - 1]
         rect = _bounds(annotation)
         r, g, b = _rgb(annotation.color)
         entry = DictionaryObject(
@@ -188,8 +178,8 @@ def write_annotations(writer: PdfWriter, annotations: list[Annotation]) -> None:
             entry[NameObject("/Open")] = BooleanObject(False)
         elif annotation.kind == "freetext":
             entry[NameObject("/DA")] = TextStringObject(f"/Helv 10 Tf {r:.3f} {g:.3f} {b:.3f} rg")
-        entry[NameObject("/AP")] = DictionaryObject({NameObject("/N"): _appearance(writer, annotation, rect)})
-        ref = writer._add_object(entry)
+        entry[NameObject("/AP")] = DictionaryObject({NameObject("/N"): _appearance(pdf, annotation, rect)})
+        ref = pdf.add(entry)
         if "/Annots" in page:
             page["/Annots"].append(ref)
         else:
@@ -215,8 +205,16 @@ def annotated_for(user: User, version: DocumentVersion) -> Path:
 
 @jobs.job
 def _write_annotated(copy: Path, user_id: int, version_id: int, target: Path) -> None:
-    writer = PdfWriter(clone_from=copy)
     user, version = db.session.get(User, user_id), db.session.get(DocumentVersion, version_id)
-    write_annotations(writer, own_for_version(user, version))
+    annotations = own_for_version(user, version)
     with atomic_output(target) as out:
-        writer.write(out)
+        pdf = Assembler(out)
+        with pdf.source(copy) as reader:
+            write_annotations(pdf, reader.pages, annotations)
+            pdf.add_pages(reader.pages)
+            # The copy is already what a member may have (documents.sanitize): its catalog's entries
+            # and information come along as they are.
+            pdf.finish(
+                catalog_entries(reader.root_object),
+                reader.trailer.raw_get("/Info") if "/Info" in reader.trailer else None,
+            )

@@ -42,6 +42,11 @@ class Annotation(db.Model):
     quote: Mapped[str | None] = mapped_column(Text)
     shared: Mapped[bool] = mapped_column(default=False)
     client_id: Mapped[str | None] = mapped_column(String(64))
+    # The annotation on the previous version this one was carried from (ecabinet.annotations.carry):
+    # the original stays there, so the old version still shows what the member marked on it.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -50,3 +55,50 @@ class Annotation(db.Model):
     )
     version: Mapped[DocumentVersion] = relationship()
     user: Mapped[User] = relationship()
+
+
+CARRY_STATES = ("queued", "running", "done", "failed")
+
+
+class NoteCarry(db.Model):
+    """Carrying the members' annotations of the previous version onto a new version: a job's progress,
+    shown to the secretariat while it runs, and what it came to."""
+
+    __tablename__ = "note_carries"
+    __table_args__ = (CheckConstraint(f"status IN {CARRY_STATES!r}", name="known_status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("document_versions.id", ondelete="CASCADE"), unique=True
+    )
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("document_versions.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    total: Mapped[int] = mapped_column(default=0)  # annotations on the previous version
+    done: Mapped[int] = mapped_column(default=0)  # looked at so far
+    carried: Mapped[int] = mapped_column(default=0)
+    missed: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    version: Mapped[DocumentVersion] = relationship(
+        foreign_keys=[version_id],
+        # Loaded with the versions: the agenda shows the secretariat how far the carrying has come.
+        backref=db.backref(
+            "note_carry", uselist=False, lazy="selectin", cascade="all, delete-orphan", passive_deletes=True
+        ),
+    )
+    from_version: Mapped[DocumentVersion] = relationship(foreign_keys=[from_version_id], lazy="joined")
+
+
+class CarryMiss(db.Model):
+    """An annotation whose text was not found in the new version: it stays on the old one, and its
+    author is shown it there."""
+
+    __tablename__ = "carry_misses"
+
+    carry_id: Mapped[int] = mapped_column(ForeignKey("note_carries.id", ondelete="CASCADE"), primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(
+        ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+    annotation: Mapped[Annotation] = relationship()

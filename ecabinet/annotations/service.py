@@ -106,6 +106,18 @@ def _check_paths(box, paths: list[list[list[float]]]) -> list[list[list[float]]]
     return paths
 
 
+def fits_on_page(box: list[float], rects, paths) -> bool:
+    """Whether geometry lies on a page of this media box, as that of a drawn annotation must."""
+    try:
+        if rects:
+            _check_rects(box, rects)
+        if paths:
+            _check_paths(box, paths)
+    except Invalid:
+        return False
+    return True
+
+
 def _validate(version: DocumentVersion, page: int, kind: str, rects, paths, text) -> tuple:
     if kind not in KINDS:
         raise Invalid(
@@ -279,6 +291,7 @@ def serialize(user: User, a: Annotation) -> dict:
         "text": a.text,
         "quote": a.quote,
         "shared": a.shared,
+        "carried_from": a.carried_from_id,
         "client_id": a.client_id if a.user_id == user.id else None,
         "mine": a.user_id == user.id,
         "author": {"id": a.user_id, "full_name": a.user.full_name},

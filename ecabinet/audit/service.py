@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.audit.models import GENESIS_HASH, AuditChainHead, AuditEntry
-from ecabinet.common import serving, unit_of_work
+from ecabinet.common import unit_of_work
 from ecabinet.common.time import iso, utcnow
 from ecabinet.extensions import db
 
@@ -73,15 +73,7 @@ _SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("tip
 _INSERT_ENTRIES = insert(AuditEntry.__table__)
 
 
-@serving.prepared_at_start
-def _compile_chain_statements() -> None:
-    connection = db.session.connection()
-    _, tip = connection.execute(_BUMP_HEAD, {"entries": 0}).one()  # + 0 and the same tip: no change
-    connection.execute(_SET_HEAD_HASH, {"tip": tip})
-
-
-@unit_of_work.on_before_commit_last
-def _write_pending(session: Session) -> None:
+def write_pending(session: Session) -> None:
     pending = unit_of_work.take(session, _QUEUE)
     if not pending:
         return

@@ -16,18 +16,21 @@ from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ecabinet.audit import service as audit
+from ecabinet.auth import presence
 from ecabinet.auth.models import ROLES, ApiToken, Organization, User, UserRole
 from ecabinet.common import serving
+from ecabinet.common.hooks import Hook
 from ecabinet.common.time import utcnow
-from ecabinet.devices import presence
 from ecabinet.errors import BadToken, Conflict, DeviceWiped, Forbidden, Invalid, NotFound, Unauthorized
 from ecabinet.extensions import db
-from ecabinet.live import publisher
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,79}$")
 MIN_PASSWORD = 8
 # Where a page login keeps its browser session's token, in the signed login cookie.
-PAGE_SESSION_KEY = "page_session"
+
+# `(user_id)` once an account's access changed — its roles, a login ended, deactivated — for the live
+# sockets to check what that user may still follow (declared in create_app: the live publisher).
+on_access_changed: Hook[[int]] = Hook("auth.on_access_changed")
 # Checked against when the username is unknown, so a miss costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
@@ -110,12 +113,6 @@ _TOKENS_LOOKUP = _behind_live_tokens(
 ).add_columns(ApiToken.token_hash)
 
 
-@serving.prepared_at_start
-def _compile_token_lookup() -> None:
-    db.session.execute(_TOKEN_LOOKUP, {"digest": "", "now": utcnow()}).all()
-    db.session.execute(_TOKENS_LOOKUP, {"digests": [""], "now": utcnow()}).all()
-
-
 def user_for_token(raw: str) -> User | None:
     lookup = {"digest": _token_digest(raw), "now": utcnow()}
     return db.session.execute(_TOKEN_LOOKUP, lookup).unique().scalar_one_or_none()
@@ -134,8 +131,8 @@ def refusal(raw: str | None, bearer: bool) -> Unauthorized:
 
 @dataclass(frozen=True)
 class BearerToken:
-    """A call's bearer token, not yet looked up: for work done in batches (`common.batching`), whose
-    writer looks up the tokens of a whole batch in one query instead of each request on its own."""
+    """A bearer token, not yet looked up: for looking up many at once (`users_for_tokens`, the live
+    sockets' periodic check) and for naming its device (`digest`)."""
 
     raw: str
 
@@ -157,7 +154,7 @@ def users_for_tokens(tokens: Iterable[BearerToken]) -> dict[BearerToken, User]:
 def revoke_token(user: User, raw: str) -> None:
     if _revoke(user, raw):
         audit.record(user, "auth.logout", user, {"via": "token"})
-        publisher.access_changed(user.id)  # its sockets close
+        on_access_changed.run(user.id)  # its sockets close
 
 
 def _revoke(user: User, raw: str) -> bool:
@@ -189,7 +186,7 @@ def start_page_session(user: User, user_agent: str | None, address: str | None =
 def end_page_session(user: User, session_token: str | None) -> None:
     _revoke(user, session_token or "")
     audit.record(user, "auth.logout", user, {"via": "page"})
-    publisher.access_changed(user.id)
+    on_access_changed.run(user.id)
 
 
 # --- administration -------------------------------------------------------------------------
@@ -290,7 +287,7 @@ def update_user(actor: User, user_id: int, **changes) -> User:
             raise Conflict("You cannot take the admin role from yourself", code="last_admin")
         user.role_rows = [UserRole(role=r) for r in roles]
         recorded["roles"] = roles
-        publisher.access_changed(user.id)  # the secretariat's role opens every meeting, and runs it
+        on_access_changed.run(user.id)  # the secretariat's role opens every meeting, and runs it
     if changes.get("password"):
         _check_password(changes["password"])
         user.password_hash = hash_password(changes["password"])
@@ -316,7 +313,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
 
 def _end_sessions(user: User) -> None:
     user.session_nonce = _new_nonce()
-    publisher.access_changed(user.id)
+    on_access_changed.run(user.id)
     db.session.execute(
         update(ApiToken)
         .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))

@@ -22,7 +22,7 @@ from ecabinet.auth import idle, mfa, service
 from ecabinet.auth.limits import code_limit, login_limit
 from ecabinet.auth.models import ROLES
 from ecabinet.common.api import writes
-from ecabinet.common.pages import form_action, safe_next, user
+from ecabinet.common.pages import PAGE_SESSION_KEY, form_action, safe_next, user
 from ecabinet.devices import service as devices
 from ecabinet.errors import Invalid, Unauthorized
 from ecabinet.i18n import LANGUAGES
@@ -62,7 +62,7 @@ def _second_step(account, purpose: str, page: str):
 
 def _logged_in(account, target: str | None, response=None):
     session.clear()
-    session[service.PAGE_SESSION_KEY] = service.start_page_session(
+    session[PAGE_SESSION_KEY] = service.start_page_session(
         account, request.user_agent.string, request.remote_addr
     )
     idle.mark_seen(session)
@@ -296,7 +296,7 @@ def renew_recovery_codes():
 @bp.post("/logout")
 @login_required
 def logout():
-    service.end_page_session(user(), session.pop(service.PAGE_SESSION_KEY, None))
+    service.end_page_session(user(), session.pop(PAGE_SESSION_KEY, None))
     logout_user()
     return redirect(url_for("auth_pages.login"))
 
@@ -357,7 +357,7 @@ def edit_user(user_id: int):
     return render_template(
         "auth/user_edit.html",
         account=(account := service.get_user(user_id)),
-        devices=devices.listed(user(), account, session.get(service.PAGE_SESSION_KEY)),
+        devices=devices.listed(user(), account, session.get(PAGE_SESSION_KEY)),
         factors=mfa.factors(account),
         mfa_required=mfa.is_required(account),
         organizations=service.list_organizations(),

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from ecabinet.common.mail import queue_mail
-
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+from ecabinet.common.time import cabinet_time
 
 SUBJECTS = {
     "ballot.sent": "Phiếu lấy ý kiến: {title}",
@@ -15,7 +12,7 @@ SUBJECTS = {
 
 
 def queue_ballot_mail(user, ballot, kind: str) -> None:
-    deadline = ballot.deadline.astimezone(VN)
+    deadline = cabinet_time(ballot.deadline)
     opening = (
         "Văn phòng Chính phủ xin ý kiến Đồng chí về vấn đề sau."
         if kind == "ballot.sent"

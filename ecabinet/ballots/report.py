@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from ecabinet.ballots.service import Results
 from ecabinet.common import official
 from ecabinet.common.signing import sign_if_configured
-from ecabinet.common.time import utcnow
+from ecabinet.common.time import cabinet_time, utcnow
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CHOICE_LABELS = {
     "agree": "Đồng ý",
     "disagree": "Không đồng ý",
@@ -20,7 +17,7 @@ TITLE = "BÁO CÁO TỔNG HỢP Ý KIẾN THÀNH VIÊN CHÍNH PHỦ"
 
 
 def _when(value) -> str:
-    return value.astimezone(VN).strftime("%H:%M %d/%m/%Y") if value else ""
+    return cabinet_time(value).strftime("%H:%M %d/%m/%Y") if value else ""
 
 
 def build(results: Results) -> official.OfficialDocument:

@@ -52,8 +52,7 @@ def is_confidential_paper(document: Document) -> bool:
     return document.agenda_item is not None and access.is_confidential(document.agenda_item)
 
 
-@documents.also_visible_when
-def _recipients_see_ballot_documents(user: User, document: Document) -> bool:
+def recipients_see_ballot_documents(user: User, document: Document) -> bool:
     # Not a paper whose agenda item has become confidential since it was attached: that item's
     # clearance decides, as for everyone else.
     if is_confidential_paper(document):

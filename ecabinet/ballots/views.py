@@ -12,7 +12,7 @@ from functools import wraps
 
 from babel.dates import format_datetime
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from ecabinet.common.api import writes
 from ecabinet.common.input import parse_values
 from ecabinet.common.jinja import input_time
 from ecabinet.common.pages import checked_ids, field_message, office_time, refusal, user
-from ecabinet.common.time import iso, utcnow
+from ecabinet.common.time import cabinet_timezone, iso, utcnow
 from ecabinet.documents import serialize as documents_serialize
 from ecabinet.documents.models import Document
 from ecabinet.errors import DomainError, Invalid
@@ -63,7 +63,7 @@ def short_time(value: datetime | str | None) -> str:
     if value is None or value == "":
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return format_datetime(moment, "HH:mm dd/MM/yyyy", tzinfo=get_timezone(), locale=get_locale())
+    return format_datetime(moment, "HH:mm dd/MM/yyyy", tzinfo=cabinet_timezone(), locale=get_locale())
 
 
 @bp.context_processor
@@ -149,7 +149,7 @@ def _page_config(**extra) -> dict:
     # The server's clock, so that a tablet whose own clock is off still counts down to the right moment.
     return {
         "now": iso(utcnow()),
-        "timeZone": str(get_timezone()),
+        "timeZone": str(cabinet_timezone()),
         "ballotPage": url_for("ballots_pages.ballot", ballot_id=0)[:-1],  # + a ballot's id
         **extra,
     }

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from functools import wraps
 from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, jsonify, request, send_file, session
+from flask import Blueprint, Response, jsonify, request, send_file
 from flask_login import current_user
 from pydantic import BaseModel
 
-from ecabinet.auth.service import PAGE_SESSION_KEY, BearerToken, refusal, user_for_token
 from ecabinet.common.input import MAX_INT, MAX_JSON_BYTES, check_query_string, parse_json
-from ecabinet.devices import presence
-from ecabinet.errors import DomainError, Invalid, TooLarge
+from ecabinet.errors import Invalid, TooLarge
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -30,9 +27,9 @@ def may(check: Callable[..., object]) -> Callable:
     anyone else, and is given the path's values it names (`meeting_id`, `ballot_id` …). It is the
     service's own permission function, which the service calls again as it acts.
 
-    The check runs before the view reads anything the caller sent (`_require_login`), so a caller who
-    may not act is answered 403 or 404 whatever their body: a malformed body tells them nothing, and
-    only one who may act learns what is wrong with it. Every route that changes something declares
+    The check runs before the view reads anything the caller sent (`auth.gate.require_login`), so a
+    caller who may not act is answered 403 or 404 whatever their body: a malformed body tells them
+    nothing, and only one who may act learns what is wrong with it. Every route that changes something declares
     one (`require_declared_permissions`)."""
     names = set(inspect.signature(check).parameters)
 
@@ -61,65 +58,21 @@ def require_declared_permissions(app, methods: set[str]) -> None:
         raise RuntimeError(f"Declare who may call these routes with @may: {', '.join(missing)}")
 
 
-def api_blueprint(*domains: Blueprint) -> Blueprint:
-    """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it."""
+def api_blueprint(login_gate: Callable[[], None], *domains: Blueprint) -> Blueprint:
+    """A fresh /api/v1 parent for each app, with the domains' blueprints nested in it; `login_gate`
+    answers every call that is not `public` with 401, 403 or 404 unless it may be made (auth.gate)."""
     api_v1 = Blueprint("api", __name__, url_prefix="/api/v1")
-    api_v1.before_request(_require_login)
+    api_v1.before_request(login_gate)
     api_v1.before_request(check_query_string)  # after who may call: 401/403/404 come first
     for domain in domains:
         api_v1.register_blueprint(domain)
     return api_v1
 
 
-def token_checked_by_writer(view: Callable) -> Callable:
-    """Mark a route written in batches whose writer looks up the batch's bearer tokens itself, all in
-    one query (see `caller()`), rather than each request on its own before the view: when a whole
-    cabinet votes at once, finding out who is calling was the largest part of a cast's cost. Cookie
-    logins are still checked before the view."""
-
-    @wraps(view)
-    def checked(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except DomainError as refused:
-            # Refused before the writer saw the token (a bad body, say): a bad token is answered 401
-            # first, as on every other route. The writer's own refusals come after its lookup (a dead
-            # token is what it refuses first), so a second vote costs no second lookup.
-            # Likewise who may not make the call at all hears that, not what is wrong with the body.
-            raw = bearer_token()
-            if refused.status != 401 and not refused.decided_in_batch and raw:
-                user = user_for_token(raw)
-                if user is None:
-                    raise refusal(raw, bearer=True) from None
-                if hasattr(checked, "_may"):
-                    checked._may(user, kwargs)
-            raise
-
-    checked._token_checked_by_writer = True
-    return checked
-
-
 def bearer_token() -> str | None:
     """The call's bearer token, if it carries one."""
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     return (raw.strip() or None) if scheme.lower() == "bearer" else None
-
-
-def _require_login() -> None:
-    # Marks on the view itself, not on its name: another domain's view called `login` or `cast` must
-    # not inherit them.
-    view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "_public", False):
-        return
-    if getattr(view, "_token_checked_by_writer", False) and bearer_token():
-        # Its writer does not note the device as seen (it has no request to tell where from).
-        presence.seen(BearerToken(bearer_token()).digest, request.remote_addr)
-        return
-    if not current_user.is_authenticated:
-        bearer = bool(request.headers.get("Authorization"))
-        raise refusal(bearer_token() if bearer else session.get(PAGE_SESSION_KEY), bearer)
-    if hasattr(view, "_may"):
-        view._may(actor(), request.view_args or {})
 
 
 def writes(view: Callable) -> Callable:
@@ -129,23 +82,18 @@ def writes(view: Callable) -> Callable:
     return view
 
 
-def written_in_batches(view: Callable) -> Callable:
-    """Mark a POST whose change a batch writer makes (`common.batching`), not the request itself: its
-    own transaction only reads, and on SQLite it must not hold the write lock the writer waits for."""
+def written_elsewhere(view: Callable) -> Callable:
+    """Mark a POST whose change is written in another transaction than the request's (a cast, by the
+    cast writer: `votes.casting`). The request's own transaction only reads, at the gate: on SQLite it
+    must not take the write lock the writer waits for, and it ends once the gate is passed."""
     view._writes = False
+    view._written_elsewhere = True
     return view
 
 
 def actor():
     """The logged-in user as a plain model object for the services."""
     return current_user._get_current_object()
-
-
-def caller():
-    """Who is calling a `token_checked_by_writer` route: the logged-in user (cookie), or the bearer token
-    still to be looked up."""
-    raw = bearer_token()
-    return BearerToken(raw) if raw else actor()
 
 
 def body(model: type[T]) -> T:
@@ -160,6 +108,16 @@ def body(model: type[T]) -> T:
     if len(raw) > MAX_JSON_BYTES:
         raise too_large
     return parse_json(model, raw)
+
+
+def uploaded_file():
+    """The PDF a multipart call sends in its field `file` (an upload, a task's report)."""
+    upload = request.files.get("file")
+    if upload is None or not request.mimetype.startswith("multipart/form-data"):
+        raise Invalid(
+            "Send the PDF as multipart/form-data in the field `file`", code="missing_file", fields=["file"]
+        )
+    return upload
 
 
 def query_int(name: str, default: int | None = None, minimum: int = 0, maximum: int = MAX_INT) -> int | None:

@@ -58,10 +58,9 @@ class BatchWriter:
     def write(self, item: Any, timeout: float = 30) -> Any:
         """Hand one item over and wait until it is committed: its result, or its error raised.
 
-        The caller's session lets go of its connection first — the writer needs one from the same pool,
-        and a storm of waiting callers would hold them all. What the caller loaded stays readable
-        (detached); anything it had not committed is discarded: callers hand over all their writing."""
-        db.session.close()
+        The caller holds no connection while it waits (a request's transaction ended at its gate:
+        `common.api.written_elsewhere`): the writer needs one from the same pool, and a burst of
+        waiting callers would hold them all."""
         waiting = self._queued(item)
         try:
             return waiting.future.result(timeout=timeout)
@@ -106,9 +105,6 @@ class BatchWriter:
             try:
                 results = self.handler([w.item for w in batch])
                 db.session.commit()
-                for result in results:
-                    if isinstance(result, DomainError):
-                        result.decided_in_batch = True
             except Exception as exc:
                 db.session.rollback()
                 # Written again one by one, unless the database is out of reach: then each would fail

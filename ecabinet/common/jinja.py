@@ -12,7 +12,9 @@ from datetime import datetime
 
 from babel.dates import format_datetime
 from flask import Flask
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale
+
+from ecabinet.common.time import cabinet_timezone
 
 PATTERNS = {
     "vi": {
@@ -47,7 +49,7 @@ def local_time(value: str | datetime | None, style: str = "full") -> str:
         return ""
     locale = get_locale()
     patterns = PATTERNS.get(locale.language if locale else "vi", PATTERNS["vi"])
-    return format_datetime(moment, patterns[style], tzinfo=get_timezone(), locale=locale)
+    return format_datetime(moment, patterns[style], tzinfo=cabinet_timezone(), locale=locale)
 
 
 def input_time(value: str | datetime | None) -> str:
@@ -55,7 +57,7 @@ def input_time(value: str | datetime | None) -> str:
     moment = _as_datetime(value)
     if moment is None:
         return ""
-    return moment.astimezone(get_timezone()).strftime("%Y-%m-%dT%H:%M")
+    return moment.astimezone(cabinet_timezone()).strftime("%Y-%m-%dT%H:%M")
 
 
 def register_jinja(app: Flask) -> None:

@@ -32,8 +32,7 @@ def queue_mail(user, subject: str, text: str) -> None:
     unit_of_work.queue(db.session(), _QUEUE, message)
 
 
-@unit_of_work.on_after_commit
-def _send_queued(session: Session) -> None:
+def send_queued(session: Session) -> None:
     messages = unit_of_work.take(session, _QUEUE)
     if messages:
         _worker.submit(current_app._get_current_object(), _deliver, messages)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from docx import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -19,8 +18,8 @@ from docx.shared import Cm, Pt
 
 from ecabinet.common import jobs
 from ecabinet.common.pdfgen import new_document, to_bytes
+from ecabinet.common.time import cabinet_time
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STATE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
@@ -30,7 +29,7 @@ def number_line(symbol: str) -> str:
 
 
 def vietnamese_date(when: datetime, place: str = "Hà Nội") -> str:
-    local = when.astimezone(VN)
+    local = cabinet_time(when)
     return f"{place}, ngày {local.day:02d} tháng {local.month:02d} năm {local.year}"
 
 

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, request
-from flask_babel import get_timezone
+from flask import current_app, flash, redirect, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ecabinet.errors import DomainError, Invalid
+from ecabinet.common.hooks import Hook
+from ecabinet.common.time import cabinet_timezone
+from ecabinet.errors import DomainError, Invalid, wants_json
 from ecabinet.extensions import db
+
+# Where a page login keeps its token in the cookie session (auth): the pages and their scripts read
+# errors in the interface's language (`in_page_words`).
+PAGE_SESSION_KEY = "page_session"
+
+
+def in_page_words(code: str, status: int, details: dict) -> str | None:
+    """A refusal in the interface's language for the pages and their own scripts (logged in with the
+    page's cookie, no bearer token); None for tablets and integrations, which get the services'
+    English (the error handler, `errors.register_error_handlers`)."""
+    if wants_json(request) and (request.headers.get("Authorization") or not session.get(PAGE_SESSION_KEY)):
+        return None
+    return message_for(code, status, details.get("fields"), details)
 
 
 def form_action(fallback: Callable[..., str]) -> Callable:
@@ -39,15 +55,6 @@ def form_action(fallback: Callable[..., str]) -> Callable:
     return wrap
 
 
-# Refusals that name no field of the body but are about one of the form's.
-_FIELD_OF_CODE = {
-    "invalid_chair": "chair_id",
-    "unknown_user": "participants",
-    "unknown_parent": "parent_id",
-    "invalid_parent": "parent_id",
-}
-
-
 def field_message(exc: DomainError, fields: list[str]) -> str:
     """What the pages say about a refusal, for the one field named (a refusal may name several)."""
     return message_for(exc.code, exc.status, fields, exc.details) or exc.message
@@ -62,7 +69,9 @@ def refusal(
     quorum's two numbers are one field, `quorum`); `describe` words them (a domain's pages add their
     own cases). A refusal about none of `fields` is flashed at the top of the page instead, and the
     answer is empty."""
-    named = [_FIELD_OF_CODE[exc.code]] if exc.code in _FIELD_OF_CODE else exc.details.get("fields") or []
+    # A refusal that names no field of the body may still be about one of the form's.
+    field_of_code = _messages(exc.details).field_of_code
+    named = [field_of_code[exc.code]] if exc.code in field_of_code else exc.details.get("fields") or []
     marked: dict[str, str] = {}
     for field in named:
         name = field.split(".", 1)[0]
@@ -83,6 +92,31 @@ def page_message(exc: DomainError) -> str:
     return message_for(exc.code, exc.status, exc.details.get("fields"), exc.details) or exc.message
 
 
+@dataclass
+class Messages:
+    """A domain's refusals in the reader's language: by the error's code, by the field it names, and
+    the form field a refusal naming none is about (`refusal`)."""
+
+    by_code: dict[str, str] = dataclasses.field(default_factory=dict)
+    by_field: dict[str, str] = dataclasses.field(default_factory=dict)
+    field_of_code: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+# Each domain's `Messages`, given the refusal's details (declared in create_app). Asked in the
+# reader's language at each refusal, so a domain words its own errors and common names none of them.
+domain_messages: Hook[[dict]] = Hook("pages.domain_messages")
+
+
+def _messages(details: dict | None = None) -> Messages:
+    merged = Messages()
+    for messages in domain_messages:
+        found = messages(details or {})
+        merged.by_code.update(found.by_code)
+        merged.by_field.update(found.by_field)
+        merged.field_of_code.update(found.field_of_code)
+    return merged
+
+
 def message_for(code: str, status: int, fields=None, details: dict | None = None) -> str | None:
     """An error in the reader's language, for the pages and for the API's answers to their scripts.
 
@@ -91,80 +125,11 @@ def message_for(code: str, status: int, fields=None, details: dict | None = None
     by status; None for a failure that is not the reader's doing (a 500, a 503), which keeps the
     server's words.
     """
-    from ecabinet.auth.service import MIN_PASSWORD
-
-    if code == "vote_open":  # the page names the vote that keeps the session open
-        return _(
-            "The vote “%(question)s” is still open: close it before closing the session.",
-            question=(details or {})["question"],
-        )
+    messages = _messages(details)
     by_code = {
-        "username_taken": _("This username is already taken."),
-        "last_admin": _("You cannot take the administrator role from yourself."),
-        "self_deactivation": _("You cannot deactivate your own account."),
-        "organization_exists": _("An organisation with this name already exists."),
-        "unknown_role": _("Choose roles from the list."),
-        "meeting_closed": _("The meeting is closed and can no longer be changed."),
-        "wrong_meeting_state": _("This cannot be done in the meeting's present state."),
-        "invalid_chair": _("The chair must be an active cabinet member."),
-        "invalid_parent": _("An item cannot be placed under itself or under one of its sub-items."),
-        "unknown_parent": _("The chosen parent item is not in this meeting."),
-        "unknown_item": _("That agenda item is not in this meeting."),
-        "unknown_user": _("One of the chosen people does not exist."),
-        "invalid_order": _("The agenda changed meanwhile; reload the page and try again."),
-        "not_pdf": _("The file is not a PDF. Upload the document as a PDF file."),
-        "encrypted_pdf": _("The PDF is protected by a password; upload an unprotected copy."),
-        "broken_pdf": _("The PDF is damaged and cannot be read; save it again as PDF and upload it."),
-        "empty_pdf": _("The PDF has no pages."),
-        "empty_file": _("The file is empty."),
-        "missing_file": _("Choose a PDF file to upload."),
         "too_large": _("The file is larger than the %(mb)d MB allowed.", mb=_max_upload_mb()),
-        "unknown_document": _("That document is not in this meeting."),
-        "already_voted": _("You have already voted."),
-        "vote_not_open": _("The vote is not open."),
-        "not_checked_in": _("Check in to the meeting first."),
-        "bad_credentials": _("Wrong username or password."),
         "rate_limited": _("Too many attempts; wait a minute and try again"),
-        "comment_required": _("Say why you object: an objection needs a reason."),
-        "consent_adopted": _("The consent block has already been adopted."),
-        "bad_code": _("Wrong code: nothing was changed."),
-        "bad_challenge": _("The login took too long or was already completed; log in again."),
-        "mfa_required": _("Your role needs a second factor: add another one before removing this one."),
-        "no_factor": _("Add a second factor first."),
-        "bad_passkey": _("The passkey could not be checked; try again."),
-        "no_ceremony": _("The passkey could not be checked; try again."),
-        "deadline_passed": _("The deadline must be in the future."),
-        "unknown_organization": _("Choose organisations from the list."),
-        "owner_not_in_lead": _("The person in charge must belong to the lead organisation."),
-        "no_decision": _(
-            "Nothing has been decided on this item yet: write the decision in the minutes first."
-        ),
-        "ballot_not_closed": _("The ballot has no outcome until it closes."),
-        "two_sources": _("A task comes from an agenda item or from a ballot, not both."),
-        "wrong_task_step": _("The task has moved on meanwhile; reload the page."),
-        "wrong_task_state": _("This cannot be done in the task's present state; reload the page."),
-        "report_required": _("Write the report, or attach it as a PDF."),
-        "extension_pending": _("An extension request already awaits its answer."),
-        "no_extension_pending": _("No extension request awaits an answer."),
-        "deadline_not_later": _("Ask for a deadline later than the present one."),
-        "reason_required": _("Give the reason."),
-    }
-    by_field = {
-        "username": _("A username is 2–80 letters, digits, dots, dashes or underscores."),
-        "full_name": _("A full name is required."),
-        "roles": _("Choose at least one role."),
-        "password": _("A password needs at least %(count)d characters.", count=MIN_PASSWORD),
-        "organization": _("Choose an organisation from the list."),
-        "name": _("An organisation needs a name."),
-        "title": _("A title is required (at most 500 characters)."),
-        "starts_at": _("Enter a valid start time."),
-        "ends_at": _("Check the end time: the meeting must end after it starts."),
-        "quorum_numerator": _("The quorum is a fraction between 0 and 1, for example 2/3."),
-        "quorum_denominator": _("The quorum is a fraction between 0 and 1, for example 2/3."),
-        "duration_minutes": _("Enter the duration as a whole number of minutes."),
-        "presenter": _("The presenter's name is too long (at most 300 characters)."),
-        "location": _("The location is too long (at most 300 characters)."),
-        "chair_id": _("The chair must be an active cabinet member."),
+        **messages.by_code,
     }
     by_status = {
         401: _("Your session has ended. Log in again."),
@@ -172,15 +137,15 @@ def message_for(code: str, status: int, fields=None, details: dict | None = None
         404: _("Not found: it may have been removed, or it is not open to you."),
         409: _("The change conflicts with the current state; reload the page and try again."),
         413: by_code["too_large"],
-        415: by_code["not_pdf"],
+        415: by_code.get("not_pdf"),
         429: by_code["rate_limited"],
     }
     if code in by_code:
         return by_code[code]
-    for field in fields or ():
-        name = field.split(".", 1)[0]
-        if name in by_field:
-            return by_field[name]
+    for name in fields or ():
+        name = name.split(".", 1)[0]
+        if name in messages.by_field:
+            return messages.by_field[name]
     if status == 400:
         return _("Some of the input is not valid; check the form.")
     return by_status.get(status)
@@ -214,11 +179,7 @@ def office_time(value: str | None, field: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise Invalid("Not a time", fields=[field]) from None
-    if moment.tzinfo is None:
-        zone = get_timezone()
-        # pytz zones need localize(); replace() would give the zone's 1906 offset (+07:07).
-        moment = zone.localize(moment) if hasattr(zone, "localize") else moment.replace(tzinfo=zone)
-    return moment
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=cabinet_timezone())
 
 
 def checked_ids(field: str) -> list[int]:

@@ -8,18 +8,8 @@ Deciding from the patching, not from whether gevent is installed, keeps both wor
 
 from __future__ import annotations
 
-import gc
-import time
 from collections.abc import Callable
 from typing import Any
-
-# Run once when a server process starts (`prepare`), before the first request.
-_PREPARATIONS: list[Callable[[], None]] = []
-_last_live_event = 0.0
-# The oldest generation's threshold: CPython's own while nothing is held back, _NEVER while live
-# events are going out (`collect_garbage_when_quiet`); None where full passes are not managed.
-_NEVER = 2**31 - 1
-_oldest_threshold: int | None = None
 
 
 def green() -> bool:
@@ -47,83 +37,6 @@ def off_loop(fn: Callable[..., Any], *args: Any) -> Any:
     import gevent
 
     return gevent.get_hub().threadpool.apply(fn, args)
-
-
-def prepared_at_start(fn: Callable[[], None]) -> Callable[[], None]:
-    """Register `fn` to run once as a server process starts, in a transaction that is rolled back.
-
-    For the statements every live action runs: SQLAlchemy compiles a statement the first time it
-    runs in a process, which made the first vote after a restart three times slower than the next
-    (12.7 ms against 3.5 ms) — at a hundred tablets, most of the time they wait. `fn` runs them with
-    ids that match nothing, or on rows it makes itself: they compile, and the rollback undoes it all."""
-    _PREPARATIONS.append(fn)
-    return fn
-
-
-def prepare(app) -> None:
-    """Run what was registered with `prepared_at_start`, and hold the garbage collector's full passes
-    back while live events go out (gunicorn.conf.py, once per worker)."""
-    # A process that serves something else (bench/bare_server.py) has no database to prepare, though
-    # importing ecabinet registered the preparations.
-    if not _PREPARATIONS or "sqlalchemy" not in getattr(app, "extensions", {}):
-        return
-    from ecabinet.extensions import db
-
-    with app.app_context():
-        try:
-            for fn in _PREPARATIONS:
-                fn()
-        finally:
-            db.session.rollback()
-            db.session.remove()
-    if green():
-        collect_garbage_when_quiet()
-
-
-def live_event_sent() -> None:
-    """The live publisher's mark: tablets are being told of a change, no full collection just now."""
-    global _last_live_event
-    _last_live_event = time.monotonic()
-    if _oldest_threshold is not None:
-        young, middle, _ = gc.get_threshold()
-        gc.set_threshold(young, middle, _NEVER)
-
-
-def collect_garbage_when_quiet(every_s: float = 30, quiet_s: float = 1) -> None:
-    """Hold the garbage collector's full passes back while live events are going out.
-
-    A full pass walks every object the process holds — a thousand tablets' sockets are a quarter of a
-    million — and holds the loop 20–100 ms meanwhile. CPython starts one when allocation says so, which
-    in a session is when the meeting is busiest: a vote opened to 500 tablets reached the last of them
-    75 ms late instead of 35 because a pass ran in between. So from each live event on, CPython starts
-    no full pass; once no event has gone out for `quiet_s`, a greenlet runs the pass CPython would have
-    run meanwhile (if its threshold was crossed) and gives CPython its schedule back — between events,
-    garbage (a clerk building books, say) is collected as it always was. Events that never stop get one
-    pass every `every_s`. The younger generations, where most garbage dies, are collected as usual."""
-    import gevent
-
-    global _oldest_threshold
-    _oldest_threshold = gc.get_threshold()[2]
-
-    def collector() -> None:
-        held_since = None
-        while True:
-            gevent.sleep(quiet_s / 4)
-            young, middle, oldest = gc.get_threshold()
-            if oldest != _NEVER:
-                held_since = None
-                continue
-            now = time.monotonic()
-            held_since = held_since or now
-            if now - _last_live_event >= quiet_s:
-                if gc.get_count()[2] > _oldest_threshold:
-                    gc.collect()
-                gc.set_threshold(young, middle, _oldest_threshold)
-            elif now - held_since >= every_s:
-                gc.collect()
-                held_since = now
-
-    gevent.spawn(collector)
 
 
 # What gunicorn says when it refuses a request before the app sees it (a request line or headers over

@@ -1,15 +1,33 @@
-"""UTC in the database, ISO 8601 with an offset on the wire."""
+"""UTC in the database, ISO 8601 with an offset on the wire, the cabinet's time zone for people."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def cabinet_timezone() -> ZoneInfo:
+    """The time zone every page, form, mail and document reads times in (`ECABINET_TIMEZONE`)."""
+    return _zone(current_app.config["ECABINET_TIMEZONE"])
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def cabinet_time(value: datetime) -> datetime:
+    """An aware time as the cabinet reads it."""
+    return value.astimezone(cabinet_timezone())
 
 
 def iso(value: datetime | None) -> str | None:

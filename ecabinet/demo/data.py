@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from ecabinet.auth import mfa
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
 from ecabinet.ballots import service as ballots
 from ecabinet.common.pdfgen import new_document, to_bytes
-from ecabinet.common.time import utcnow
+from ecabinet.common.time import cabinet_timezone, utcnow
 from ecabinet.documents import service as documents
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem
@@ -23,7 +23,6 @@ DEMO_PASSWORD = "demo-2026"
 # ECABINET_MFA_REQUIRED_ROLES): TOTP secrets fixed here and printed by `seed-demo`, to be added to an
 # authenticator app, or turned into the current code on the command line.
 DEMO_TOTP = {"admin": "ECABINETDEMOADMINTOTPKEYAAAAAAAA", "vpcp": "ECABINETDEMOVPCPTOTPKEYAAAAAAAAA"}
-VN = timezone(timedelta(hours=7))
 
 # username, full name, title, organisation, roles
 PEOPLE = [
@@ -113,7 +112,7 @@ def _october_session(secretariat: User, users: dict[str, User], members: list[Us
     meeting = meetings.create_meeting(
         secretariat,
         title="Phiên họp Chính phủ thường kỳ tháng 10/2026",
-        starts_at=datetime(2026, 10, 29, 8, 30, tzinfo=VN),
+        starts_at=datetime(2026, 10, 29, 8, 30, tzinfo=cabinet_timezone()),
         location="Phòng họp Chính phủ, Trụ sở Chính phủ, Hà Nội",
         chair_id=users["thutuong"].id,
         participants=[u.id for u in members] + [users["thuky"].id],
@@ -198,8 +197,8 @@ def _regular_session(secretariat: User, users: dict[str, User], members: list[Us
     meeting = meetings.create_meeting(
         secretariat,
         title="Phiên họp Chính phủ thường kỳ tháng 11/2026",
-        starts_at=datetime(2026, 11, 30, 8, 30, tzinfo=VN),
-        ends_at=datetime(2026, 11, 30, 17, 0, tzinfo=VN),
+        starts_at=datetime(2026, 11, 30, 8, 30, tzinfo=cabinet_timezone()),
+        ends_at=datetime(2026, 11, 30, 17, 0, tzinfo=cabinet_timezone()),
         location="Phòng họp Chính phủ, Trụ sở Chính phủ, số 1 Hoàng Hoa Thám, Hà Nội",
         chair_id=users["thutuong"].id,
         participants=[u.id for u in members] + [users["thuky"].id, users["khach.hanoi"].id],
@@ -291,7 +290,7 @@ def _thematic_session(secretariat: User, users: dict[str, User], members: list[U
         secretariat,
         title="Phiên họp Chính phủ chuyên đề về xây dựng pháp luật tháng 12/2026",
         kind="thematic",
-        starts_at=datetime(2026, 12, 12, 8, 0, tzinfo=VN),
+        starts_at=datetime(2026, 12, 12, 8, 0, tzinfo=cabinet_timezone()),
         location="Phòng họp Chính phủ, Trụ sở Chính phủ, Hà Nội",
         chair_id=users["thutuong"].id,
         participants=[u.id for u in members] + [users["thuky"].id],

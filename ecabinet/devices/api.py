@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request, session
 from ecabinet.auth import service as auth
 from ecabinet.common.api import actor, any_user, bearer_token, may, no_content
 from ecabinet.common.openapi import doc
+from ecabinet.common.pages import PAGE_SESSION_KEY
 from ecabinet.devices import service
 
 bp = Blueprint("devices", __name__)
@@ -16,7 +17,7 @@ def _calling_token() -> str | None:
     """The token of the login this call came with (`current` in the list)."""
     if request.headers.get("Authorization"):
         return bearer_token()
-    return session.get(auth.PAGE_SESSION_KEY)
+    return session.get(PAGE_SESSION_KEY)
 
 
 @bp.get("/me/devices")

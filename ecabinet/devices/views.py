@@ -7,8 +7,7 @@ from flask import Blueprint, flash, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ecabinet.auth import service as auth
-from ecabinet.common.pages import form_action, user
+from ecabinet.common.pages import PAGE_SESSION_KEY, form_action, user
 from ecabinet.devices import service
 
 bp = Blueprint("devices_pages", __name__)
@@ -17,7 +16,7 @@ bp = Blueprint("devices_pages", __name__)
 @bp.get("/devices")
 @login_required
 def devices():
-    devices = service.listed(user(), user(), session.get(auth.PAGE_SESSION_KEY))
+    devices = service.listed(user(), user(), session.get(PAGE_SESSION_KEY))
     return render_template("devices/devices.html", devices=devices)
 
 

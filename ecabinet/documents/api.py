@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ecabinet.common.api import actor, body, created, may, no_content, query_int, send_pdf, writes
+from ecabinet.common.api import (
+    actor,
+    body,
+    created,
+    may,
+    no_content,
+    query_int,
+    send_pdf,
+    uploaded_file,
+    writes,
+)
 from ecabinet.common.input import Body, Id, Text
 from ecabinet.common.openapi import doc
 from ecabinet.documents import serialize, service
 from ecabinet.documents.exports import book_for, download_for
-from ecabinet.errors import Invalid
 from ecabinet.meetings import service as meetings
 
 bp = Blueprint("documents", __name__)
@@ -15,15 +24,6 @@ bp = Blueprint("documents", __name__)
 
 class RetitleBody(Body):
     title: Text
-
-
-def uploaded_file():
-    upload = request.files.get("file")
-    if upload is None or not request.mimetype.startswith("multipart/form-data"):
-        raise Invalid(
-            "Send the PDF as multipart/form-data in the field `file`", code="missing_file", fields=["file"]
-        )
-    return upload
 
 
 @bp.post("/agenda/<int:item_id>/documents")

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from pypdf import PdfReader
@@ -28,8 +27,8 @@ from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common import jobs, unit_of_work
 from ecabinet.common.pdfgen import new_document, to_bytes
-from ecabinet.common.time import utcnow
-from ecabinet.documents import service
+from ecabinet.common.time import cabinet_time, utcnow
+from ecabinet.documents import storage
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
 from ecabinet.documents.sanitize import acts, catalog_entries, clean_page
@@ -41,7 +40,6 @@ from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 
 CACHE_FORMAT = "2"  # bump when what generated files hold changes (2: nothing that acts, sanitize.py)
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def _cache_dir() -> Path:
@@ -75,7 +73,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
 
 
 def watermark_text(user: User, when: datetime | None = None) -> str:
-    when = (when or utcnow()).astimezone(VN)
+    when = cabinet_time(when or utcnow())
     return f"Bản của {user.full_name} — {when:%d/%m/%Y %H:%M}"
 
 
@@ -91,7 +89,7 @@ def download_for(user: User, version: DocumentVersion, new_download: bool = True
     reading is one entry in the log, however many pieces it arrives in.
     """
     item = version.document.agenda_item
-    original = service.file_path(version)
+    original = storage.file_path(version)
     # A ballot's papers (no agenda item) always name their reader: they go out to members' tablets
     # between sessions, outside any meeting room.
     if item is not None and not needs_watermark(item.meeting, item):
@@ -116,7 +114,7 @@ def _safe_original(version: DocumentVersion) -> Path:
     """The stored original where nothing in it acts (as it was uploaded, byte for byte); otherwise one
     copy of it without what acts, made once per version for whoever asks. Decided at the first
     download and remembered beside the copies (a `plain-` mark when the original will do)."""
-    original = service.file_path(version)
+    original = storage.file_path(version)
     safe, plain = cache_path("safe", version.sha256), cache_path("plain", version.sha256)
     if safe.exists():
         return safe
@@ -159,7 +157,6 @@ def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
 _PREPARE = "prepare_copies"
 
 
-@meetings.when_published
 def prepare_copies(meeting: Meeting) -> None:
     """After the commit, every participant's book and watermarked copies are built by the job
     workers, so that at the session's start every download is a file served as it is."""
@@ -167,15 +164,13 @@ def prepare_copies(meeting: Meeting) -> None:
         unit_of_work.queue(db.session(), _PREPARE, meeting.id)
 
 
-@service.when_version_added
-def _prepare_new_version(version: DocumentVersion) -> None:
+def prepare_new_version(version: DocumentVersion) -> None:
     item = version.document.agenda_item
     if item is not None:
         prepare_copies(item.meeting)
 
 
-@unit_of_work.on_after_commit
-def _start_preparing(session: Session) -> None:
+def start_preparing(session: Session) -> None:
     for meeting_id in dict.fromkeys(unit_of_work.take(session, _PREPARE)):
         jobs.start(_prepare_meeting, meeting_id)
 
@@ -199,7 +194,7 @@ def _prepare_for(meeting_id: int, user_id: int) -> None:
         return
     book = _book(user, meeting)
     copies = [
-        (service.file_path(document.latest), _copy_path(user, document.latest))
+        (storage.file_path(document.latest), _copy_path(user, document.latest))
         for _, item, documents in _book_contents(user, meeting)
         if needs_watermark(meeting, item)
         for document in documents
@@ -290,7 +285,7 @@ def _book(user: User, meeting: Meeting) -> _Book:
     sections = [
         _BookSection(
             f"{number}. {item.title}",
-            [(document.title, service.file_path(document.latest)) for document in documents],
+            [(document.title, storage.file_path(document.latest)) for document in documents],
             stamp,
         )
         for (number, item, documents), stamp in zip(contents, stamped, strict=True)
@@ -371,7 +366,7 @@ def _front_matter(cover: _Cover) -> bytes:
     pdf.multi_cell(0, 24, cover.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(20)
     pdf.set_font("Serif", "", 13)
-    when = cover.starts_at.astimezone(VN)
+    when = cabinet_time(cover.starts_at)
     pdf.multi_cell(
         0, 20, f"Thời gian: {when:%H:%M}, ngày {when:%d/%m/%Y}", align="C", new_x="LMARGIN", new_y="NEXT"
     )

@@ -6,7 +6,7 @@ import logging
 import unicodedata
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import LimitReachedError, PdfReadError
 
 from ecabinet.common import jobs
@@ -18,7 +18,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 @jobs.job
 def check_pdf(path: Path, head: bytes, max_pages: int) -> list[list[float]]:
-    """Each page's media box of a readable, unencrypted PDF of at most `max_pages` pages; otherwise
+    """Each page's media box (left, bottom, right, top) of a readable, unencrypted PDF of at most `max_pages` pages; otherwise
     NotPdf saying what is wrong, or TooLarge."""
     if b"%PDF-" not in head[:1024]:
         raise NotPdf("The file is not a PDF", code="not_pdf")
@@ -32,7 +32,7 @@ def check_pdf(path: Path, head: bytes, max_pages: int) -> list[list[float]]:
             # The page tree says how many pages it holds: a file of a million pages is refused before
             # a single page is read (and again after, should the count have understated them).
             _check_page_count(_declared_page_count(reader), max_pages)
-            boxes = [[float(v) for v in page.mediabox] for page in reader.pages[: max_pages + 1]]
+            boxes = [list(media_box(page)) for page in reader.pages[: max_pages + 1]]
             _check_page_count(len(boxes), max_pages)
             if boxes:
                 # Touch the first page's content: a PDF whose body is broken fails here, not on a tablet.
@@ -57,6 +57,37 @@ def _declared_page_count(reader: PdfReader) -> int:
 def _check_page_count(pages: int, max_pages: int) -> None:
     if pages > max_pages:
         raise TooLarge(f"The PDF has more than {max_pages} pages", code="too_many_pages")
+
+
+LETTER = (0.0, 0.0, 612.0, 792.0)  # what viewers show a page that has no media box as
+
+
+def media_box(page: PageObject) -> tuple[float, float, float, float]:
+    """The page's media box (left, bottom, right, top); US Letter where the file has none (as viewers do)."""
+    try:
+        return normal_box(page.mediabox)
+    except ValueError:
+        return LETTER
+
+
+def visible_box(page: PageObject, media: tuple[float, float, float, float] | None = None):
+    """What a viewer shows of the page: the crop box (the media box by default) within the media box
+    (`media`, when the caller has it already)."""
+    mx0, my0, mx1, my1 = media or media_box(page)
+    if "/CropBox" not in page:
+        return mx0, my0, mx1, my1
+    try:
+        cx0, cy0, cx1, cy1 = normal_box(page.cropbox)
+    except ValueError:
+        return mx0, my0, mx1, my1
+    box = max(mx0, cx0), max(my0, cy0), min(mx1, cx1), min(my1, cy1)
+    return box if box[0] < box[2] and box[1] < box[3] else (mx0, my0, mx1, my1)
+
+
+def normal_box(box) -> tuple[float, float, float, float]:
+    """A rectangle as (left, bottom, right, top), whichever corners the file wrote it with."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 
 
 def fold(text: str) -> str:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
@@ -15,10 +13,11 @@ from sqlalchemy.orm import Session
 from ecabinet.audit import service as audit
 from ecabinet.auth.models import User
 from ecabinet.common import jobs, unit_of_work
+from ecabinet.common.hooks import Hook
 from ecabinet.documents import text_index
 from ecabinet.documents.models import Document, DocumentVersion, PageText, StoredFile
 from ecabinet.documents.pdf import check_pdf, clean_filename, fold
-from ecabinet.documents.storage import BlobStore, Incoming
+from ecabinet.documents.storage import Incoming, blob_store
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
@@ -29,10 +28,6 @@ from ecabinet.meetings.models import AgendaItem
 _NEW_BLOBS = "new_blobs"
 
 
-def blob_store() -> BlobStore:
-    return BlobStore(current_app.config["ECABINET_STORAGE"])
-
-
 def max_upload_bytes() -> int:
     return current_app.config["ECABINET_MAX_UPLOAD_MB"] * 1024 * 1024
 
@@ -40,13 +35,8 @@ def max_upload_bytes() -> int:
 # --- visibility ----------------------------------------------------------------------------
 
 
-# Other domains that attach documents (ballots) say who else may see them.
-_visibility_rules: list[Callable[[User, Document], bool]] = []
-
-
-def also_visible_when(rule: Callable[[User, Document], bool]) -> Callable[[User, Document], bool]:
-    _visibility_rules.append(rule)
-    return rule
+# Other domains that attach documents (ballots) say who else may see them: `rule(user, document)`.
+also_visible_when: Hook[[User, Document]] = Hook("documents.also_visible_when")
 
 
 def can_see_document(user: User, document: Document) -> bool:
@@ -55,7 +45,7 @@ def can_see_document(user: User, document: Document) -> bool:
         return True
     if document.agenda_item is not None and access.can_see_item(user, document.agenda_item):
         return True
-    return any(rule(user, document) for rule in _visibility_rules)
+    return also_visible_when.any(user, document)
 
 
 def get_document(user: User, document_id: int) -> Document:
@@ -107,12 +97,7 @@ def _receive(stream: BinaryIO) -> tuple[Incoming, list[list[float]]]:
 
 
 # Other modules act on a new version (exports: prepare the members' copies of it).
-_on_new_version: list[Callable[[DocumentVersion], None]] = []
-
-
-def when_version_added(fn: Callable[[DocumentVersion], None]) -> Callable[[DocumentVersion], None]:
-    _on_new_version.append(fn)
-    return fn
+on_version_added: Hook[[DocumentVersion]] = Hook("documents.on_version_added")
 
 
 def _new_version(
@@ -136,8 +121,7 @@ def _new_version(
     )
     db.session.add(version)
     text_index.queue_extraction(version)
-    for hook in _on_new_version:
-        hook(version)
+    on_version_added.run(version)
     return version
 
 
@@ -241,18 +225,13 @@ def remove(user: User, document_id: int) -> None:
         db.session.delete(document)
 
 
-@unit_of_work.on_after_rollback
-def _drop_new_blobs(session: Session) -> None:
+def drop_new_blobs(session: Session) -> None:
     shas = unit_of_work.take(session, _NEW_BLOBS)
     if not shas:
         return
     store = blob_store()
     for sha in shas:
         store.remove(sha)
-
-
-def file_path(version: DocumentVersion) -> Path:
-    return blob_store().path_for(version.sha256)
 
 
 # --- search --------------------------------------------------------------------------------

@@ -6,8 +6,10 @@ overlay is added to the file once, and each page gets only a few bytes: `q … c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
+from pypdf import PageObject
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -18,6 +20,7 @@ from pypdf.generic import (
 
 from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.documents.assembly import Assembler
+from ecabinet.documents.pdf import LETTER, media_box, visible_box
 
 OVERLAY_SIZE = 600.0  # the overlay is drawn on a square and scaled to each page
 
@@ -34,6 +37,44 @@ def _overlay_pdf(text: str) -> bytes:
     return to_bytes(pdf)
 
 
+@dataclass(frozen=True)
+class View:
+    """A page as a viewer shows it: its visible box (the crop box, which defaults to the media box;
+    either may have its corners in any order and any origin), turned clockwise by /Rotate.
+
+    `matrix` maps the shown page's space (origin at its bottom left as seen, width × height as seen)
+    to the page's user space: what is drawn through it sits upright and in the visible area, however
+    the page is turned or wherever its boxes start."""
+
+    width: float
+    height: float
+    matrix: str
+
+    @classmethod
+    def of(cls, page: PageObject, media: tuple[float, float, float, float]) -> View:
+        """The page whose media box is `media` (normalised), as shown."""
+        rotation = page.rotation
+        turn = rotation % 360 if rotation % 90 == 0 else 0  # viewers ignore other angles
+        return _view(visible_box(page, media), turn)
+
+
+@lru_cache(maxsize=64)  # a book's pages come in a few sizes and turns
+def _view(box: tuple[float, float, float, float], turn: int) -> View:
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    matrix = {
+        0: (1, 0, 0, 1, x0, y0),
+        90: (0, 1, -1, 0, x1, y0),
+        180: (-1, 0, 0, -1, x1, y1),
+        270: (0, -1, 1, 0, x0, y1),
+    }[turn]
+    if turn in (90, 270):
+        width, height = height, width
+    return View(
+        round(width, 2), round(height, 2), " ".join(f"{v:.2f}".rstrip("0").rstrip(".") for v in matrix)
+    )
+
+
 class Stamper:
     """Adds one watermark and/or page numbers to pages of an assembled PDF, sharing every object it can."""
 
@@ -44,20 +85,10 @@ class Stamper:
         self.open = pdf.add_stream(b"q\n")
         self.close = pdf.add_stream(b"Q\n")
         self._placements: dict[tuple, IndirectObject] = {}
-        self._numbered: list[tuple[int, float, float]] = []  # object number, centre and foot of the page
+        self._numbered: list[tuple[int, View]] = []  # the number's object, the page as shown
 
     def _form(self, text: str) -> IndirectObject:
-        with self.pdf.source(_overlay_pdf(text)) as overlay:
-            page = overlay.pages[0]
-            form = DictionaryObject(
-                {
-                    NameObject("/Type"): NameObject("/XObject"),
-                    NameObject("/Subtype"): NameObject("/Form"),
-                    NameObject("/BBox"): RectangleObject([0, 0, OVERLAY_SIZE, OVERLAY_SIZE]),
-                    NameObject("/Resources"): page.raw_get("/Resources"),
-                }
-            )
-            return self.pdf.add_stream(page.get_contents().get_data(), form)
+        return self.pdf.add_form(_overlay_pdf(text), OVERLAY_SIZE, OVERLAY_SIZE)
 
     def _helvetica(self) -> IndirectObject:
         font = DictionaryObject(
@@ -70,15 +101,14 @@ class Stamper:
         )
         return self.pdf.add(font)
 
-    def _watermark_placement(self, box: RectangleObject) -> IndirectObject:
-        x0, y0, width, height = float(box.left), float(box.bottom), float(box.width), float(box.height)
-        key = ("wm", round(x0, 2), round(y0, 2), round(width, 2), round(height, 2))
+    def _watermark_placement(self, view: View) -> IndirectObject:
+        key = ("wm", view)
         if key not in self._placements:
-            scale = min(width, height) / OVERLAY_SIZE
-            dx = x0 + (width - OVERLAY_SIZE * scale) / 2
-            dy = y0 + (height - OVERLAY_SIZE * scale) / 2
+            scale = min(view.width, view.height) / OVERLAY_SIZE
+            dx = (view.width - OVERLAY_SIZE * scale) / 2
+            dy = (view.height - OVERLAY_SIZE * scale) / 2
             self._placements[key] = self.pdf.add_stream(
-                f"q {scale:.4f} 0 0 {scale:.4f} {dx:.2f} {dy:.2f} cm /ECWM Do Q\n".encode()
+                f"q {view.matrix} cm {scale:.4f} 0 0 {scale:.4f} {dx:.2f} {dy:.2f} cm /ECWM Do Q\n".encode()
             )
         return self._placements[key]
 
@@ -93,29 +123,31 @@ class Stamper:
             else:
                 parts.append(contents)
         parts.append(self.close)
-        box = page.mediabox
+        media = media_box(page)
+        if media is LETTER:
+            # The copy says what the source left to the viewer: the default page size.
+            page[NameObject("/MediaBox")] = RectangleObject(LETTER)
+        view = View.of(page, media)
         if self.form is not None and watermark:
             self._resource(page, "/XObject")[NameObject("/ECWM")] = self.form
-            parts.append(self._watermark_placement(box))
+            parts.append(self._watermark_placement(view))
         if self.font is not None:
             self._resource(page, "/Font")[NameObject("/ECPN")] = self.font
             number = self.pdf.reserve()
             parts.append(number)
-            self._numbered.append(
-                (number.idnum, float(box.left) + float(box.width) / 2, float(box.bottom) + 14)
-            )
+            self._numbered.append((number.idnum, view))
         page[NameObject("/Contents")] = parts
 
     def write_page_numbers(self) -> None:
         """Write "n / N" on each numbered page, in the order they were stamped. N is known only
         once every page is in, so the pages go first (and their files are closed) and this last."""
         total = len(self._numbered)
-        for index, (number, centre, y) in enumerate(self._numbered, start=1):
+        for index, (number, view) in enumerate(self._numbered, start=1):
             label = f"{index} / {total}"
-            x = centre - len(label) * 2.5
+            x = view.width / 2 - len(label) * 2.5
             self.pdf.write_stream(
                 IndirectObject(number, 0, self.pdf),
-                f"q BT /ECPN 9 Tf 0.35 g {x:.2f} {y:.2f} Td ({label}) Tj ET Q\n".encode(),
+                f"q {view.matrix} cm BT /ECPN 9 Tf 0.35 g {x:.2f} 14 Td ({label}) Tj ET Q\n".encode(),
             )
 
     @staticmethod

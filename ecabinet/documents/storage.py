@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import current_app
+
+from ecabinet.documents.models import DocumentVersion
 from ecabinet.errors import Invalid, TooLarge
 
 CHUNK = 1024 * 1024
@@ -74,3 +77,11 @@ class BlobStore:
 
     def remove(self, sha256: str) -> None:
         self.path_for(sha256).unlink(missing_ok=True)
+
+
+def blob_store() -> BlobStore:
+    return BlobStore(current_app.config["ECABINET_STORAGE"])
+
+
+def file_path(version: DocumentVersion) -> Path:
+    return blob_store().path_for(version.sha256)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ecabinet.common import jobs, unit_of_work
 from ecabinet.documents.models import DocumentVersion, PageText
 from ecabinet.documents.pdf import extract_pages, fold
+from ecabinet.documents.storage import file_path
 from ecabinet.extensions import db
 
 _QUEUE = "extract_text"
@@ -23,8 +24,7 @@ def queue_extraction(version: DocumentVersion) -> None:
     unit_of_work.queue(db.session(), _QUEUE, version.id)
 
 
-@unit_of_work.on_after_commit
-def _start(session: Session) -> None:
+def start_extraction(session: Session) -> None:
     for version_id in unit_of_work.take(session, _QUEUE):
         jobs.start(_extract_or_mark_failed, version_id)
 
@@ -43,8 +43,6 @@ def _extract_or_mark_failed(version_id: int) -> None:
 
 
 def extract(version_id: int) -> None:
-    from ecabinet.documents.service import file_path
-
     version = db.session.get(DocumentVersion, version_id)
     if version is None or version.text_status == "done":
         return

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ecabinet.annotations import carry
 from ecabinet.common.pages import safe_next, user
 from ecabinet.documents import serialize, service
 
@@ -54,8 +55,16 @@ def viewer(document_id: int):
         # to their personal room, which the server joins them to at connect.
         "socketPath": "/socket.io",
     }
+    note_carry = version.note_carry
     return render_template(
         "documents/viewer.html",
+        # The reader's notes of the previous version still being carried onto this one, and those
+        # not found in it, each with a link to where it stays.
+        note_carry=note_carry
+        if note_carry is not None and note_carry.status in ("queued", "running")
+        else None,
+        left_behind=carry.left_behind(actor, version),
+        from_version=note_carry.from_version.number if note_carry is not None else None,
         document=serialize.document(document, with_versions=True),
         version=serialize.version(version),
         back_url=back_url,

@@ -13,7 +13,7 @@ Who receives what:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,7 +21,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ecabinet.auth.models import User, UserRole
-from ecabinet.common import serving, unit_of_work
+from ecabinet.common import unit_of_work
+from ecabinet.common.hooks import Hook
 from ecabinet.common.time import iso, utcnow
 from ecabinet.extensions import db, socketio
 from ecabinet.live.models import MeetingEvent
@@ -55,7 +56,8 @@ _QUEUE = "live_events"
 _USER_QUEUE = "live_user_events"
 _OUTBOX = "live_outbox"
 _ACCESS = "live_access_changed"
-_access_listeners: list[Callable[[set[int] | None], None]] = []
+# `(user_ids)` once a change of who may follow what is committed (None: anyone's): the sockets check.
+on_access_changed: Hook[[set[int] | None]] = Hook("publisher.on_access_changed")
 
 
 @dataclass
@@ -119,11 +121,6 @@ def access_changed(user_id: int | None = None) -> None:
     unit_of_work.queue(db.session(), _ACCESS, user_id)
 
 
-def on_access_changed(listener: Callable[[set[int] | None], None]) -> Callable[[set[int] | None], None]:
-    _access_listeners.append(listener)
-    return listener
-
-
 def _payload(seq: int | None, type: str, meeting_id: int | None, data: dict, at: datetime) -> dict:
     return {"seq": seq, "type": type, "meeting_id": meeting_id, "data": data, "at": iso(at)}
 
@@ -139,13 +136,7 @@ _BUMP_SEQ = (
 _INSERT_EVENTS = insert(MeetingEvent.__table__)
 
 
-@serving.prepared_at_start
-def _compile_event_statements() -> None:
-    db.session.connection().execute(_BUMP_SEQ, {"meeting": 0, "events": 0}).all()
-
-
-@unit_of_work.on_before_commit
-def _store_pending(session: Session) -> None:
+def store_pending(session: Session) -> None:
     pending = unit_of_work.take(session, _QUEUE)
     if not pending:
         return
@@ -213,17 +204,24 @@ def audience(meeting: Meeting) -> list[User]:
     return [u for u in users.values() if access.can_see_meeting(u, meeting)]
 
 
-@unit_of_work.on_after_commit
-def _send(session: Session) -> None:
+_last_sent = 0.0
+
+
+def last_sent() -> float:
+    """When this process last handed events to the sockets (`time.monotonic`; 0 if never)."""
+    return _last_sent
+
+
+def send_stored(session: Session) -> None:
+    global _last_sent
     outbox = unit_of_work.take(session, _OUTBOX)
     if outbox:
-        serving.live_event_sent()
+        _last_sent = time.monotonic()
     for room, payload in outbox:
         socketio.emit("event", payload, to=room)
     changed = unit_of_work.take(session, _ACCESS)
     if changed:
-        for listener in _access_listeners:
-            listener(None if None in changed else set(changed))
+        on_access_changed.run(None if None in changed else set(changed))
 
 
 def latest_seq(meeting: Meeting) -> int:

@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
 from ecabinet.common.input import MAX_INT
+from ecabinet.common.pages import PAGE_SESSION_KEY
 from ecabinet.errors import DeviceWiped, DomainError, Unauthorized
 from ecabinet.extensions import db, socketio
 from ecabinet.live import publisher
@@ -63,7 +64,7 @@ def _credential(auth_data) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip() or None
     if current_user.is_authenticated:
-        return session.get(auth.PAGE_SESSION_KEY)
+        return session.get(PAGE_SESSION_KEY)
     return None
 
 
@@ -73,7 +74,7 @@ def on_connect(auth_data=None):
     user = auth.user_for_token(raw) if raw else None
     if user is None:
         # A wiped device is told so (`data.code` device_wiped): the pages' script clears the browser.
-        refused = auth.refusal(raw or session.get(auth.PAGE_SESSION_KEY), bearer=False)
+        refused = auth.refusal(raw or session.get(PAGE_SESSION_KEY), bearer=False)
         if not isinstance(refused, DeviceWiped):
             refused = Unauthorized("Log in first: a valid token is required")
         raise ConnectionRefusedError(refused.message, {"code": refused.code, "message": refused.message})
@@ -115,8 +116,7 @@ def _open(user_ids: set[int] | None) -> dict[str, _Socket]:
         }
 
 
-@publisher.on_access_changed
-def _recheck_soon(user_ids: set[int] | None) -> None:
+def recheck_soon(user_ids: set[int] | None) -> None:
     if _open(user_ids):  # most changes concern no open socket here: nothing to start
         socketio.start_background_task(_recheck, current_app._get_current_object(), user_ids)
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from ecabinet.auth.models import User
+from ecabinet.common.hooks import Hook
 from ecabinet.common.time import iso
-from ecabinet.documents import serialize as documents
 from ecabinet.meetings import access, service
 from ecabinet.meetings.models import AgendaItem, Meeting
-from ecabinet.retention.serialize import retention
+
+# Fields that domains built on meetings add to a meeting (retention) and to an item (its documents),
+# declared in create_app: `fields(user, meeting_or_item)` gives a dict.
+meeting_fields: Hook[[User, Meeting]] = Hook("meetings.serialize.meeting_fields")
+item_fields: Hook[[User, AgendaItem]] = Hook("meetings.serialize.item_fields")
 
 
 def attendance(meeting: Meeting) -> dict:
@@ -74,7 +78,7 @@ def meeting(user: User, m: Meeting, with_agenda: bool = False) -> dict:
         "started_at": iso(m.started_at),
         "closed_at": iso(m.closed_at),
         "quorum_at_start": m.quorum_at_start,
-        **retention(user, m),
+        **meeting_fields.merged(user, m),
     }
     if with_agenda:
         out["agenda"] = agenda(user, m)
@@ -104,5 +108,5 @@ def item(user: User, i: AgendaItem, entry: service.AgendaEntry | None = None) ->
         "restricted_to": i.restricted_to if i.confidential else [],
         "consent": i.consent,
         "consent_adopted_at": iso(i.consent_adopted_at),
-        "documents": [documents.document(d) for d in i.documents],
+        **item_fields.merged(user, i),
     }

@@ -11,13 +11,13 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from ecabinet.audit import service as audit
 from ecabinet.auth import service as auth_service
 from ecabinet.auth.models import User, UserRole
+from ecabinet.common.hooks import Hook
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings.models import AgendaItem, AgendaItemAccess, Meeting, Participant
-from ecabinet.votes.models import Vote
 
 # state → (action, next state)
 TRANSITIONS = {
@@ -271,12 +271,7 @@ def may_change_status(action: str):
 
 
 # Other domains act when a meeting goes out to its participants (documents: prepare their copies).
-_on_published: list[Callable[[Meeting], None]] = []
-
-
-def when_published(fn: Callable[[Meeting], None]) -> Callable[[Meeting], None]:
-    _on_published.append(fn)
-    return fn
+on_published: Hook[[Meeting]] = Hook("meetings.on_published")
 
 
 def change_status(user: User, meeting_id: int, action: str) -> Meeting:
@@ -288,7 +283,7 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
             code="wrong_meeting_state",
         )
     if action == "close":
-        _refuse_close_with_open_vote(meeting)
+        on_closing.run(meeting)
     meeting.status = after
     recorded: dict = {"status": after}
     if after == "in_progress":
@@ -301,29 +296,12 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
     audit.record(user, f"meeting.{action}", meeting, recorded)
     publisher.publish(meeting, "meeting.status", recorded)
     if after == "published":
-        for hook in _on_published:
-            hook(meeting)
+        on_published.run(meeting)
     return meeting
 
 
-def _refuse_close_with_open_vote(meeting: Meeting) -> None:
-    """A vote left open would stay open for ever, and the minutes could not say how it ended."""
-    vote = open_vote(meeting)
-    if vote is not None:
-        raise Conflict(
-            f"Close the vote “{vote.question}” before closing the session",
-            code="vote_open",
-            vote_id=vote.id,
-            question=vote.question,
-        )
-
-
-def open_vote(meeting: Meeting) -> Vote | None:
-    """The meeting's open vote, if one is (at most one is: see `Vote`'s unique index)."""
-    return db.session.scalar(_OPEN_VOTE, {"meeting": meeting.id})
-
-
-_OPEN_VOTE = select(Vote).where(Vote.meeting_id == bindparam("meeting"), Vote.status == "open").limit(1)
+# What must hold before a session closes: each function raises to refuse (votes: none still open).
+on_closing: Hook[[Meeting]] = Hook("meetings.on_closing")
 
 
 # --- agenda --------------------------------------------------------------------------------
@@ -521,19 +499,13 @@ def set_current_item(user: User, meeting_id: int, item_id: int) -> AgendaItem:
     meeting.current_item_id = item.id
     audit.record(user, "meeting.current_item", meeting, {"agenda_item_id": item.id})
     publisher.publish(meeting, "agenda.current", {"agenda_item_id": item.id, "title": item.title}, item)
-    for listener in _item_current_listeners:
-        listener(user, item)
+    on_item_current.run(user, item)
     return item
 
 
-_item_current_listeners: list[Callable[[User, AgendaItem], None]] = []
-
-
-def on_item_current(listener: Callable[[User, AgendaItem], None]) -> Callable[[User, AgendaItem], None]:
-    """Call `listener(user, item)` when an item becomes current, in the same transaction: domains that
-    build on meetings (the speakers' list from positions) act on it without meetings knowing them."""
-    _item_current_listeners.append(listener)
-    return listener
+# `(user, item)` when an item becomes current, in the same transaction: domains that build on meetings
+# (the speakers' list from positions) act on it without meetings knowing them.
+on_item_current: Hook[[User, AgendaItem]] = Hook("meetings.on_item_current")
 
 
 def current_item_for(user: User, meeting: Meeting) -> AgendaItem | None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from ecabinet.annotations import carry
 from ecabinet.auth import service as auth_service
 from ecabinet.common.input import parse_values
 from ecabinet.common.jinja import input_time
 from ecabinet.common.pages import checked_ids, form_action, refusal, user
-from ecabinet.common.time import utcnow
+from ecabinet.common.time import cabinet_time, cabinet_timezone, utcnow
 from ecabinet.documents import exports
 from ecabinet.errors import DomainError
 from ecabinet.extensions import db
@@ -52,10 +52,10 @@ def in_list_order(meetings: list[Meeting], now: datetime) -> list[Meeting]:
     """The meeting in session first, then those to come (the soonest first), then the past (the
     latest first). A meeting not yet closed stays among those to come until its day is over in the
     office's time zone: a session that starts late is still today's."""
-    today = now.astimezone(get_timezone()).date()
+    today = cabinet_time(now).date()
 
     def past(m: Meeting) -> bool:
-        return m.status == "closed" or (m.ends_at or m.starts_at).astimezone(get_timezone()).date() < today
+        return m.status == "closed" or cabinet_time(m.ends_at or m.starts_at).date() < today
 
     in_session = [m for m in meetings if m.status == "in_progress"]
     coming = sorted(
@@ -87,13 +87,18 @@ def _meeting_form_values(form) -> dict:
 
 
 def _local_time(value: str | None) -> str | None:
-    """<input type=datetime-local> has no offset; the office works in Vietnam time (UTC+7)."""
+    """<input type=datetime-local> has no offset: the time is the cabinet's (`ECABINET_TIMEZONE`), with
+    the offset it has on that day (a zone with summer time has two)."""
     if not value:
         return None
-    if value.endswith("Z") or "+" in value[10:]:
+    try:
+        # Browsers send "2026-11-30T08:30", or with seconds when the value had them.
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # the service refuses it in its own words, as any other malformed time
+    if moment.tzinfo is not None:
         return value
-    # Browsers send "2026-11-30T08:30", or with seconds when the value had them.
-    return f"{value}:00+07:00" if len(value) == 16 else f"{value[:19]}+07:00"
+    return moment.replace(tzinfo=cabinet_timezone()).isoformat()
 
 
 def _meeting_form(meeting: Meeting | None = None) -> dict:
@@ -257,11 +262,13 @@ def _render_meeting(
             people=_people() if access.can_manage_meeting(actor, found) else [],
             can_vote=participant is not None and actor.has_role("member"),
             # The session does not close with a vote open: the close button offers to close it first.
-            open_vote=service.open_vote(found) if access.can_run_meeting(actor, found) else None,
+            open_vote=votes.open_vote_in(found) if access.can_run_meeting(actor, found) else None,
             live_strings=live_strings(),
             new_item=new_item or item_form(),
             item_errors=errors or {},
             positions=_positions(actor, found, participant),
+            # The reader's notes that a new version of a paper left behind, by document.
+            left_behind=carry.left_behind_counts(actor, found.id),
         ),
         status,
     )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from ecabinet.common import official
+from ecabinet.common.hooks import Hook
 from ecabinet.common.signing import sign_if_configured
+from ecabinet.common.time import cabinet_time
+from ecabinet.meetings.models import Meeting
 from ecabinet.minutes.service import ItemRecord, SessionRecord, VoteRecord
-from ecabinet.tasks import service as tasks
-from ecabinet.tasks.models import Task
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 RULES = {
     "simple": "số phiếu tán thành nhiều hơn số phiếu không tán thành",
     "absolute": "quá nửa tổng số thành viên có quyền biểu quyết tán thành",
@@ -20,7 +18,7 @@ CHOICES = {"yes": "Tán thành", "no": "Không tán thành", "abstain": "Không 
 
 
 def _when(record: SessionRecord) -> str:
-    start = record.meeting.starts_at.astimezone(VN)
+    start = cabinet_time(record.meeting.starts_at)
     return f"{start:%H} giờ {start:%M}, ngày {start:%d/%m/%Y}"
 
 
@@ -183,30 +181,30 @@ def _clerk_name(record: SessionRecord) -> str:
     return latest.author.full_name if latest and latest.author else ""
 
 
-def _task_line(task: Task) -> str:
-    deadline = task.deadline.astimezone(VN)
-    helpers = "; phối hợp: " + ", ".join(o.name for o in task.cooperating) if task.cooperating else ""
-    return f"– {task.text} (chủ trì: {task.lead_organization.name}{helpers}; thời hạn: {deadline:%d/%m/%Y})."
+# What the session assigned, for the conclusion notice (tasks, declared in create_app): each function
+# gives, per agenda item id (None: the session as a whole), the lines that list it.
+assigned_in: Hook[[Meeting]] = Hook("minutes.exports.assigned_in")
 
 
-def _conclusion_part(item: ItemRecord, assigned: dict[int | None, list[Task]]) -> official.Section:
+def _conclusion_part(item: ItemRecord, assigned: dict[int | None, list[str]]) -> official.Section:
     if item.sealed:
         return official.Section(f"{item.number}. {SEALED}", paragraphs=[f"{SEALED}."])
     paragraphs = [item.decision or "(chưa có kết luận)"]
     for vote in item.votes:
         paragraphs.extend(_vote_lines(vote))
-    tasks = assigned.get(item.item.id, [])
-    if tasks:
+    lines = assigned.get(item.item.id, [])
+    if lines:
         paragraphs.append("Nhiệm vụ được giao:")
-        paragraphs.extend(_task_line(t) for t in tasks)
+        paragraphs.extend(lines)
     return official.Section(f"{item.number}. {item.item.title}", paragraphs=paragraphs)
 
 
 def build_conclusions(record: SessionRecord) -> official.OfficialDocument:
     # The tasks the session's decisions assigned, under the item that decided them.
-    assigned: dict[int | None, list[Task]] = {}
-    for task in tasks.tasks_of_meeting(record.meeting):
-        assigned.setdefault(task.agenda_item_id, []).append(task)
+    assigned: dict[int | None, list[str]] = {}
+    for lines_of in assigned_in:
+        for item_id, lines in lines_of(record.meeting).items():
+            assigned.setdefault(item_id, []).extend(lines)
     sections = [
         official.Section(
             "Kết luận về từng nội dung", parts=[_conclusion_part(i, assigned) for i in record.items]

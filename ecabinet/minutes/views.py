@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 
 from flask import Blueprint, flash, render_template, url_for
-from flask_babel import format_datetime, get_timezone
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ecabinet.common.pages import form_action, user
+from ecabinet.common.time import cabinet_timezone
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.minutes import service
@@ -55,7 +56,7 @@ def editor(meeting_id: int):
         "minutesUrl": url_for("api.minutes.get_minutes", meeting_id=meeting.id),
         "eventsUrl": url_for("api.live.events", meeting_id=meeting.id),
         "votesUrl": url_for("minutes_pages.live_votes", meeting_id=meeting.id),
-        "timeZone": str(get_timezone()),
+        "timeZone": str(cabinet_timezone()),
         "debounceMs": 1500,
     }
     # The secretariat assigns tasks from the decisions, beside each item.

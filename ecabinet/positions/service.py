@@ -167,8 +167,7 @@ def adopt_consent(user: User, meeting_id: int) -> list[AgendaItem]:
     return adopted
 
 
-@meetings.on_item_current
-def _give_the_floor_they_asked_for(user: User, item: AgendaItem) -> None:
+def give_the_floor_they_asked_for(user: User, item: AgendaItem) -> None:
     """Members who said before the session that they wish to speak on the item are on its speakers'
     list as it comes up, once: one who has spoken on it is not put back when it comes up again."""
     wishing = [p.user_id for p in _table_row(item).positions if p.position == "wish_to_speak"]

@@ -5,11 +5,10 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify, request
 from pydantic import Field, StringConstraints
 
-from ecabinet.common.api import actor, body, created, download, may, query_int
+from ecabinet.common.api import actor, body, created, download, may, query_int, uploaded_file
 from ecabinet.common.input import Body, Id, Ids, LongText, Time
 from ecabinet.common.openapi import doc
 from ecabinet.common.time import iso, utcnow
-from ecabinet.documents.api import uploaded_file
 from ecabinet.errors import Forbidden
 from ecabinet.meetings import access
 from ecabinet.tasks import exports, service

@@ -4,19 +4,19 @@ report on the implementation of tasks (báo cáo tình hình thực hiện nhi�
 from __future__ import annotations
 
 import io
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from ecabinet.auth.models import Organization
 from ecabinet.common import jobs, official
+from ecabinet.common.time import cabinet_time
 from ecabinet.extensions import db
 from ecabinet.meetings.models import Meeting
+from ecabinet.tasks import service
 from ecabinet.tasks.models import Task
 from ecabinet.tasks.service import Counts, Dashboard
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = {
     "assigned": "Đã giao",
@@ -30,7 +30,7 @@ TASK_HEADERS = ["Số", "Nhiệm vụ", "Đơn vị chủ trì", "Đơn vị ph�
 
 
 def _when(value) -> str:
-    return value.astimezone(VN).strftime("%d/%m/%Y") if value else ""
+    return cabinet_time(value).strftime("%d/%m/%Y") if value else ""
 
 
 def _numbers(c: Counts) -> list[int]:
@@ -126,7 +126,7 @@ def build_report(board: Dashboard, filters: list[str]) -> official.OfficialDocum
         f"Tổng số nhiệm vụ được giao: {total.total}; trong đó hoàn thành {total.done} "
         f"(hoàn thành quá hạn {total.done_late}), đang thực hiện trong hạn {total.on_time}, "
         f"quá hạn chưa hoàn thành {total.late}.",
-        f"Số liệu tính đến {board.at.astimezone(VN):%H:%M} ngày {board.at.astimezone(VN):%d/%m/%Y}.",
+        f"Số liệu tính đến {cabinet_time(board.at):%H:%M} ngày {cabinet_time(board.at):%d/%m/%Y}.",
     ]
     if filters:
         summary.append("Phạm vi: " + "; ".join(filters) + ".")
@@ -167,3 +167,18 @@ def build_report(board: Dashboard, filters: list[str]) -> official.OfficialDocum
 
 def report_pdf(board: Dashboard, filters: list[str]) -> bytes:
     return official.to_pdf(build_report(board, filters))
+
+
+def conclusion_lines(meeting: Meeting) -> dict[int | None, list[str]]:
+    """The tasks a session's decisions assigned, one line each under the agenda item that decided them,
+    for its conclusion notice (`minutes.exports.assigned_in`)."""
+    assigned: dict[int | None, list[str]] = {}
+    for task in service.tasks_of_meeting(meeting):
+        assigned.setdefault(task.agenda_item_id, []).append(_task_line(task))
+    return assigned
+
+
+def _task_line(task: Task) -> str:
+    deadline = cabinet_time(task.deadline)
+    helpers = "; phối hợp: " + ", ".join(o.name for o in task.cooperating) if task.cooperating else ""
+    return f"– {task.text} (chủ trì: {task.lead_organization.name}{helpers}; thời hạn: {deadline:%d/%m/%Y})."

@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import BinaryIO
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import false, or_, select
@@ -24,7 +23,7 @@ from ecabinet.auth.models import Organization, User
 from ecabinet.ballots import service as ballots
 from ecabinet.ballots.models import OpinionBallot
 from ecabinet.common.mail import queue_mail
-from ecabinet.common.time import utcnow
+from ecabinet.common.time import cabinet_time, utcnow
 from ecabinet.documents import service as documents
 from ecabinet.documents.models import Document
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
@@ -37,7 +36,6 @@ from ecabinet.positions.service import ADOPTED_WITHOUT_DISCUSSION
 from ecabinet.tasks.models import STATUSES, Task, TaskExtension, task_cooperating
 from ecabinet.votes.models import Vote
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SHOWN_STATUSES = (*STATUSES, "overdue")
 OPEN = ("assigned", "in_progress")  # the ministry's work is still to be reported
 
@@ -342,8 +340,7 @@ def attach_report(
     return task
 
 
-@documents.also_visible_when
-def _readers_of_the_task_see_its_report(user: User, document: Document) -> bool:
+def readers_of_the_task_see_its_report(user: User, document: Document) -> bool:
     if document.agenda_item_id is not None:
         return False
     task = db.session.scalar(select(Task).where(Task.report_document_id == document.id))
@@ -557,7 +554,7 @@ MAIL_SUBJECTS = {
 
 def _tell(task: Task, kind: str, data: dict, also: Iterable[int | None] = ()) -> None:
     payload = {"task_id": task.id, "text": task.text, "deadline": task.deadline.isoformat(), **data}
-    deadline = task.deadline.astimezone(VN)
+    deadline = cabinet_time(task.deadline)
     lines = {
         "task.assigned": "Văn phòng Chính phủ thông báo nhiệm vụ được giao cho đơn vị của Đồng chí.",
         "task.extension_answered": (

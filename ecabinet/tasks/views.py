@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
+from ecabinet.common.api import uploaded_file
 from ecabinet.common.input import parse_values
 from ecabinet.common.pages import checked_ids, form_action, office_time, refusal, user
 from ecabinet.common.time import utcnow
-from ecabinet.documents.api import uploaded_file
 from ecabinet.errors import DomainError
 from ecabinet.extensions import db
 from ecabinet.meetings import access

@@ -5,11 +5,11 @@ from typing import Annotated, Literal
 from flask import Blueprint, jsonify
 from pydantic import Field, StringConstraints
 
-from ecabinet.common.api import actor, body, caller, created, may, token_checked_by_writer, written_in_batches
+from ecabinet.common.api import actor, body, created, may, written_elsewhere
 from ecabinet.common.input import Body, ClientId, Id, LongText
 from ecabinet.common.openapi import doc
 from ecabinet.meetings import service as meetings
-from ecabinet.votes import service
+from ecabinet.votes import casting, service
 
 bp = Blueprint("votes", __name__)
 
@@ -98,9 +98,8 @@ def close_vote(vote_id: int):
 
 
 @bp.post("/votes/<int:vote_id>/cast")
-@written_in_batches
-@token_checked_by_writer
-@may(service.may_cast)
+@written_elsewhere
+@may(casting.may_cast)
 @doc(
     "Cast your vote (once; final)",
     who="member taking part",
@@ -115,5 +114,5 @@ def close_vote(vote_id: int):
 )
 def cast(vote_id: int):
     data = body(CastBody)
-    recorded = service.cast(caller(), vote_id, data.choice, data.client_id)
+    recorded = casting.cast(actor(), vote_id, data.choice, data.client_id)
     return jsonify(recorded.vote), 201 if recorded.new else 200

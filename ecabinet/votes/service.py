@@ -1,56 +1,30 @@
-"""Live votes in a meeting: put a question, open, cast (once), close and decide by the majority rule."""
+"""Live votes in a meeting: put a question, open, close and decide by the majority rule (who votes:
+`voters`; casting, written in batches: `casting`)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ecabinet.audit import service as audit
-from ecabinet.auth import service as auth
-from ecabinet.auth.models import User, UserRole
-from ecabinet.auth.service import BearerToken
-from ecabinet.common import batching, serving, unit_of_work
+from ecabinet.auth.models import User
+from ecabinet.common import unit_of_work
 from ecabinet.common.time import utcnow
-from ecabinet.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
 from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
-from ecabinet.meetings.models import AgendaItem, Meeting, Participant
+from ecabinet.meetings.models import AgendaItem, Meeting
+from ecabinet.votes import voters
 from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
 
 DEFAULT_OPTIONS = ["yes", "no", "abstain"]
-
-
-def count_eligible(vote: Vote) -> int:
-    """Who votes: the meeting's participants holding the member role (observers, clerks and
-    stand-ins without the role speak but do not vote) who may see what the vote is about — on a
-    confidential item, only those cleared for it, or no majority could ever be reached."""
-    item = vote.agenda_item
-    if item is not None and access.is_confidential(item):
-        return sum(
-            1
-            for p in vote.meeting.participants
-            if p.user.has_role("member") and p.user.active and access.cleared_for_item(p.user, item)
-        )
-    # Counted in the database: a cabinet meeting may have hundreds of participants with their accounts.
-    return db.session.scalar(_COUNT_MEMBERS, {"meeting": vote.meeting_id})
-
-
-_COUNT_MEMBERS = (
-    select(func.count())
-    .select_from(Participant)
-    .join(User, User.id == Participant.user_id)
-    .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "member"))
-    .where(Participant.meeting_id == bindparam("meeting"), User.active)
-)
 
 
 def get_vote(user: User, vote_id: int) -> Vote:
@@ -68,7 +42,7 @@ def _may_see(user: User, vote: Vote) -> bool:
     return vote.status != "draft" or access.can_run_meeting(user, vote.meeting)
 
 
-def _locked(vote_id: int, shared: bool = False) -> Vote | None:
+def locked(vote_id: int, shared: bool = False) -> Vote | None:
     """The vote and its meeting, read afresh with the vote's row locked: casts take the lock shared
     (they go on side by side), opening and closing take it alone, so that no cast slips in after a
     close. (SQLite has no row locks; there every writing transaction holds the database's lock.)"""
@@ -90,63 +64,6 @@ _TALLY = (
     .where(VoteTally.vote_id == bindparam("vote"))
     .order_by(VoteTally.position)
 )
-# Per member of a batch: taking part? checked in? voted already, and with which cast? (Not taking part: no row.)
-_CASTERS = (
-    select(
-        Participant.user_id,
-        Participant.present,
-        VoteParticipation.user_id.is_not(None),
-        VoteParticipation.client_id,
-        VoteParticipation.choice,
-    )
-    .outerjoin(
-        VoteParticipation,
-        and_(
-            VoteParticipation.vote_id == bindparam("vote"), VoteParticipation.user_id == Participant.user_id
-        ),
-    )
-    .where(
-        Participant.meeting_id == bindparam("meeting"),
-        Participant.user_id.in_(bindparam("members", expanding=True)),
-    )
-)
-_INSERT_PARTICIPATIONS = insert(VoteParticipation.__table__)
-_TALLIES = VoteTally.__table__
-_ADD_TO_TALLY = (
-    update(_TALLIES)
-    .where(_TALLIES.c.vote_id == bindparam("vote"), _TALLIES.c.choice == bindparam("option"))
-    .values(count=_TALLIES.c.count + bindparam("added"))
-)
-
-
-@serving.prepared_at_start
-def _rehearse_a_vote() -> None:
-    """A vote opened, cast and closed once as the server process starts, on a meeting and by a member
-    made for it in the start-up transaction, which is rolled back: everything the first real vote
-    runs — its update, audit entries, events, the cast's rows — is then compiled already, rather than
-    while a hundred tablets wait on it."""
-    runner = User(
-        username="~rehearsal",  # no real account can have it (auth's USERNAME_RE)
-        full_name="rehearsal",
-        password_hash="!",
-        session_nonce="-",
-        role_rows=[UserRole(role="secretariat"), UserRole(role="member")],
-    )
-    meeting = Meeting(title="rehearsal", starts_at=utcnow(), status="in_progress")
-    meeting.participants.append(Participant(user=runner))
-    db.session.add(meeting)
-    db.session.flush()
-    vote = create_vote(runner, meeting.id, question="rehearsal")
-    # Each step written as a request would write it, with its one audit entry and event: several at
-    # once go as another statement (executemany), compiled apart.
-    session = db.session()
-    unit_of_work.write_queued(session)
-    serialize_opened(runner, open_vote(runner, vote.id))
-    unit_of_work.write_queued(session)
-    _record_casts([_Cast(vote.id, runner, "yes", "rehearsal")])
-    unit_of_work.write_queued(session)
-    serialize(runner, close_vote(runner, vote.id))
-    unit_of_work.write_queued(session)
 
 
 def _change(vote: Vote, **values) -> None:
@@ -164,17 +81,11 @@ def _update_of(columns: tuple[str, ...]):
     return update(votes).where(votes.c.id == bindparam("vote_id")).values({c: bindparam(c) for c in columns})
 
 
-def _run(user: User, vote_id: int) -> Vote:
-    """The vote, locked, for the chair or the secretariat to open or close."""
-    return _runner_checked(user, _locked(vote_id), vote_id)
-
-
+@unit_of_work.once_per_transaction
 def runnable_vote(user: User, vote_id: int) -> Vote:
-    """The vote, if the caller may open or close it."""
-    return _runner_checked(user, db.session.get(Vote, vote_id), vote_id)
-
-
-def _runner_checked(user: User, vote: Vote | None, vote_id: int) -> Vote:
+    """The vote, locked, if the caller may open or close it. Asked at the API's gate (`@may`) and again
+    by `open_vote` and `close_vote`: the second time answers from the first, which locked the vote."""
+    vote = locked(vote_id)
     if vote is None or not _may_see(user, vote):
         raise NotFound(f"Vote {vote_id} not found")
     if not access.can_run_meeting(user, vote.meeting):
@@ -235,13 +146,34 @@ def create_vote(
     return vote
 
 
+def open_vote_in(meeting: Meeting) -> Vote | None:
+    """The meeting's open vote, if one is (at most one is: see `Vote`'s unique index)."""
+    return db.session.scalar(_OPEN_VOTE, {"meeting": meeting.id})
+
+
+_OPEN_VOTE = select(Vote).where(Vote.meeting_id == bindparam("meeting"), Vote.status == "open").limit(1)
+
+
+def refuse_close_with_open_vote(meeting: Meeting) -> None:
+    """A vote left open would stay open for ever, and the minutes could not say how it ended
+    (`meetings.on_closing`)."""
+    vote = open_vote_in(meeting)
+    if vote is not None:
+        raise Conflict(
+            f"Close the vote “{vote.question}” before closing the session",
+            code="vote_open",
+            vote_id=vote.id,
+            question=vote.question,
+        )
+
+
 def open_vote(user: User, vote_id: int) -> Vote:
-    vote = _run(user, vote_id)
+    vote = runnable_vote(user, vote_id)
     if vote.status != "draft":
         raise Conflict(f"The vote is {vote.status}", code="wrong_vote_state")
     if vote.meeting.status != "in_progress":
         raise Conflict("Votes open while the meeting is in session", code="wrong_meeting_state")
-    already = meetings.open_vote(vote.meeting)
+    already = open_vote_in(vote.meeting)
     if already is not None:
         raise _already_open(already)
     # Opening without a quorum is allowed (the pages ask first): the record says it happened.
@@ -250,10 +182,14 @@ def open_vote(user: User, vote_id: int) -> Vote:
         # The unique index on the meeting's open vote decides two openings at the same moment.
         with db.session.begin_nested():
             _change(
-                vote, status="open", opened_at=utcnow(), eligible=count_eligible(vote), quorum_at_open=quorum
+                vote,
+                status="open",
+                opened_at=utcnow(),
+                eligible=voters.count_eligible(vote),
+                quorum_at_open=quorum,
             )
     except IntegrityError:
-        raise _already_open(meetings.open_vote(vote.meeting)) from None
+        raise _already_open(open_vote_in(vote.meeting)) from None
     audit.record(user, "vote.open", vote, {"attendance": quorum})
     publisher.publish(vote.meeting, "vote.opened", {**_public(vote), "attendance": quorum}, vote.agenda_item)
     return vote
@@ -279,191 +215,8 @@ def tally(vote: Vote) -> Tally:
     return Tally(counts, sum(counts.values()))
 
 
-@dataclass(frozen=True)
-class _Cast:
-    vote_id: int
-    # The caller as the request loaded them, roles included (the writer reads only their id and roles,
-    # which saves loading them again), or their bearer token for the writer to look up with the batch's.
-    caller: User | BearerToken
-    choice: str
-    client_id: str | None = None
-
-
-@dataclass
-class Recorded:
-    """A cast's answer: the vote as its member now sees it, and whether this request recorded the cast
-    (False: the same cast came again, a retry after its answer was lost)."""
-
-    vote: dict
-    new: bool = True
-
-
-@dataclass(frozen=True)
-class _Earlier:
-    """A member's cast already recorded: the tablet's id for it and, for a named vote, the choice."""
-
-    client_id: str | None
-    choice: str | None
-
-
-def cast(caller: User | BearerToken, vote_id: int, choice: str, client_id: str | None = None) -> Recorded:
-    """Record one member's vote (once, final); the vote as they now see it.
-
-    The same `client_id` again from the same member is their cast retried after the answer was lost
-    (the server stopped after the commit, the network dropped the reply): it is answered with the cast
-    already recorded, never counted twice, and not refused as if someone else had voted for them.
-
-    Written together with the other casts arriving at the same moment (`common.batching`): when a
-    whole cabinet votes within a second, one transaction per cast would spend its time taking the
-    lock and chaining the audit log rather than counting — and each request looking up who sent it."""
-    return batching.writer_for("votes.cast", _record_casts).write(_Cast(vote_id, caller, choice, client_id))
-
-
-def _record_casts(casts: Sequence[_Cast]) -> list[Recorded | DomainError]:
-    """Per cast, the vote as its member now sees it, or why it was refused."""
-    results: list[Recorded | DomainError] = [NotFound() for _ in casts]
-    # Who cast comes first: a token that is not live is refused whatever it was sent for.
-    users = auth.users_for_tokens(c.caller for c in casts if isinstance(c.caller, BearerToken))
-    by_vote: dict[int, list[tuple[int, _Cast, User]]] = {}
-    for n, c in enumerate(casts):
-        user = users.get(c.caller) if isinstance(c.caller, BearerToken) else c.caller
-        if user is None:
-            results[n] = auth.refusal(c.caller.raw, bearer=True)
-            continue
-        by_vote.setdefault(c.vote_id, []).append((n, c, user))
-    for vote_id in sorted(by_vote):  # votes in id order, so that two writers never lock crosswise
-        _record_casts_of_vote(vote_id, by_vote[vote_id], results)
-    return results
-
-
-def _record_casts_of_vote(vote_id: int, casts: list[tuple[int, _Cast, User]], results: list) -> None:
-    vote = _locked(vote_id, shared=True)
-    if vote is None:
-        for n, _, _ in casts:
-            results[n] = NotFound(f"Vote {vote_id} not found")
-        return
-    connection = db.session.connection()
-    members = {"vote": vote.id, "meeting": vote.meeting_id, "members": [user.id for _, _, user in casts]}
-    present: dict[int, bool] = {}
-    voted: dict[int, _Earlier] = {}
-    for user_id, checked_in, has_voted, client_id, choice in connection.execute(_CASTERS, members):
-        present[user_id] = checked_in
-        if has_voted:
-            voted[user_id] = _Earlier(client_id, choice)
-    accepted, retried = [], []
-    for n, c, user in casts:
-        earlier = voted.get(user.id)
-        try:
-            _check_cast(user, vote, c.choice, present.get(user.id), earlier, c.client_id)
-        except DomainError as refused:
-            results[n] = refused
-            continue
-        if earlier is not None:  # the same cast again
-            retried.append((n, user, earlier))
-            continue
-        # A second device's cast in the same batch is a second vote; the same cast sent twice is not.
-        voted[user.id] = _Earlier(c.client_id, None if vote.secret else c.choice)
-        accepted.append((n, c, user))
-    if not accepted and not retried:
-        return
-    current = _record_accepted(vote, accepted) if accepted else tally(vote)
-    for n, _, user in accepted:
-        results[n] = Recorded(serialize(user, vote, current, voted=True))
-    for n, user, earlier in retried:
-        results[n] = Recorded(_with_choice(serialize(user, vote, current, voted=True), earlier), new=False)
-
-
-def _with_choice(vote: dict, earlier: _Earlier) -> dict:
-    """A named vote's answer to a retried cast names the choice recorded; a secret vote's cannot."""
-    return vote if earlier.choice is None else {**vote, "choice": earlier.choice}
-
-
-def _record_accepted(vote: Vote, accepted: list[tuple[int, _Cast, User]]) -> Tally:
-    """Count the casts, log them and tell the tablets; the tally now."""
-    connection = db.session.connection()
-    # The primary key (vote, member) refuses a second row even if another process wrote one meanwhile.
-    connection.execute(
-        _INSERT_PARTICIPATIONS,
-        [
-            {
-                "vote_id": vote.id,
-                "user_id": user.id,
-                "choice": None if vote.secret else c.choice,
-                "client_id": c.client_id,
-            }
-            for _, c, user in accepted
-        ],
-    )
-    added = Counter(c.choice for _, c, _ in accepted)
-    connection.execute(
-        _ADD_TO_TALLY, [{"vote": vote.id, "option": choice, "added": n} for choice, n in added.items()]
-    )
-    for _, c, user in accepted:
-        # A secret vote's log line says who voted, never how.
-        audit.record(user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
-    current = tally(vote)
-    publisher.publish(
-        vote.meeting,
-        "vote.progress",
-        {"vote_id": vote.id, "cast": current.cast, "eligible": vote.eligible},
-        vote.agenda_item,
-        runner_data={"counts": current.counts},
-        # Stored beside the audit log's times of casting, a secret vote's running counts would tie
-        # members to choices: the runners get them live only.
-        store_runner_data=not vote.secret,
-    )
-    return current
-
-
-def may_cast(user: User, vote_id: int) -> None:
-    """Whether the caller may vote in this vote at all, whatever its state and their choice."""
-    vote = db.session.get(Vote, vote_id)
-    if vote is None:
-        raise NotFound(f"Vote {vote_id} not found")
-    _check_caster(user, vote, access.participant_of(user, vote.meeting) is not None)
-
-
-def _check_caster(user: User, vote: Vote, taking_part: bool) -> None:
-    if not taking_part:
-        # The contract answers 403 to a non-participant, whether or not they could see the meeting.
-        raise Forbidden("Only the meeting's members vote")
-    if vote.meeting.status == "draft" or (
-        vote.agenda_item_id is not None and not access.cleared_for_item(user, vote.agenda_item)
-    ):
-        raise NotFound(f"Vote {vote.id} not found")
-    if not user.has_role("member"):
-        raise Forbidden("Only the members taking part in the meeting vote")
-
-
-def _check_cast(
-    user: User,
-    vote: Vote,
-    choice: str,
-    present: bool | None,
-    earlier: _Earlier | None,
-    client_id: str | None,
-) -> None:
-    """Refuses the cast with the reason; returns when it is to be recorded or is the recorded one again."""
-    _check_caster(user, vote, taking_part=present is not None)
-    if earlier is not None and client_id is not None and earlier.client_id == client_id:
-        return  # recorded already, whether or not the vote has closed since
-    if vote.status != "open":
-        raise Conflict(f"The vote is {vote.status}, not open", code="vote_not_open")
-    if choice not in vote.options:
-        raise Invalid(
-            f"Unknown choice {choice!r}; one of {', '.join(vote.options)}",
-            code="unknown_choice",
-            fields=["choice"],
-        )
-    # The chair counts as present while chairing (`meetings.is_present`): a vote is open only in session.
-    if vote.meeting.require_checkin_to_vote and not (present or user.id == vote.meeting.chair_id):
-        raise Conflict("Check in to the meeting before voting", code="not_checked_in")
-    if earlier is not None:
-        raise Conflict("You have already voted", code="already_voted")
-
-
 def close_vote(user: User, vote_id: int) -> Vote:
-    vote = _run(user, vote_id)
+    vote = runnable_vote(user, vote_id)
     if vote.status != "open":
         raise Conflict(f"The vote is {vote.status}, not open", code="wrong_vote_state")
     final = tally(vote)
@@ -545,7 +298,7 @@ def serialize(user: User, vote: Vote, current: Tally | None = None, voted: bool 
         "options": vote.options,
         "majority": vote.majority,
         "chair_breaks_tie": vote.chair_breaks_tie,
-        "eligible": vote.eligible if vote.status != "draft" else count_eligible(vote),
+        "eligible": vote.eligible if vote.status != "draft" else voters.count_eligible(vote),
         "cast": current.cast,
         "has_voted": has_voted(user, vote) if voted is None else voted,
     }

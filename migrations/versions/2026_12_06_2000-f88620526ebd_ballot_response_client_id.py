@@ -1,7 +1,7 @@
 """ballot responses take a client_id, so that a response retried after a lost answer is recognised
 
 Revision ID: f88620526ebd
-Revises: 9cfc6102e7a4
+Revises: fee288acf0e3
 Create Date: 2026-12-06 20:00:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "f88620526ebd"
-down_revision = "9cfc6102e7a4"
+down_revision = "fee288acf0e3"
 branch_labels = None
 depends_on = None
 

@@ -56,7 +56,7 @@
     try {
       var parts = {};
       new Intl.DateTimeFormat("en-GB", {
-        timeZone: config.timeZone || "Asia/Ho_Chi_Minh",
+        timeZone: config.timeZone,
         hourCycle: "h23",
         hour: "2-digit",
         minute: "2-digit",

@@ -104,6 +104,30 @@
     pending.querySelector(".pending-files").textContent = "";
   }
 
+  // The members' notes carried onto a new version by a job worker: followed every two seconds
+  // (GET /api/v1/documents/<id>, `version.notes_carry`) until done.
+  function followCarry(line) {
+    var url = line.closest(".doc-admin-row").dataset.documentUrl;
+    var timer = window.setInterval(function () {
+      window.ecabinet.api("GET", url)
+        .then(function (paper) {
+          var carry = paper.version.notes_carry;
+          if (!carry) return window.clearInterval(timer);
+          var status = carry.status === "queued" ? "running" : carry.status;
+          line.dataset.status = carry.status;
+          line.textContent = line.dataset[status].replace(/\{(\w+)\}/g, function (_, key) {
+            return String(carry[key]);
+          });
+          if (status !== "running") window.clearInterval(timer);
+        })
+        .catch(function () { window.clearInterval(timer); });
+    }, 2000);
+  }
+  Array.prototype.forEach.call(
+    document.querySelectorAll('.doc-carry[data-status="queued"], .doc-carry[data-status="running"]'),
+    followCarry
+  );
+
   document.addEventListener("change", function (event) {
     var input = event.target;
     var box = input.closest(".doc-admin");

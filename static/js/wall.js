@@ -235,7 +235,7 @@
     var clock = $(".wall-clock");
     try {
       clock.textContent = new Date(L.serverNow()).toLocaleTimeString(config.lang === "en" ? "en-GB" : "vi-VN", {
-        hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh",
+        hour: "2-digit", minute: "2-digit", timeZone: config.timeZone,
       });
     } catch (error) {
       clock.textContent = "";
