@@ -83,7 +83,7 @@ def run(pages: int, count: int, rounds: int, work) -> None:
 
     from ecabinet.annotations import carry
     from ecabinet.annotations.models import Annotation, CarryMiss, NoteCarry
-    from ecabinet.documents import layout
+    from ecabinet.documents import layout, storage
     from ecabinet.documents import service as documents
     from ecabinet.extensions import db
 
@@ -117,7 +117,7 @@ def run(pages: int, count: int, rounds: int, work) -> None:
         note_carry = db.session.get(NoteCarry, version_2.note_carry.id)
         first_run = (note_carry.finished_at - note_carry.started_at).total_seconds()
         carry_id, version_2_id = note_carry.id, version_2.id
-        old_path, new_path = documents.file_path(version_1), documents.file_path(version_2)
+        old_path, new_path = storage.file_path(version_1), storage.file_path(version_2)
         print(
             f"  version 1: {version_1.page_count} pages, version 2: {version_2.page_count} pages "
             f"(made in {made_s:.1f} s); {count} annotations by {len(members)} members"
