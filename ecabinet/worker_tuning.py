@@ -100,28 +100,39 @@ _NEVER = 2**31 - 1
 def collect_garbage_when_quiet(
     last_event: Callable[[], float], every_s: float = 30, quiet_s: float = 1
 ) -> None:
-    """From now on this process's full passes run when no live event went out for `quiet_s`
-    (`last_event`: when the last went out, by `time.monotonic`), not when CPython would start one.
+    """While live events go out (`last_event`: when the last went out, by `time.monotonic`; less than
+    `quiet_s` ago) CPython starts no full pass: a greenlet, looking four times per `quiet_s`, holds full
+    passes back then, and once it is quiet again runs the pass that came due meanwhile and gives CPython
+    its own schedule back. Events that never stop get a due pass every `every_s`. The younger
+    generations, where most garbage dies, are collected by CPython as usual.
 
-    CPython is told never to start a full pass itself; a greenlet looks four times per `quiet_s`
-    whether one is due by CPython's own count and, once no event has gone out for `quiet_s`, runs it —
-    between events garbage is collected as before, up to a quarter of `quiet_s` later. Events that
-    never stop get a due pass every `every_s`. The younger generations, where most garbage dies, are
-    collected by CPython as usual."""
+    Between events CPython decides, not the greenlet: CPython also waits until the long-lived objects
+    have grown by a quarter since its last full pass, which a greenlet cannot see. Deciding alone by the
+    count, the greenlet ran a full pass about every second in a busy process, and the vote storm's p99
+    and the fan-out's slowest rounds grew with them (bench/README.md, "this session")."""
     import gevent
 
     young, middle, oldest = gc.get_threshold()
-    gc.set_threshold(young, middle, _NEVER)
+
+    def pass_if_due() -> None:
+        if gc.get_count()[2] > oldest:
+            gc.collect()
 
     def collector() -> None:
-        last_pass = time.monotonic()
+        held_since = None
         while True:
             gevent.sleep(quiet_s / 4)
-            if gc.get_count()[2] <= oldest:
-                continue  # CPython would not start one yet
             now = time.monotonic()
-            if now - last_event() >= quiet_s or now - last_pass >= every_s:
-                gc.collect()
-                last_pass = now
+            if now - last_event() < quiet_s:
+                if held_since is None:
+                    gc.set_threshold(young, middle, _NEVER)
+                    held_since = now
+                elif now - held_since >= every_s:
+                    pass_if_due()
+                    held_since = now
+            elif held_since is not None:
+                pass_if_due()
+                gc.set_threshold(young, middle, oldest)
+                held_since = None
 
     gevent.spawn(collector)
