@@ -1,4 +1,4 @@
-"""What a serving worker does besides serving, each for a reason a benchmark measured (bench/README.md).
+"""What a serving worker does besides serving, each for a reason a benchmark measured (bench/README.md; the evidence in bench/HISTORY.md).
 
 Nothing else in ecabinet runs work at a process's start or touches the garbage collector.
 gunicorn.conf.py calls `prepare(app)` once in each worker, after the worker has loaded the app:
@@ -12,7 +12,7 @@ gunicorn.conf.py calls `prepare(app)` once in each worker, after the worker has 
 2. **The start-up heap frozen** (`gc.freeze`): what the worker loaded to start (the app, SQLAlchemy's
    mappers, the fonts) lives as long as it does; collected once and moved out of the collector's
    sight, the collections that run every few hundred allocations no longer walk it. A simple
-   request's CPU fell from 1.0 to 0.75 ms (bench/README.md, "after group commit").
+   request's CPU fell from 1.0 to 0.75 ms (bench/HISTORY.md, "after group commit").
 3. **Full garbage collections held back while live events go out** (`collect_garbage_when_quiet`).
    A full pass walks every object the process holds (a thousand tablets' sockets are a quarter of a
    million) and holds the loop 20–100 ms. CPython starts one when allocation says so, which in a
@@ -109,7 +109,7 @@ def collect_garbage_when_quiet(
     Between events CPython decides, not the greenlet: CPython also waits until the long-lived objects
     have grown by a quarter since its last full pass, which a greenlet cannot see. Deciding alone by the
     count, the greenlet ran a full pass about every second in a busy process, and the vote storm's p99
-    and the fan-out's slowest rounds grew with them (bench/README.md, "this session")."""
+    and the fan-out's slowest rounds grew with them (bench/README.md, `vote_storm.py`)."""
     import gevent
 
     young, middle, oldest = gc.get_threshold()

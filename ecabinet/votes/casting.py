@@ -7,7 +7,7 @@ waiting, checks each under the vote's lock, writes them in one transaction — o
 one `vote.progress` per vote — commits, and answers each on its own. When 500 members cast within one
 second (bench/vote_storm.py: nothing lost or doubled, p99 ≤ 100 ms), a transaction per cast spent its
 time taking the write lock, chaining the audit log and committing rather than counting: p99 4.3 s
-before group commit, about 0.3 s after (501b281, bench/README.md).
+before group commit, about 0.3 s after (501b281, bench/HISTORY.md).
 """
 
 from __future__ import annotations
