@@ -12,6 +12,7 @@ from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
     FloatObject,
+    IndirectObject,
     NameObject,
     StreamObject,
     TextStringObject,
@@ -280,9 +281,11 @@ def active_content(data: bytes) -> set[str]:
             for value in obj:
                 walk(value)
 
-    for number in range(1, int(reader.trailer["/Size"])):
-        try:
-            walk(reader.get_object(number))
-        except Exception:  # a free entry
-            continue
+    # The objects the cross-reference marks in use, in the file's body or in object streams: walking
+    # exactly those (no error swallowed) means an unreadable object fails the test instead of hiding.
+    in_use = {(number, generation) for generation, numbers in reader.xref.items() for number in numbers}
+    in_use |= {(number, 0) for number in reader.xref_objStm}
+    assert in_use, "the scan found no objects to look at"
+    for number, generation in sorted(in_use):
+        walk(IndirectObject(number, generation, reader).get_object())
     return found
