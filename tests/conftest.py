@@ -20,6 +20,7 @@ from ecabinet.auth import service as auth_service  # noqa: E402
 from ecabinet.common import mail  # noqa: E402
 from ecabinet.config import TestConfig  # noqa: E402
 from ecabinet.extensions import db, limiter  # noqa: E402
+from tests.factories import ThroughHttp, ThroughServices  # noqa: E402
 
 PASSWORD = "correct horse battery"
 
@@ -170,9 +171,10 @@ def api_for(client):
 
 
 class Cabinet:
-    """A small cabinet: the people most tests need, each with a logged-in API client."""
+    """A small cabinet: the people most tests need, each with a logged-in API client, and the meetings
+    they meet in, built through the API or the services (tests/factories.py) as `via` says."""
 
-    def __init__(self, make_user, api_for):
+    def __init__(self, app, make_user, api_for, via: str = "http"):
         self.admin = make_user("admin", username="admin")
         self.secretariat = make_user("secretariat", username="vpcp", full_name="Văn phòng Chính phủ")
         self.clerk = make_user("clerk", username="thuky", full_name="Thư ký Phiên họp")
@@ -184,6 +186,8 @@ class Cabinet:
         self.outsider = make_user("member", username="ngoai", full_name="Thành viên không dự")
         self._api_for = api_for
         self._clients = {}
+        self._builders = {"http": ThroughHttp(self.api), "service": ThroughServices(app)}
+        self.via = via
 
     def api(self, user) -> Api:
         if user.id not in self._clients:
@@ -194,8 +198,8 @@ class Cabinet:
     def participants(self):
         return [self.chair, *self.members, self.observer]
 
-    def meeting(self, status: str = "draft", **overrides) -> dict:
-        """A meeting made through the API, walked to `status`."""
+    def meeting(self, status: str = "draft", via: str | None = None, **overrides) -> dict:
+        """A meeting made by the secretariat, walked to `status`, as the API answers it."""
         body = {
             "title": "Phiên họp Chính phủ thường kỳ tháng 11/2026",
             "starts_at": "2026-11-30T08:30:00+07:00",
@@ -204,30 +208,19 @@ class Cabinet:
             "participants": [u.id for u in self.participants],
         }
         body.update(overrides)
-        sec = self.api(self.secretariat)
-        response = sec.post("/meetings", json=body)
-        assert response.status_code == 201, response.get_json()
-        meeting = response.get_json()
-        for action, reached in (("publish", "published"), ("start", "in_progress"), ("close", "closed")):
-            if meeting["status"] == status:
-                break
-            response = sec.post(f"/meetings/{meeting['id']}/{action}")
-            assert response.status_code == 200, response.get_json()
-            meeting = response.get_json()
-            assert meeting["status"] == reached
-        return meeting
+        return self._builders[via or self.via].meeting(self.secretariat, body, status)
 
-    def item(self, meeting_id: int, title: str = "Dự án Luật Đất đai (sửa đổi)", **fields) -> dict:
-        response = self.api(self.secretariat).post(
-            f"/meetings/{meeting_id}/agenda", json={"title": title, **fields}
-        )
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
+    def item(
+        self, meeting_id: int, title: str = "Dự án Luật Đất đai (sửa đổi)", via: str | None = None, **fields
+    ) -> dict:
+        return self._builders[via or self.via].item(self.secretariat, meeting_id, {"title": title, **fields})
 
 
 @pytest.fixture
-def cabinet(make_user, api_for):
-    return Cabinet(make_user, api_for)
+def cabinet(request, app, make_user, api_for):
+    # A module or test marked `built_by_services` only needs its meetings to be there.
+    via = "service" if request.node.get_closest_marker("built_by_services") else "http"
+    return Cabinet(app, make_user, api_for, via)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import io
 import time
 
 import pikepdf
+import pytest
 from pypdf import PdfReader
 
 from ecabinet.common.pdfgen import new_document, to_bytes
@@ -13,6 +14,9 @@ from tests import pdf_views as views
 from tests.helpers import assert_error
 from tests.pdfs import make_pdf, new_version, upload
 from tests.test_documents_corpus import CORPUS
+
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
 
 
 def _outline_titles(outline, depth=0):

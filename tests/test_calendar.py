@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
@@ -13,6 +14,9 @@ from ecabinet.auth.models import User
 from ecabinet.calendar.models import CalendarFeed
 from ecabinet.extensions import db
 from tests.helpers import assert_error, ok, page_login, page_post
+
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
 
 CONFIDENTIAL = "Phương án nhân sự Bộ trưởng"
 

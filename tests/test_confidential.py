@@ -4,6 +4,9 @@ import pytest
 
 from tests.helpers import assert_error, events, ok
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 SECRET = "Phương án nhân sự (mật)"
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 
 import docx
+import pytest
 from pypdf import PdfReader
 
 from tests.helpers import assert_error
+
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
 
 
 def _session(cabinet):

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.helpers import assert_error, ok
 from tests.pdfs import make_pdf, multipart, upload
 from tests.test_viewer_browser import _page_client
+
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
 
 
 def _paper(cabinet, item_id, title):

@@ -11,6 +11,9 @@ from ecabinet.auth.models import User
 from ecabinet.extensions import db
 from tests.conftest import PASSWORD
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

@@ -16,6 +16,9 @@ from ecabinet.meetings.models import Meeting
 from tests.helpers import assert_error, audit_entries, ok, page_login, page_post
 from tests.pdfs import make_pdf, upload
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 SECRET = "Bí mật: phương án giá đất"
 
 

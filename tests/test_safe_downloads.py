@@ -13,6 +13,9 @@ from pypdf import PdfReader
 from tests.helpers import assert_error, ok
 from tests.pdfs import active_content, handmade_pdf, hostile_pdf, make_pdf, upload
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 def _stored(app) -> list[Path]:
     root = Path(app.config["ECABINET_STORAGE"])

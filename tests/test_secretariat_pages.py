@@ -14,6 +14,9 @@ from ecabinet.meetings.views import in_list_order
 from tests.pdfs import make_pdf, upload
 from tests.test_pages import Browser
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 @pytest.fixture
 def pages(app):

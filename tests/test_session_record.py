@@ -17,6 +17,9 @@ from ecabinet.extensions import db
 from ecabinet.votes.models import Vote
 from tests.helpers import CSRF_TOKEN, assert_error, audit_entries, events, ok, page_login
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 def pdf_text(data: bytes) -> str:
     return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
