@@ -25,7 +25,7 @@ from pathlib import Path
 import harness  # noqa: F401 — before ecabinet: a temporary instance folder
 
 from tests import pdf_views as views
-from tests.test_documents_corpus import PAPERS
+from tests.documents.test_documents_corpus import PAPERS
 
 WATERMARK = "Bản của Bộ trưởng Số 1 — 25/11/2026 10:00"
 STAMP = re.compile(r"\s*" + re.escape(WATERMARK) + r"\s*")

@@ -576,7 +576,7 @@ def main(src: Path) -> None:
         "# The PDF corpus",
         "",
         f"{len(rows)} PDFs ({total / 2**20:.1f} MiB) that every upload → copy → annotated.pdf → book path",
-        "is tested on (tests/test_documents_corpus.py). Public files come from the source distributions",
+        "is tested on (tests/documents/test_documents_corpus.py). Public files come from the source distributions",
         "of pikepdf and pypdf on PyPI, with the licence their packages state; the rest were made by",
         "`build.py` here (which says how) and are CC0-1.0. `Producer / Creator` is what each file says",
         "made it. The encrypted files and the one without pages are the corpus's refusals",

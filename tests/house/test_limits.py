@@ -1,0 +1,197 @@
+"""Limits, so that no single caller can take the server: oversized bodies, endless id lists, control
+characters in text, nulls where lists belong. Each answered with the contract's code, nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from ecabinet.extensions import db
+from ecabinet.meetings.models import Meeting
+from tests.conftest import Api
+from tests.helpers import assert_error, ok
+from tests.house.test_pages import Browser
+
+
+def _meetings(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Meeting))
+
+
+def _meeting_body(cabinet, **fields) -> dict:
+    return {"title": "Phiên họp", "starts_at": "2026-11-30T08:30:00+07:00", "participants": [], **fields}
+
+
+def test_a_json_body_over_one_mebibyte_is_refused_before_it_is_read(app, cabinet):
+    sec = cabinet.api(cabinet.secretariat)
+    big = _meeting_body(cabinet, location="x" * (1024 * 1024))
+    assert_error(sec.post("/meetings", json=big), 413, "body_too_large")
+    # Without a length the body is read up to the limit, and no further.
+    raw = json.dumps(big).encode()
+    response = sec.post(
+        "/meetings",
+        data=raw,
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # what gunicorn says of a chunked body
+    )
+    assert_error(response, 413)
+    assert _meetings(app) == 0
+    # Just under the limit is an ordinary body (its location is too long for the field: 400, not 413).
+    assert_error(sec.post("/meetings", json=_meeting_body(cabinet, location="x" * 1_000_000)), 400)
+
+
+def test_id_lists_are_bounded(app, cabinet):
+    """250,001 ids once reached the database, which refused the statement (500)."""
+    sec = cabinet.api(cabinet.secretariat)
+    many = [cabinet.members[0].id] * 250_001
+    assert_error(sec.post("/meetings", json=_meeting_body(cabinet, participants=many)), 400)
+    meeting = cabinet.meeting("draft")
+    item = cabinet.item(meeting["id"])
+    for path, body in [
+        (f"/meetings/{meeting['id']}", {"participants": many}),
+        (f"/agenda/{item['id']}", {"restricted_to": many}),
+    ]:
+        assert_error(sec.patch(path, json=body), 400)
+    assert_error(sec.post(f"/meetings/{meeting['id']}/agenda/order", json={"order": many}), 400)
+    ballot = {"title": "Phiếu", "questions": [{"text": "?"}], "deadline": "2099-01-01T00:00:00Z"}
+    assert_error(sec.post("/ballots", json={**ballot, "recipients": many}), 400)
+    assert_error(sec.post("/ballots", json={**ballot, "documents": many}), 400)
+    assert _meetings(app) == 1
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\x1b[31m", "\x7f", "\x85", "\ufffe"])
+def test_text_with_control_characters_is_refused(app, cabinet, bad):
+    sec = cabinet.api(cabinet.secretariat)
+    error = assert_error(sec.post("/meetings", json=_meeting_body(cabinet, title=f"Phiên{bad}họp")), 400)
+    assert error["fields"] == ["title"]
+    assert _meetings(app) == 0
+
+
+def test_tab_and_line_breaks_are_text(cabinet):
+    sec = cabinet.api(cabinet.secretariat)
+    meeting = ok(
+        sec.post("/meetings", json=_meeting_body(cabinet, location="Phòng 1\tTầng 2\r\nHà Nội")), 201
+    )
+    assert meeting["location"] == "Phòng 1\tTầng 2\r\nHà Nội"
+
+
+def test_a_bell_in_a_ballot_comment_cannot_break_the_report(cabinet):
+    """One \\u0007 in a comment once made report.docx a 500 until someone edited the text."""
+    sec = cabinet.api(cabinet.secretariat)
+    member = cabinet.members[0]
+    ballot = {
+        "title": "Phiếu",
+        "questions": [{"text": "Đồng ý?"}],
+        "recipients": [member.id],
+        "deadline": "2099-01-01T00:00:00Z",
+    }
+    ballot = ok(sec.post("/ballots", json=ballot), 201)
+    ok(sec.post(f"/ballots/{ballot['id']}/send"))
+    answer = {"question_id": ballot["questions"][0]["id"], "choice": "other", "comment": "Ý kiến\u0007 khác"}
+    response = cabinet.api(member).put(f"/ballots/{ballot['id']}/response", json={"answers": [answer]})
+    assert assert_error(response, 400)["fields"] == ["answers.0.comment"]
+    assert sec.get(f"/ballots/{ballot['id']}/report.docx").status_code == 200
+
+
+def test_a_query_string_with_control_characters_is_refused(cabinet):
+    """`/search?q=%00` was a 500 on PostgreSQL for any logged-in user."""
+    member = cabinet.api(cabinet.members[0])
+    assert_error(member.get("/search?q=%00"), 400, "control_characters")
+    assert_error(member.get("/search?q=ab%07c"), 400, "control_characters")
+    assert ok(member.get("/search?q=%C4%91%E1%BA%A5t%09dai")) == []
+    # Who may call is told first: not logged in is 401, whatever the query.
+    assert_error(Api(member.client).get("/search?q=%00"), 401)
+    assert member.client.get("/meetings?lang=vi%00").status_code == 400  # the pages' too
+
+
+def test_a_page_form_with_control_characters_is_refused(app, client, cabinet):
+    page = Browser(client)
+    assert page.login(cabinet.secretariat).status_code == 302
+    form = {"title": "Phiên\x00họp", "starts_at": "2026-11-30T08:30", "participants": []}
+    response = page.post("/meetings/new", form, page="/meetings/new")
+    assert response.status_code == 400
+    assert _meetings(app) == 0
+
+
+def test_null_where_a_list_belongs_is_400_after_the_right_is_checked(cabinet):
+    """`{"questions": null}` was a 500 for any logged-in user."""
+    sec = cabinet.api(cabinet.secretariat)
+    body = {
+        "title": "Phiếu",
+        "questions": [{"text": "?"}],
+        "recipients": [cabinet.members[1].id],
+        "deadline": "2099-01-01T00:00:00Z",
+    }
+    ballot = ok(sec.post("/ballots", json=body), 201)
+    for field in ("questions", "recipients", "documents"):
+        assert_error(sec.patch(f"/ballots/{ballot['id']}", json={field: None}), 400)
+        assert_error(
+            cabinet.api(cabinet.members[0]).patch(f"/ballots/{ballot['id']}", json={field: None}), 403
+        )
+    assert ok(sec.get(f"/ballots/{ballot['id']}"))["questions"][0]["text"] == "?"
+
+
+def test_annotations_are_bounded_per_stroke_and_per_member(app, cabinet):
+    from tests.pdfs import make_pdf, upload
+
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình")), 201)
+    member, other = cabinet.api(cabinet.members[0]), cabinet.api(cabinet.members[1])
+    path = f"/documents/{document['id']}/annotations"
+    stroke = [[10, 10]] * 5001
+    ink = {"version": 1, "page": 1, "kind": "ink", "paths": [stroke]}
+    assert_error(member.post(path, json=ink), 400)
+    strokes = {"version": 1, "page": 1, "kind": "ink", "paths": [[[10, 10]]] * 201}
+    assert_error(member.post(path, json=strokes), 400)
+    app.config["ECABINET_MAX_ANNOTATIONS"] = 3
+    note = {"version": 1, "page": 1, "kind": "note", "rects": [[10, 10, 20, 20]], "text": "Ghi chú"}
+    for _ in range(3):
+        ok(member.post(path, json=note), 201)
+    assert_error(member.post(path, json=note), 409, "too_many_annotations")
+    ok(other.post(path, json=note), 201)  # each member's own room
+    assert len(ok(member.get(path))) == 3
+
+
+def test_the_real_server_refuses_overlong_requests_in_the_contracts_shape(app, tmp_path):
+    """gunicorn answers a request line or headers over its limits itself, before the app."""
+    import requests
+
+    from tests.conftest import POSTGRES_URL
+    from tests.gunicorn_server import gunicorn
+
+    env = {
+        "DATABASE_URL": POSTGRES_URL or app.config["SQLALCHEMY_DATABASE_URI"],
+        "SECRET_KEY": "limits-test",
+        "ECABINET_INSTANCE": str(tmp_path / "instance"),
+        "ECABINET_STORAGE": app.config["ECABINET_STORAGE"],
+    }
+    with gunicorn(env, tmp_path) as (url,):
+        # A Vietnamese search of 800 letters, percent-encoded, is a long line still served.
+        long_search = requests.get(f"{url}/api/v1/search?q={'%E1%BA%A5' * 800}", timeout=10)
+        assert long_search.status_code == 401 and long_search.json()["error"]["code"] == "unauthorized"
+        for response, status in [
+            (requests.get(f"{url}/api/v1/search?q={'a' * 9000}", timeout=10), 414),
+            (requests.get(f"{url}/api/v1/me", headers={"X-Filler": "a" * 9000}, timeout=10), 431),
+            (requests.get(f"{url}/api/v1/me", headers={f"X-F{n}": "a" for n in range(120)}, timeout=10), 431),
+        ]:
+            assert response.status_code == status, response.text
+            assert response.headers["Content-Type"] == "application/json"
+            error = response.json()["error"]
+            assert set(error) == {"code", "message"} and error["code"] in (
+                "uri_too_long",
+                "headers_too_large",
+            )
+
+
+def test_the_openapi_description_states_the_limits(client):
+    spec = ok(client.get("/api/v1/openapi.json"))
+    for setting in ("1 MiB", "ECABINET_MAX_PAGES", "ECABINET_MAX_ANNOTATIONS", "control characters"):
+        assert setting in spec["info"]["description"]
+    assert "413" in spec["paths"]["/meetings"]["post"]["responses"]
+    assert {"413", "415"} <= set(spec["paths"]["/agenda/{item_id}/documents"]["post"]["responses"])
+    assert "409" in spec["paths"]["/documents/{document_id}/annotations"]["post"]["responses"]
+    assert "before the body" in spec["paths"]["/users"]["post"]["description"]
