@@ -88,7 +88,9 @@ def _card(page: str, ballot_id: int) -> str:
 
 def test_inbox_shows_each_members_own_status(cabinet, page_for):
     first, second = cabinet.members[:2]
-    open_ballot = _ballot(cabinet, [first, second])
+    # Three days and half an hour from now: the card says three days whenever in the half hour it is read.
+    deadline = (datetime.now(UTC) + timedelta(days=3, minutes=30)).isoformat()
+    open_ballot = _ballot(cabinet, [first, second], deadline=deadline)
     _answer(cabinet, first, open_ballot, "agree", "other")
     ended = _ballot(cabinet, [first, second], title="Lấy ý kiến về Đề án chuyển đổi số")
     _answer(cabinet, first, ended, "agree", "agree")
@@ -99,7 +101,7 @@ def test_inbox_shows_each_members_own_status(cabinet, page_for):
     assert "Phiếu lấy ý kiến" in page  # the top bar's link
     card = _card(page, open_ballot["id"])
     assert "my-answered" in card and "Đã trả lời" in card
-    assert "còn 2 ngày 23 giờ" in card or "còn 3 ngày" in card  # "còn X ngày/giờ"
+    assert "còn 3 ngày 0 giờ" in card
     assert "Đã trả lời" in _card(page, ended["id"])
     assert f"ballot-{draft['id']}" not in page and "Phiếu còn là dự thảo" not in page
     assert "Tạo phiếu mới" not in page
