@@ -11,6 +11,9 @@ from pypdf import PdfReader
 from tests.helpers import assert_error
 from tests.pdfs import make_pdf, new_version, upload
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 @pytest.fixture
 def doc(cabinet):

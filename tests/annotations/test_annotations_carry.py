@@ -14,6 +14,9 @@ from ecabinet.extensions import db
 from tests.helpers import ok, page_login
 from tests.pdfs import laid_out_pdf, new_version, upload
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 def clause(n: int, lines: int = 3) -> str:
     """A paragraph of its own words (no two clauses share a sentence), about `lines` lines long."""

@@ -14,6 +14,9 @@ from ecabinet.extensions import db
 from tests.helpers import assert_error
 from tests.pdfs import make_pdf, multipart
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 LATER = (datetime.now(UTC) + timedelta(days=3)).isoformat()
 
 

@@ -12,6 +12,9 @@ from pypdf.constants import PageLabelStyle
 from tests.helpers import assert_error
 from tests.pdfs import broken_pdf, encrypted_pdf, make_pdf, upload
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 @pytest.fixture
 def meeting(cabinet):

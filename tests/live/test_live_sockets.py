@@ -13,6 +13,9 @@ from tests.helpers import assert_error
 from tests.live_server import serve
 from tests.pdfs import make_pdf, upload
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 class Tablet:
     """A python-socketio client that records every `event` it receives."""

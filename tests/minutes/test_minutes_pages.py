@@ -11,6 +11,9 @@ from ecabinet.minutes.views import word_diff
 from tests.helpers import CSRF_TOKEN as TOKEN
 from tests.helpers import ok, page_login
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 def _text(client, path: str) -> str:
     response = client.get(path)

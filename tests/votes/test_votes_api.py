@@ -12,6 +12,9 @@ from ecabinet.live.models import MeetingEvent
 from ecabinet.votes.models import VoteParticipation
 from tests.helpers import assert_error
 
+# Its meetings only need to be there: built through the services (the API's own tests use HTTP).
+pytestmark = pytest.mark.built_by_services
+
 
 @pytest.fixture
 def session(cabinet):
