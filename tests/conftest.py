@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import socket
 import tempfile
+import time
 from dataclasses import dataclass
+from email.message import EmailMessage
 from itertools import count
 
 import pytest
@@ -221,6 +226,45 @@ def cabinet(request, app, make_user, api_for):
     # A module or test marked `built_by_services` only needs its meetings to be there.
     via = "service" if request.node.get_closest_marker("built_by_services") else "http"
     return Cabinet(app, make_user, api_for, via)
+
+
+class MailSink:
+    """An SMTP server on a free loopback port that keeps what it is sent (aiosmtpd's handler)."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(envelope)
+        return "250 OK"
+
+    def received(self, count: int) -> list[tuple[list[str], EmailMessage]]:
+        """(recipients, message) of the first `count` mails, once `count` have come (a few seconds at most)."""
+        mail.wait_idle()
+        deadline = time.monotonic() + 5
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) == count, [m.rcpt_tos for m in self.messages]
+        return [
+            (m.rcpt_tos, email.message_from_bytes(m.content, policy=email.policy.default))
+            for m in self.messages
+        ]
+
+
+@pytest.fixture
+def smtp_sink(app):
+    """The app's mail goes to a MailSink for the test's length."""
+    from aiosmtpd.controller import Controller
+
+    sink = MailSink()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield sink
+    controller.stop()
 
 
 @pytest.fixture

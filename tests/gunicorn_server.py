@@ -11,9 +11,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 
 REPO = Path(__file__).resolve().parent.parent
+# The Redis that servers in scale-out share (the Socket.IO message queue, the job queue).
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def require_redis() -> None:
+    """Skip the test when no Redis answers at REDIS_URL; fail it instead where CI sets REQUIRE_REDIS=1."""
+    host, port = REDIS_URL.split("//", 1)[1].split("/", 1)[0].split(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=2) as conn:
+            conn.sendall(b"PING\r\n")
+            if conn.recv(16).startswith(b"+PONG"):
+                return
+    except OSError:
+        pass
+    if os.environ.get("REQUIRE_REDIS") == "1":
+        pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but does not answer at {REDIS_URL}")
+    pytest.skip(f"no Redis at {REDIS_URL}")
 
 
 def _free_port() -> int:

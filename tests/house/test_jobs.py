@@ -24,12 +24,11 @@ from ecabinet.documents.models import DocumentVersion
 from ecabinet.errors import NotFound
 from ecabinet.extensions import db
 from tests.conftest import POSTGRES_URL
-from tests.gunicorn_server import REPO, api_token, gunicorn
+from tests.gunicorn_server import REDIS_URL, REPO, api_token, gunicorn, require_redis
 from tests.helpers import assert_error, ok
-from tests.live.test_scale_out import REDIS_URL, _redis_up
 from tests.pdfs import broken_pdf, make_pdf, new_version, upload
 
-# A database of Redis's own for the queue, apart from the live events' (test_scale_out).
+# A database of Redis's own for the queue, apart from the live events' (live/test_scale_out.py).
 JOBS_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/9"
 
 
@@ -94,10 +93,7 @@ def test_the_production_server_builds_books_and_copies_in_its_job_workers(app, c
 
 @pytest.mark.redis
 def test_job_workers_started_elsewhere_take_the_servers_jobs_through_redis(app, cabinet, tmp_path):
-    if not _redis_up():
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but does not answer at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    require_redis()
     meeting = cabinet.meeting("published", watermark="all")
     item = cabinet.item(meeting["id"])
     upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình"), title="Tờ trình")

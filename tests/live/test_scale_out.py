@@ -6,29 +6,14 @@ the Socket.IO message queue between them.
 
 from __future__ import annotations
 
-import os
 import queue
-import socket
 
 import pytest
 import requests
 import socketio
 
 from tests.conftest import POSTGRES_URL
-from tests.gunicorn_server import api_token, gunicorn
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_up() -> bool:
-    host, port = REDIS_URL.split("//", 1)[1].split("/", 1)[0].split(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=2) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
+from tests.gunicorn_server import REDIS_URL, api_token, gunicorn, require_redis
 
 pytestmark = [
     pytest.mark.redis,
@@ -40,10 +25,7 @@ pytestmark = [
 
 @pytest.fixture
 def two_servers(app, tmp_path):
-    if not _redis_up():
-        if os.environ.get("REQUIRE_REDIS") == "1":
-            pytest.fail(f"Redis is required (REQUIRE_REDIS=1) but does not answer at {REDIS_URL}")
-        pytest.skip(f"no Redis at {REDIS_URL}")
+    require_redis()
     env = {
         "DATABASE_URL": POSTGRES_URL,
         "SOCKETIO_MESSAGE_QUEUE": REDIS_URL,
