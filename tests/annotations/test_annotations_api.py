@@ -8,7 +8,7 @@ import uuid
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import assert_error
+from tests.helpers import assert_error, ok
 from tests.pdfs import make_pdf, new_version, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
@@ -185,7 +185,7 @@ def test_an_edit_cannot_change_the_kind_or_mix_the_geometry(cabinet, doc):
 
 def test_annotations_stay_with_their_version(cabinet, doc):
     member = cabinet.api(cabinet.members[0])
-    member.post(f"/documents/{doc['id']}/annotations", json=_highlight())
+    ok(member.post(f"/documents/{doc['id']}/annotations", json=_highlight()), 201)
     assert new_version(cabinet.api(cabinet.secretariat), doc["id"], make_pdf("Bản mới")).status_code == 201
     assert member.get(f"/documents/{doc['id']}/annotations").get_json() == []
     assert len(member.get(f"/documents/{doc['id']}/annotations?version=1").get_json()) == 1
@@ -203,7 +203,7 @@ def test_outsider_and_confidential_denials(cabinet):
 
 def test_annotated_pdf_carries_real_annotations(cabinet, doc):
     member = cabinet.api(cabinet.members[0])
-    member.post(f"/documents/{doc['id']}/annotations", json=_highlight())
+    ok(member.post(f"/documents/{doc['id']}/annotations", json=_highlight()), 201)
     member.post(
         f"/documents/{doc['id']}/annotations",
         json={"version": 1, "page": 2, "kind": "ink", "paths": [[[100, 100], [150, 160]]]},

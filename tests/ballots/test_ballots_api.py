@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from ecabinet.audit.models import AuditEntry
 from ecabinet.extensions import db
-from tests.helpers import assert_error
+from tests.helpers import assert_error, ok
 from tests.pdfs import make_pdf, multipart
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
@@ -283,10 +283,10 @@ def test_state_machine_and_reopen_with_reason(app, cabinet):
     ballot = _ballot(cabinet)
     assert_error(sec.post(f"/ballots/{ballot['id']}/close"), 409)
     assert_error(sec.post(f"/ballots/{ballot['id']}/remind"), 409)
-    sec.post(f"/ballots/{ballot['id']}/send")
+    ok(sec.post(f"/ballots/{ballot['id']}/send"))
     assert_error(sec.post(f"/ballots/{ballot['id']}/send"), 409)
     assert_error(sec.patch(f"/ballots/{ballot['id']}", json={"title": "Sửa"}), 409)
-    sec.post(f"/ballots/{ballot['id']}/close")
+    ok(sec.post(f"/ballots/{ballot['id']}/close"))
     assert_error(sec.post(f"/ballots/{ballot['id']}/reopen", json={"deadline": LATER}), 400)
     r = sec.post(
         f"/ballots/{ballot['id']}/reopen", json={"reason": "Bổ sung hồ sơ thẩm định", "deadline": LATER}
@@ -304,7 +304,7 @@ def test_answers_on_an_earlier_version_are_flagged(cabinet):
         f"/ballots/{ballot['id']}/documents", **multipart(make_pdf("Dự thảo lần 1"), "du-thao.pdf")
     )
     assert doc.status_code == 201, doc.get_json()
-    sec.post(f"/ballots/{ballot['id']}/send")
+    ok(sec.post(f"/ballots/{ballot['id']}/send"))
     member = cabinet.api(cabinet.members[0])
     # The member can read, annotate and download the ballot's paper, stamped with their name.
     document_id = doc.get_json()["id"]
@@ -410,7 +410,7 @@ def test_a_ballot_paper_opens_in_the_viewer_and_leads_back_to_the_ballot(client,
     doc = sec.post(
         f"/ballots/{ballot['id']}/documents", **multipart(make_pdf("Dự thảo"), "du-thao.pdf")
     ).get_json()
-    sec.post(f"/ballots/{ballot['id']}/send")
+    ok(sec.post(f"/ballots/{ballot['id']}/send"))
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post(

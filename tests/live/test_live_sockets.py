@@ -9,7 +9,7 @@ import time
 import pytest
 import socketio
 
-from tests.helpers import assert_error
+from tests.helpers import assert_error, ok
 from tests.live_server import serve
 from tests.pdfs import make_pdf, upload
 
@@ -104,28 +104,36 @@ def test_every_tablet_follows_the_session(cabinet, live):
     start_seq = member.join(meeting["id"])["seq"]
     chair.join(meeting["id"])
 
-    sec.post(f"/meetings/{meeting['id']}/start")
+    ok(sec.post(f"/meetings/{meeting['id']}/start"))
     assert member.next()["type"] == "meeting.status"
-    cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": item["id"]})
+    ok(
+        cabinet.api(cabinet.chair).post(
+            f"/meetings/{meeting['id']}/current", json={"agenda_item_id": item["id"]}
+        )
+    )
     current = member.next()
     assert current["type"] == "agenda.current" and current["data"]["agenda_item_id"] == item["id"]
-    cabinet.api(cabinet.members[1]).post(f"/meetings/{meeting['id']}/attendance")
+    ok(cabinet.api(cabinet.members[1]).post(f"/meetings/{meeting['id']}/attendance"))
     assert member.next()["type"] == "attendance.changed"
     cabinet.item(meeting["id"], "Mục mới")
     assert member.next()["type"] == "agenda.changed"
     doc = upload(sec, item["id"], make_pdf("Tờ trình")).get_json()
     assert member.next()["type"] == "document.added"
-    sec.post(f"/meetings/{meeting['id']}/presenter", json={"document_id": doc["id"], "version": 1, "page": 1})
+    ok(
+        sec.post(
+            f"/meetings/{meeting['id']}/presenter", json={"document_id": doc["id"], "version": 1, "page": 1}
+        )
+    )
     presented = member.next()
     assert presented["type"] == "presenter.page" and presented["data"]["page"] == 1
-    cabinet.api(cabinet.members[1]).post(f"/agenda/{item['id']}/speakers")
+    ok(cabinet.api(cabinet.members[1]).post(f"/agenda/{item['id']}/speakers"))
     spoken = member.next()
     assert spoken["type"] == "speakers.changed" and spoken["data"]["speakers"][0]["state"] == "waiting"
 
     vote = sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua?"}).get_json()
-    sec.post(f"/votes/{vote['id']}/open")
+    ok(sec.post(f"/votes/{vote['id']}/open"))
     assert member.next()["type"] == "vote.opened"
-    cabinet.api(cabinet.members[1]).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"})
+    ok(cabinet.api(cabinet.members[1]).post(f"/votes/{vote['id']}/cast", json={"choice": "yes"}), 201)
     progress = member.next()
     assert progress["type"] == "vote.progress" and progress["data"] == {
         "vote_id": vote["id"],
@@ -134,7 +142,7 @@ def test_every_tablet_follows_the_session(cabinet, live):
     }
     runner_view = chair.next("vote.progress")
     assert runner_view["seq"] == progress["seq"] and runner_view["data"]["counts"]["yes"] == 1
-    sec.post(f"/votes/{vote['id']}/close")
+    ok(sec.post(f"/votes/{vote['id']}/close"))
     closed = member.next()
     assert closed["type"] == "vote.closed" and closed["data"]["counts"] == {"yes": 1, "no": 0, "abstain": 0}
     assert closed["data"]["passed"] is False  # 1 of 4 is not more than half
@@ -157,8 +165,11 @@ def test_a_secret_votes_running_counts_reach_the_runners_live_only(cabinet, live
     member.join(meeting["id"])
     sec = cabinet.api(cabinet.secretariat)
     vote = sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Bỏ phiếu kín?", "secret": True})
-    sec.post(f"/votes/{vote.get_json()['id']}/open")
-    cabinet.api(cabinet.members[1]).post(f"/votes/{vote.get_json()['id']}/cast", json={"choice": "no"})
+    ok(sec.post(f"/votes/{vote.get_json()['id']}/open"))
+    ok(
+        cabinet.api(cabinet.members[1]).post(f"/votes/{vote.get_json()['id']}/cast", json={"choice": "no"}),
+        201,
+    )
     assert chair.next("vote.progress")["data"]["counts"] == {"yes": 0, "no": 1, "abstain": 0}
     assert "counts" not in member.next("vote.progress")["data"]
     replayed = (
@@ -228,7 +239,7 @@ def test_many_tablets_receive_each_event_once(cabinet, live):
     tablets = [tablet(p) for p in (cabinet.chair, *cabinet.members)]
     for t in tablets:
         t.join(meeting["id"])
-    cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/start")
+    ok(cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/start"))
     for t in tablets:
         assert [e["type"] for e in t.drain()] == ["meeting.status"]
 
@@ -279,8 +290,8 @@ def test_a_socket_keeps_only_what_its_user_may_still_see(cabinet, live):
     vote = sec.post(
         f"/meetings/{meeting['id']}/votes", json={"question": "Bỏ phiếu kín?", "secret": True}
     ).get_json()
-    sec.post(f"/votes/{vote['id']}/open")
-    cabinet.api(staying).post(f"/votes/{vote['id']}/cast", json={"choice": "no"})
+    ok(sec.post(f"/votes/{vote['id']}/open"))
+    ok(cabinet.api(staying).post(f"/votes/{vote['id']}/cast", json={"choice": "no"}), 201)
     assert tablets[new_chair.id].next("vote.progress")["data"]["counts"]["no"] == 1
     assert "counts" not in tablets[old_chair.id].next("vote.progress")["data"]
     assert not any(e["type"] == "vote.progress" for e in tablets[leaving.id].drain())

@@ -8,7 +8,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import assert_error
+from tests.helpers import assert_error, ok
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
@@ -29,12 +29,12 @@ def _session(cabinet):
             "stand_ins": [{"user_id": cabinet.observer.id, "for_user_id": cabinet.members[2].id}],
         },
     )
-    sec.post(f"/meetings/{meeting['id']}/start")
+    ok(sec.post(f"/meetings/{meeting['id']}/start"))
     for person in (cabinet.chair, cabinet.members[0], cabinet.members[1], cabinet.observer):
         cabinet.api(person).post(f"/meetings/{meeting['id']}/attendance")
     speaker = cabinet.api(cabinet.members[0]).post(f"/agenda/{land['id']}/speakers").get_json()[0]
-    sec.post(f"/speakers/{speaker['id']}/start")
-    sec.post(f"/speakers/{speaker['id']}/finish")
+    ok(sec.post(f"/speakers/{speaker['id']}/start"))
+    ok(sec.post(f"/speakers/{speaker['id']}/finish"))
     for secret_vote, choices in ((False, ["yes", "yes", "no"]), (True, ["yes", "no", "no"])):
         vote = sec.post(
             f"/meetings/{meeting['id']}/votes",
@@ -212,6 +212,6 @@ def test_approved_minutes_are_signed_when_the_office_certificate_is_configured(a
     )
     draft = clerk.get(f"/meetings/{meeting['id']}/minutes.pdf").data
     assert b"/ByteRange" not in draft  # a draft is not a record yet: unsigned
-    cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/minutes/approve")
+    ok(cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/minutes/approve"))
     signed = clerk.get(f"/meetings/{meeting['id']}/minutes.pdf").data
     assert _validate(signed, root) is True

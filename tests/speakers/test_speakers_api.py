@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers import assert_error
+from tests.helpers import assert_error, ok
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
@@ -43,9 +43,9 @@ def test_the_list_keeps_the_order_of_asking_whoever_has_the_floor(cabinet):
     assert _states(events[-1]["data"]["speakers"]) == expected
 
     # The minutes name them in the order they had the floor.
-    chair.post(f"/speakers/{ids[first.id]}/finish")
+    ok(chair.post(f"/speakers/{ids[first.id]}/finish"))
     clerk = cabinet.api(cabinet.secretariat)
-    clerk.put(f"/meetings/{meeting['id']}/minutes", json={"summary": "Phiên họp đúng chương trình."})
+    ok(clerk.put(f"/meetings/{meeting['id']}/minutes", json={"summary": "Phiên họp đúng chương trình."}))
     minutes = PdfReader(io.BytesIO(clerk.get(f"/meetings/{meeting['id']}/minutes.pdf").data))
     text = " ".join(" ".join(page.extract_text().split()) for page in minutes.pages)
     assert f"Ý kiến phát biểu: {second.full_name}, {first.full_name}." in text
@@ -54,7 +54,7 @@ def test_the_list_keeps_the_order_of_asking_whoever_has_the_floor(cabinet):
 def test_asking_twice_is_once_and_withdrawing_leaves_the_list(cabinet):
     _, item = _in_session(cabinet)
     member = cabinet.api(cabinet.members[0])
-    member.post(f"/agenda/{item['id']}/speakers")
+    ok(member.post(f"/agenda/{item['id']}/speakers"))
     assert len(member.post(f"/agenda/{item['id']}/speakers").get_json()) == 1
     assert member.delete(f"/agenda/{item['id']}/speakers").get_json() == []
     assert member.get(f"/agenda/{item['id']}/speakers").get_json() == []
@@ -72,10 +72,10 @@ def test_who_may_ask_and_who_gives_the_floor(cabinet):
     assert_error(cabinet.api(cabinet.chair).post("/speakers/999999/start"), 404)
     # Only a waiting speaker gets the floor, only a speaking one gives it back.
     assert_error(cabinet.api(cabinet.chair).post(f"/speakers/{asked['id']}/finish"), 409)
-    cabinet.api(cabinet.chair).post(f"/speakers/{asked['id']}/start")
+    ok(cabinet.api(cabinet.chair).post(f"/speakers/{asked['id']}/start"))
     assert_error(cabinet.api(cabinet.chair).post(f"/speakers/{asked['id']}/start"), 409)
     listing = cabinet.api(cabinet.secretariat).get(f"/agenda/{item['id']}/speakers").get_json()
     assert _states(listing) == [(cabinet.members[0].full_name, "speaking")]
     # Once the meeting is closed, the floor is no longer given.
-    cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/close")
+    ok(cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting['id']}/close"))
     assert_error(cabinet.api(cabinet.chair).post(f"/speakers/{asked['id']}/finish"), 409)
