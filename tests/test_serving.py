@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -72,6 +73,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.no_database
 def test_off_loop_keeps_the_gevent_loop_serving():
     done = subprocess.run(
         [sys.executable, "-c", CHILD], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
@@ -196,6 +198,7 @@ def _full_passes(*args: str) -> dict:
     return seen
 
 
+@pytest.mark.no_database
 def test_full_garbage_collections_wait_for_a_quiet_moment():
     # The same load under CPython's own schedule runs full passes while the events go out: the load is
     # enough to show the difference.
@@ -210,11 +213,13 @@ def test_full_garbage_collections_wait_for_a_quiet_moment():
     assert seen["freed"] is True, seen
 
 
+@pytest.mark.no_database
 def test_events_that_never_stop_still_get_a_full_collection_now_and_then():
     seen = _full_passes("managed", "0.5")  # 1.6 s of events without a pause
     assert 1 <= len(seen["during"]) <= 4, seen
 
 
+@pytest.mark.no_database
 def test_a_pass_held_back_too_long_starts_between_two_events_not_inside_one():
     seen = _full_passes("managed", "0.5", "one pause")  # the pass comes due at 0.5 s, the pause is at 0.7 s
     assert len(seen["during"]) == 1, seen
