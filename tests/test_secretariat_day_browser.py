@@ -198,7 +198,11 @@ def test_the_secretariat_prepares_a_meeting_and_a_ballot_through_the_pages(
     assert secret.locator(".badge.secret").is_visible()
     assert cleared in secret.locator(".item-restricted").inner_text()
 
-    # Two papers at once on the draft, one under a typed title, the other under its file's name.
+    # Two papers at once on the draft, one under a typed title, the other under its file's name. The
+    # button shows its words alone: the native file input inside it is not seen.
+    button = sec.item("Dự thảo Nghị định").locator("label.file-button")
+    assert button.inner_text().strip() == "Tải lên tệp PDF (có thể chọn nhiều tệp)"
+    assert button.locator("input[type=file]").evaluate("input => getComputedStyle(input).opacity") == "0"
     papers = _papers(tmp_path)
     sec.upload("Dự thảo Nghị định", papers, {0: "Tờ trình số 15/TTr-BTP"})
     assert sec.documents_of("Dự thảo Nghị định") == ["Tờ trình số 15/TTr-BTP", "Du thao Nghi dinh"]
