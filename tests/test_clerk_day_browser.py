@@ -1,8 +1,8 @@
 """The clerk's day, through the pages only: the clerk follows the session in the minutes editor, writes
 notes per item as it goes, sees each vote appear, move and close without a reload (on an item, on the
 confidential item in the annex, on no item), finds the confidential item sealed in its place in the
-general minutes and written out in the annex, sees the chair approve, and downloads the minutes as
-PDF and DOCX, read back here.
+general minutes and written out in the annex, sees the chair approve, and downloads the minutes and
+the conclusion notice as PDF and DOCX, read back here.
 
 The chair and the members act through the API meanwhile (their own days are other tests). Each step
 fits the screen, passes axe-core and is photographed under test-artifacts/clerk-day/. Needs Debian's
@@ -174,6 +174,21 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
             "Kết luận: Đồng ý phương án nhân sự số 2.",
         ):
             assert expected in annex_part, (kind, expected)
+
+    # 8. And the conclusion notice, PDF and Word: the votes taken are in it too, the sealed item sealed.
+    for kind, read in (("PDF", pdf_text), ("Word", docx_text)):
+        with page.expect_download() as download:
+            page.locator(".minutes-head .download-set").nth(1).locator("a", has_text=kind).click()
+        notice = read(Path(download.value.path()).read_bytes())
+        general_part, annex_part = notice.split("PHỤ LỤC MẬT")
+        for expected in (
+            "Biểu quyết: Thông qua dự án Luật Đất đai (sửa đổi)?",
+            "Biểu quyết: Thông qua chương trình công tác tháng 12?",
+            SEALED,
+        ):
+            assert expected in general_part, (kind, expected)
+        assert "Phương án nhân sự Bộ Tài chính" not in general_part, kind
+        assert "Biểu quyết: Đồng ý phương án nhân sự số 2?" in annex_part, kind
 
     for device in (clerk, reader, approver):
         assert device.close() == []
