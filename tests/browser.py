@@ -128,6 +128,13 @@ class Device:
         folder.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(folder / f"{step}.png"), full_page=True)
 
+    def step(self, step: str) -> None:
+        """A step of a role's day: photographed, and the page as it then stands fits the screen (nothing
+        sticks out sideways) and passes axe-core, whatever the step has opened, refused or drawn."""
+        self.shot(step)
+        assert sticking_out(self.page) == {}, step
+        assert_accessible(self.page, step)
+
     def close(self) -> list[str]:
         """Closes the browser; the script errors the page met."""
         self.context.close()

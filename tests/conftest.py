@@ -58,6 +58,15 @@ POSTGRES_URL = _postgres_url()
 _pg_schema_ready = False
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that touches no database (marked `no_database`) proves nothing more in the PostgreSQL pass."""
+    if POSTGRES_URL:
+        once = pytest.mark.skip(reason="touches no database: runs once, in the SQLite pass")
+        for item in items:
+            if item.get_closest_marker("no_database"):
+                item.add_marker(once)
+
+
 def _database_url(tmp_path) -> str:
     return POSTGRES_URL or f"sqlite:///{tmp_path / 'test.db'}"
 

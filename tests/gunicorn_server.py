@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -57,6 +58,7 @@ def gunicorn(env: dict[str, str], logs: Path, processes: int = 1) -> Iterator[li
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers and job workers are its group: killed with it if need be
         )
         servers.append((f"http://127.0.0.1:{port}", process, log))
     try:
@@ -78,7 +80,9 @@ def gunicorn(env: dict[str, str], logs: Path, processes: int = 1) -> Iterator[li
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                # Slow to stop on a loaded machine: no worker or job worker of it may outlive the test.
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
             log.close()
 
 

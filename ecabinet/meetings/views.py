@@ -101,8 +101,13 @@ def _local_time(value: str | None) -> str | None:
     return moment.replace(tzinfo=cabinet_timezone()).isoformat()
 
 
+def _clerks() -> set[int]:
+    return {p.id for p in _people() if p.has_role("clerk")}
+
+
 def _meeting_form(meeting: Meeting | None = None) -> dict:
-    """What the meeting form shows: the meeting as it is, or a new one's defaults."""
+    """What the meeting form shows: the meeting as it is, or a new one's defaults (a clerk taking part
+    is cleared for the confidential items unless the secretariat unticks them)."""
     if meeting is None:
         return {
             "title": "",
@@ -114,6 +119,7 @@ def _meeting_form(meeting: Meeting | None = None) -> dict:
             "quorum_numerator": 2,
             "quorum_denominator": 3,
             "participants": {p.id for p in _people() if p.has_role("member")},
+            "clerks_cleared": _clerks(),
         }
     return {
         "title": meeting.title,
@@ -125,6 +131,7 @@ def _meeting_form(meeting: Meeting | None = None) -> dict:
         "quorum_numerator": meeting.quorum_numerator,
         "quorum_denominator": meeting.quorum_denominator,
         "participants": {p.user_id for p in meeting.participants},
+        "clerks_cleared": _clerks() - {p.user_id for p in meeting.participants if not p.clerk_cleared},
     }
 
 
@@ -142,10 +149,21 @@ def _posted_meeting_form() -> dict:
         "quorum_numerator": form.get("quorum_numerator", ""),
         "quorum_denominator": form.get("quorum_denominator", ""),
         "participants": set(checked_ids("participants")),
+        "clerks_cleared": set(checked_ids("clerks_cleared")),
     }
 
 
-MEETING_FIELDS = ("title", "kind", "chair_id", "starts_at", "ends_at", "location", "quorum", "participants")
+MEETING_FIELDS = (
+    "title",
+    "kind",
+    "chair_id",
+    "starts_at",
+    "ends_at",
+    "location",
+    "quorum",
+    "participants",
+    "clerks_not_cleared",
+)
 
 
 def _render_meeting_form(
@@ -155,6 +173,7 @@ def _render_meeting_form(
     status: int = 200,
     confirm_past: bool = False,
 ):
+    people = _people()
     return (
         render_template(
             "meetings/form.html",
@@ -162,7 +181,8 @@ def _render_meeting_form(
             form=form,
             errors=errors or {},
             confirm_past=confirm_past,
-            people=_people(),
+            people=people,
+            clerks=[p for p in people if p.has_role("clerk")],
         ),
         status,
     )
@@ -183,14 +203,18 @@ def _save_meeting(meeting: Meeting | None):
         data = parse_values(MeetingCreateBody, _meeting_form_values(request.form))
         if _starts_in_the_past(data, meeting):
             return _render_meeting_form(meeting, form, confirm_past=True)
+        # The clerks taking part whose tick was taken off: the whole list each time.
+        not_cleared = sorted((form["participants"] & _clerks()) - form["clerks_cleared"])
         if meeting is None:
             saved = service.create_meeting(user(), **data.model_dump())
             db.session.flush()
+            if not_cleared:
+                service.update_meeting(user(), saved.id, clerks_not_cleared=not_cleared)
         else:
             # Only what the form holds: the meeting's other settings (watermark, check-in rule) stay.
             changes = data.model_dump(exclude_unset=True)
             changes.update(location=data.location, chair_id=data.chair_id, ends_at=data.ends_at)
-            saved = service.update_meeting(user(), meeting.id, **changes)
+            saved = service.update_meeting(user(), meeting.id, **changes, clerks_not_cleared=not_cleared)
     except DomainError as exc:
         db.session.rollback()
         return _render_meeting_form(meeting, form, refusal(exc, MEETING_FIELDS), status=exc.status)

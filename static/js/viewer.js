@@ -632,7 +632,10 @@ class RetryLater extends Error {}
 // static/js/api.js's call, with the failures worth waiting out told apart from a refusal.
 async function request(method, url, body) {
   try {
-    return await window.ecabinet.api(method, url, body);
+    const answer = await window.ecabinet.api(method, url, body);
+    // Offline, the service worker keeps a change in the tablet's outbox and answers for the server.
+    if (method !== "GET") checkOutbox();
+    return answer;
   } catch (err) {
     if (err.status === 0) throw new RetryLater("network");
     if (err.status === 401) throw new RetryLater("logged_out");
@@ -645,6 +648,7 @@ const queue = [];
 let queueRunning = false;
 let queueProblem = null; // why the head of the queue waits: "network", "server", "logged_out"
 let wake = null;
+let keptOnDevice = false; // a change of ours waits in the tablet's outbox (static/js/sw.js), not on the server
 
 // --- unsaved work kept on the tablet ----------------------------------------------------------------
 // Until the server has it, the reader's work is also kept in this browser's storage: a tablet whose
@@ -756,13 +760,27 @@ async function runQueue() {
 }
 
 function showSaveState() {
-  let key = "saved";
+  let key = keptOnDevice ? "kept" : "saved";
   if (queue.length) key = queueProblem ? "unsaved" : "saving";
   saveEl.dataset.state = key;
   saveEl.textContent = t(key);
   saveEl.title = queueProblem === "logged_out" ? t("loggedOut") : queueProblem ? t("offline") : "";
   if (queueProblem === "logged_out") hint(t("loggedOut"), 0);
 }
+
+// The outbox is sent when the network returns; the service worker says so after each change it sends.
+async function checkOutbox() {
+  const store = window.ecabinetOffline;
+  if (!store) return;
+  const waiting = await store.all("outbox").catch(() => []);
+  keptOnDevice = waiting.some(
+    (entry) => entry.kind === "annotation" && Number(entry.document) === Number(config.documentId),
+  );
+  showSaveState();
+}
+navigator.serviceWorker?.addEventListener("message", (event) => {
+  if (event.data?.type === "outbox") checkOutbox();
+});
 
 function body(rec) {
   const out = { version: config.version, page: rec.page, kind: rec.kind, color: rec.color, shared: rec.shared, client_id: rec.client_id };
@@ -1486,6 +1504,7 @@ async function start() {
   goToPage(config.startPage);
   for (const pv of state.pages) observer.observe(pv.div);
   scroller.addEventListener("scroll", onScroll, { passive: true });
+  checkOutbox(); // opened offline over changes that still wait to be sent
 
   const annotations = request("GET", `${config.annotationsUrl}?version=${config.version}`).then(
     (list) => {

@@ -1,12 +1,12 @@
 """The clerk's day, through the pages only: the clerk follows the session in the minutes editor, writes
 notes per item as it goes, sees each vote appear, move and close without a reload (on an item, on the
 confidential item in the annex, on no item), finds the confidential item sealed in its place in the
-general minutes and written out in the annex, sees the chair approve, and downloads the minutes as
-PDF and DOCX, read back here.
+general minutes and written out in the annex, sees the chair approve, and downloads the minutes and
+the conclusion notice as PDF and DOCX, read back here.
 
-The chair and the members act through the API meanwhile (their own days are other tests). A
-screenshot of every step is kept under test-artifacts/clerk-day/. Needs Debian's Chromium and the
-playwright package (see tests/browser.py).
+The chair and the members act through the API meanwhile (their own days are other tests). Each step
+fits the screen, passes axe-core and is photographed under test-artifacts/clerk-day/. Needs Debian's
+Chromium and the playwright package (see tests/browser.py).
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
     assert sealed.inner_text().split() == ["2", *SEALED.split()]
     annex = page.locator(".minutes-annex")
     assert annex.locator(f"#minutes-item-{secret['id']}").count() == 1
-    clerk.shot("01-the-minutes-at-the-start")
+    clerk.step("01-the-minutes-at-the-start")
 
     # 2. Notes on the item under discussion, while the chair puts it to the vote: the vote shows live.
     _write(page, "notes", land["id"], "Bộ trưởng Bộ Tài chính trình bày tờ trình dự án Luật.")
@@ -91,12 +91,12 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
     )
     box = page.locator(f"[data-votes-of='{land['id']}']")
     box.locator(".record-vote.outcome-open", has_text="3/4 thành viên đã biểu quyết").wait_for(timeout=10000)
-    clerk.shot("02-a-vote-under-way")
+    clerk.step("02-a-vote-under-way")
     ok(chair.post(f"/votes/{land_vote['id']}/close"))
     box.locator(".record-vote.outcome-failed").wait_for(timeout=10000)  # 2 of 4 is not more than half
     assert "Tán thành 2" in " ".join(box.inner_text().split())
     _write(page, "decision", land["id"], "Giao Bộ Tài chính tiếp thu, hoàn thiện dự án Luật.")
-    clerk.shot("03-the-vote-decided-and-the-decision-written")
+    clerk.step("03-the-vote-decided-and-the-decision-written")
 
     # 3. The confidential item: its notes, decision and vote are in the annex only.
     ok(chair.post(f"/meetings/{mid}/current", json={"agenda_item_id": secret["id"]}))
@@ -109,7 +109,7 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
     _write(page, "notes", secret["id"], "Thảo luận kín về phương án nhân sự.")
     _write(page, "decision", secret["id"], "Đồng ý phương án nhân sự số 2.")
     annex.scroll_into_view_if_needed()
-    clerk.shot("04-the-confidential-annex")
+    clerk.step("04-the-confidential-annex")
 
     # 4. A vote on no item appears under the other votes of the meeting.
     other = _vote(cabinet, mid, "Thông qua chương trình công tác tháng 12?", ("yes", "yes", "yes"))
@@ -122,7 +122,7 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
     _write(page, "decision", budget["id"], "Thống nhất dự toán ngân sách nhà nước năm 2027.")
     page.locator("#summary").fill("Phiên họp thảo luận ba nội dung và biểu quyết ba vấn đề.")
     _wait_saved(page)
-    clerk.shot("05-the-other-votes-and-the-summary")
+    clerk.step("05-the-other-votes-and-the-summary")
 
     # 5. The session closes; a minister not cleared reads the sealed line, not the content.
     ok(chair.post(f"/meetings/{mid}/close"))
@@ -130,7 +130,7 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
     reader.page.goto(f"{server_url}/meetings/{mid}/minutes")
     assert SEALED in reader.page.locator("[data-sealed-item='2']").inner_text()
     assert "nhân sự" not in reader.page.content() and reader.page.locator(".minutes-annex").count() == 0
-    reader.shot("06-a-member-not-cleared-reads-the-sealed-line")
+    reader.step("06-a-member-not-cleared-reads-the-sealed-line")
 
     # 6. The chair approves from the same page; the clerk's page learns it.
     approver = Device(browser, server_url, cabinet.chair, "clerk-day", LAPTOP)
@@ -140,7 +140,7 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
     # The clerk's page reloads itself when the approval reaches it (nothing of the clerk's was unsaved);
     # a reload from the test as well raced that one.
     page.locator(".approved-notice").wait_for(timeout=10000)
-    clerk.shot("07-the-minutes-approved")
+    clerk.step("07-the-minutes-approved")
 
     # 7. The clerk downloads the minutes, PDF and Word: every vote, the sealed line, the annex.
     texts = {}
@@ -174,6 +174,21 @@ def test_the_clerk_keeps_the_minutes_of_the_session_as_held(cabinet, server_url,
             "Kết luận: Đồng ý phương án nhân sự số 2.",
         ):
             assert expected in annex_part, (kind, expected)
+
+    # 8. And the conclusion notice, PDF and Word: the votes taken are in it too, the sealed item sealed.
+    for kind, read in (("PDF", pdf_text), ("Word", docx_text)):
+        with page.expect_download() as download:
+            page.locator(".minutes-head .download-set").nth(1).locator("a", has_text=kind).click()
+        notice = read(Path(download.value.path()).read_bytes())
+        general_part, annex_part = notice.split("PHỤ LỤC MẬT")
+        for expected in (
+            "Biểu quyết: Thông qua dự án Luật Đất đai (sửa đổi)?",
+            "Biểu quyết: Thông qua chương trình công tác tháng 12?",
+            SEALED,
+        ):
+            assert expected in general_part, (kind, expected)
+        assert "Phương án nhân sự Bộ Tài chính" not in general_part, kind
+        assert "Biểu quyết: Đồng ý phương án nhân sự số 2?" in annex_part, kind
 
     for device in (clerk, reader, approver):
         assert device.close() == []

@@ -1,6 +1,6 @@
-"""A member's day on a phone (390×844, touch), through the pages only: log in, open the meeting, read
-a paper and highlight words in it, check in, vote when the secretariat opens the vote, answer a
-written-opinion ballot. At each step nothing runs off the side of the screen and axe-core finds nothing
+"""A member's day on a phone (390×844, touch), through the pages only: log in, open the meeting and its
+meeting book, read a paper and highlight words in it, check in, vote when the secretariat opens the
+vote, answer a written-opinion ballot. At each step nothing runs off the side of the screen and axe-core finds nothing
 serious; each step is photographed under test-artifacts/member-day-phone/ for a person to look at.
 
 Needs Debian's Chromium and the `browser` extra (playwright, axe-playwright-python): see tests/browser.py.
@@ -8,6 +8,7 @@ Needs Debian's Chromium and the `browser` extra (playwright, axe-playwright-pyth
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -86,6 +87,17 @@ def test_a_members_day_on_a_phone(cabinet, server_url, browser):
     page.locator(".meeting-card a", has_text=meeting["title"]).tap()
     page.wait_for_url(f"**/meetings/{meeting['id']}")
     step("meeting")
+
+    # The meeting book from its button on the meeting page: its pages and when it was built are shown.
+    with page.expect_navigation(url="**/book.pdf", wait_until="commit") as book:
+        page.locator(".book-link a", has_text="Tài liệu phiên họp").tap()
+    assert book.value.status == 200 and book.value.header_value("content-type") == "application/pdf"
+    page.goto(f"{server_url}/meetings/{meeting['id']}")
+    # Cover and agenda, then the paper's two pages.
+    assert re.fullmatch(
+        r"4 trang · tạo lúc \d\d:\d\d \d\d/\d\d/\d{4}", page.inner_text(".book-state").strip()
+    )
+    step("meeting-book-built")
 
     page.locator(".documents a", has_text="Dự thảo Luật").tap()
     words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first

@@ -1,9 +1,12 @@
-"""The secretariat's day, in order, through the pages only: a draft meeting with a confidential item,
-two papers uploaded to it (one under a typed title), a form error fixed without retyping, publishing,
-the meeting book from its button, and a written-opinion ballot sent.
+"""The secretariat's day, in order, through the pages only: the meetings list (the session under way
+first, then what comes, then the past), a draft meeting whose mistyped past date is asked about and
+whose refused end is fixed without retyping the rest, a confidential item, two papers uploaded to the
+draft (one under a typed title), a non-PDF refused in Vietnamese, publishing, the meeting book from its
+button, and a written-opinion ballot sent.
 
-A screenshot of each step is kept under test-artifacts/secretariat-day/ (the meeting page also at
-phone size). Needs Debian's Chromium and the playwright package, like the other browser tests.
+Each step fits the screen, passes axe-core and is photographed under test-artifacts/secretariat-day/
+(the meeting page also at phone size). Needs Debian's Chromium and the playwright package, like the
+other browser tests.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ecabinet.config import REPO_ROOT
-from tests.browser import log_in
+from tests.browser import assert_accessible, log_in, sticking_out
 from tests.helpers import ok
 from tests.pdfs import make_pdf
 
@@ -41,9 +44,12 @@ class Secretariat:
         page.on("dialog", lambda dialog: dialog.accept())
 
     def shot(self, name: str, full_page: bool = True) -> None:
+        """Photographs the step; the page as it then stands fits the screen and passes axe-core."""
         self.step += 1
         SHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SHOTS / f"{self.step:02d}-{name}.png"), full_page=full_page)
+        assert sticking_out(self.page) == {}, name
+        assert_accessible(self.page, name)
 
     def submit(self, form_selector: str) -> None:
         with self.page.expect_navigation():
@@ -100,6 +106,25 @@ class Secretariat:
     def documents_of(self, item_title: str) -> list[str]:
         return self.item(item_title).locator("ul.documents li a").all_inner_texts()
 
+    def assert_kept(self, title: str, location: str, starts: str, chair_id: int, members: list[int]) -> None:
+        """The refused form shows again everything that was typed."""
+        page = self.page
+        assert page.input_value("input[name=title]") == title
+        assert page.input_value("input[name=location]") == location
+        assert page.input_value("input[name=starts_at]") == starts
+        assert page.input_value("select[name=chair_id]") == str(chair_id)
+        checked = page.locator("input[name=participants]:checked").evaluate_all(
+            "boxes => boxes.map(b => +b.value)"
+        )
+        assert sorted(checked) == sorted(members)
+
+    @staticmethod
+    def meetings_in_api(cabinet) -> list[int]:
+        return sorted(m["id"] for m in ok(cabinet.api(cabinet.secretariat).get("/meetings")))
+
+    def meetings_listed(self) -> list[str]:
+        return [" ".join(t.split()) for t in self.page.locator(".meeting-card h2").all_inner_texts()]
+
 
 def _papers(tmp_path: Path) -> list[Path]:
     papers = []
@@ -122,27 +147,41 @@ def test_the_secretariat_prepares_a_meeting_and_a_ballot_through_the_pages(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sec = Secretariat(page, server_url)
 
+    # The cabinet's other meetings: one in session now, one held last month.
+    now = datetime.now(UTC)
+    running = cabinet.meeting("in_progress", title="Phiên họp đang diễn ra", starts_at=now.isoformat())
+    held = cabinet.meeting(
+        "closed", title="Phiên họp tháng trước", starts_at=(now - timedelta(days=30)).isoformat()
+    )
+
     # Morning: log in, the meetings list.
     log_in(page, server_url, cabinet.secretariat.username)
     assert page.url.endswith("/meetings")
+    assert sec.meetings_listed() == [running["title"], held["title"]]
     sec.shot("meetings")
 
-    # A new meeting, the end typed before the start: refused, the rest kept, the end fixed alone.
+    # A new meeting with last year's date typed by mistake: the past start is asked about, with
+    # everything kept. The year corrected, the end (still last year's) is refused beside its field, the
+    # rest kept again; the end fixed alone, the meeting is made.
     page.click("text=+ Tạo phiên họp")
-    day = (datetime.now(UTC) + timedelta(days=5)).astimezone(OFFICE).strftime("%Y-%m-%d")
+    day = (now + timedelta(days=5)).astimezone(OFFICE)
+    typo = day.replace(year=day.year - 1).strftime("%Y-%m-%d")
+    day = day.strftime("%Y-%m-%d")
     members = [cabinet.members[0].id, cabinet.members[1].id, cabinet.members[2].id]
-    sec.fill_meeting(cabinet.chair.id, f"{day}T08:30", f"{day}T07:30", members)
+    sec.fill_meeting(cabinet.chair.id, f"{typo}T08:30", f"{typo}T11:30", members)
     sec.shot("meeting-form")
     sec.submit("form.grid")
+    past = page.locator(".past-start")
+    assert "Thời gian bắt đầu phiên họp đã qua. Vui lòng kiểm tra lại ngày giờ" in past.inner_text()
+    assert past.locator("input[name=confirm_past]").count() == 1
+    sec.assert_kept(TITLE, LOCATION, f"{typo}T08:30", cabinet.chair.id, members)
+    assert sec.meetings_in_api(cabinet) == sorted([running["id"], held["id"]])  # nothing made yet
+    sec.shot("meeting-form-asks-about-the-past")
+    page.fill("input[name=starts_at]", f"{day}T08:30")
+    sec.submit("form.grid")
     assert "phải kết thúc sau" in sec.field_error("ends_at")
-    assert page.input_value("input[name=title]") == TITLE
-    assert page.input_value("input[name=location]") == LOCATION
-    assert page.input_value("input[name=starts_at]") == f"{day}T08:30"
-    assert page.input_value("select[name=chair_id]") == str(cabinet.chair.id)
-    checked = page.locator("input[name=participants]:checked").evaluate_all(
-        "boxes => boxes.map(b => +b.value)"
-    )
-    assert sorted(checked) == sorted(members)
+    assert page.locator(".past-start").count() == 0
+    sec.assert_kept(TITLE, LOCATION, f"{day}T08:30", cabinet.chair.id, members)
     sec.shot("meeting-form-refused")
     page.fill("input[name=ends_at]", f"{day}T11:30")
     sec.submit("form.grid")
@@ -159,7 +198,11 @@ def test_the_secretariat_prepares_a_meeting_and_a_ballot_through_the_pages(
     assert secret.locator(".badge.secret").is_visible()
     assert cleared in secret.locator(".item-restricted").inner_text()
 
-    # Two papers at once on the draft, one under a typed title, the other under its file's name.
+    # Two papers at once on the draft, one under a typed title, the other under its file's name. The
+    # button shows its words alone: the native file input inside it is not seen.
+    button = sec.item("Dự thảo Nghị định").locator("label.file-button")
+    assert button.inner_text().strip() == "Tải lên tệp PDF (có thể chọn nhiều tệp)"
+    assert button.locator("input[type=file]").evaluate("input => getComputedStyle(input).opacity") == "0"
     papers = _papers(tmp_path)
     sec.upload("Dự thảo Nghị định", papers, {0: "Tờ trình số 15/TTr-BTP"})
     assert sec.documents_of("Dự thảo Nghị định") == ["Tờ trình số 15/TTr-BTP", "Du thao Nghi dinh"]
@@ -220,5 +263,10 @@ def test_the_secretariat_prepares_a_meeting_and_a_ballot_through_the_pages(
     assert [d["title"] for d in ballot["documents"]] == ["Tờ trình số 15/TTr-BTP"]
     meeting = ok(cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting_url.rsplit('/', 1)[1]}"))
     assert meeting["status"] == "published" and meeting["location"] == LOCATION
+
+    # Evening: the list puts the session under way first, then the meeting prepared today, then the past.
+    page.click("nav >> text=Phiên họp")
+    assert sec.meetings_listed() == [running["title"], TITLE, held["title"]]
+    sec.shot("meetings-at-the-end")
     assert errors == []
     context.close()

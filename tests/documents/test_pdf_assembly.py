@@ -11,6 +11,8 @@ from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.stamping import Stamper
 from tests.pdfs import encrypted_pdf, handmade_pdf, make_pdf
 
+pytestmark = pytest.mark.no_database  # runs once, in the SQLite pass (tests/conftest.py)
+
 # Two pages that inherit their box and fonts from the page tree; a link on the first page leads to
 # the second and carries a string that looks like a reference; the first page's stream has its
 # /Length in another object, the second's has a wrong /Length (as files repaired by hand do).

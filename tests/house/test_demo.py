@@ -31,6 +31,10 @@ def test_seed_demo_fills_an_empty_database_once(app, client):
         "Phiên họp Chính phủ thường kỳ tháng 10/2026",
         "Phiên họp Chính phủ thường kỳ tháng 11/2026",
     ]  # the draft is hidden
+    # The session already held was held with a quorum: its minutes are the example of a record.
+    [october] = [m for m in meetings if m["title"].endswith("10/2026")]
+    assert october["quorum_at_start"]["quorum"] is True
+    assert october["attendance"]["members_present"] == 12 and october["attendance"]["members"] == 14
     meetings = [m for m in meetings if m["title"].endswith("11/2026")]
     agenda = client.get(f"/api/v1/meetings/{meetings[0]['id']}", headers=member).get_json()["agenda"]
     assert [i["number"] for i in agenda] == ["1", "1.1", "1.2", "2", "3", "4"]

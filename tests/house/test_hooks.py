@@ -7,6 +7,8 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 from ecabinet import create_app
 from ecabinet.common.hooks import Hook
 from ecabinet.config import TestConfig
@@ -38,6 +40,7 @@ def test_every_hook_is_declared_and_a_second_app_declares_the_same(app, tmp_path
     assert _declared() == first
 
 
+@pytest.mark.no_database
 def test_hooks_are_declared_in_create_app_only():
     declaring = []
     for path in PACKAGE.rglob("*.py"):

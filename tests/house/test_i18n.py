@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from ecabinet.config import REPO_ROOT
 from ecabinet.i18n import CATALOGS
+
+pytestmark = pytest.mark.no_database  # runs once, in the SQLite pass (tests/conftest.py)
 
 
 def _catalog(lang: str):

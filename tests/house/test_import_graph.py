@@ -14,6 +14,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.no_database  # runs once, in the SQLite pass (tests/conftest.py)
+
 PACKAGE = Path(__file__).resolve().parents[2] / "ecabinet"
 
 # Modules every domain may use, that use none: common/ and the app's base modules.

@@ -135,18 +135,17 @@ def test_the_server_answers_promptly_while_a_heavy_job_runs(app, cabinet, tmp_pa
     with gunicorn(_server_env(app, tmp_path), tmp_path) as (url,), ThreadPoolExecutor(1) as pool:
         token = api_token(url, cabinet.members[0].username)
         heavy = pool.submit(_get, url, f"/documents/{paper.get_json()['id']}/annotated.pdf", token)
-        waits = []
+        # Health checks answered while the copy is still being made. A server making the copy itself
+        # (ECABINET_JOBS=immediate) answers the first only once the copy is done: this counts 1 there.
+        answered_meanwhile = 0
         while not heavy.done():
-            started = time.perf_counter()
             assert requests.get(f"{url}/healthz", timeout=30).status_code == 200
-            waits.append(time.perf_counter() - started)
+            answered_meanwhile += not heavy.done()
             time.sleep(0.05)
         annotated = heavy.result()
     assert annotated.status_code == 200
     assert PdfReader(io.BytesIO(annotated.content)).pages[0]["/Annots"][0].get_object()["/Subtype"] == "/Ink"
-    assert len(waits) >= 5, "the annotated copy came too fast to show anything"
-    # Generous for a machine others share; without the workers the loop stood still for seconds.
-    assert max(waits) < 1.0, waits
+    assert answered_meanwhile >= 3
 
 
 def test_publishing_prepares_each_participants_book_and_copies(app, cabinet):

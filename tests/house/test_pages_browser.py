@@ -53,7 +53,13 @@ def scene(cabinet):
             f"/meetings/{meeting['id']}/minutes",
             json={
                 "summary": "Phiên họp diễn ra đúng chương trình.",
-                "entries": [{"agenda_item_id": land["id"], "notes": "Các thành viên thống nhất cao."}],
+                "entries": [
+                    {
+                        "agenda_item_id": land["id"],
+                        "notes": "Các thành viên thống nhất cao.",
+                        "decision": "Giao Bộ Tư pháp hoàn thiện dự án Luật.",
+                    }
+                ],
                 "revision": 0,
             },
         )
@@ -68,6 +74,32 @@ def scene(cabinet):
     sent = ok(sec.post("/ballots", json=ballot), 201)
     ok(sec.post(f"/ballots/{sent['id']}/send"))
     draft = ok(sec.post("/ballots", json={**ballot, "title": "Lấy ý kiến về đề án (dự thảo)"}), 201)
+    # The next meeting, published: a minister has stated a position on its item before the session.
+    upcoming = cabinet.meeting("published", title="Phiên họp Chính phủ thường kỳ tháng 12/2026")
+    budget = cabinet.item(upcoming["id"], "Dự toán ngân sách nhà nước năm 2027")
+    ok(
+        cabinet.api(cabinet.members[1]).put(
+            f"/agenda/{budget['id']}/position",
+            json={"position": "object", "comment": "Đề nghị làm rõ nguồn chi đầu tư phát triển."},
+        )
+    )
+    # A task from the item's decision, led by the member's ministry.
+    admin = cabinet.api(cabinet.admin)
+    justice = ok(admin.post("/organizations", json={"name": "Bộ Tư pháp"}), 201)
+    ok(admin.patch(f"/users/{cabinet.members[0].id}", json={"organization": justice["id"]}))
+    task = ok(
+        sec.post(
+            "/tasks",
+            json={
+                "text": "Hoàn thiện hồ sơ dự án Luật Đất đai (sửa đổi), trình Quốc hội",
+                "lead_organization_id": justice["id"],
+                "owner_id": cabinet.members[0].id,
+                "deadline": (datetime.now(UTC) + timedelta(days=10)).isoformat(),
+                "agenda_item_id": land["id"],
+            },
+        ),
+        201,
+    )
     return {
         "meeting": meeting["id"],
         "item": land["id"],
@@ -75,6 +107,8 @@ def scene(cabinet):
         "ballot": sent["id"],
         "draft": draft["id"],
         "vote": vote["id"],
+        "task": task["id"],
+        "upcoming": upcoming["id"],
     }
 
 
@@ -89,6 +123,9 @@ PAGES = [
     ("security", "member", "/account/security", None),
     ("security-totp", "member", "/account/security/totp", None),
     ("ballot", "member", "/ballots/{ballot}", None),
+    ("tasks", "member", "/tasks", None),
+    ("task", "member", "/tasks/{task}", None),
+    ("calendar", "member", "/calendar", None),
     ("error", "member", "/documents/999999", None),
     ("meeting-managed", "secretariat", "/meetings/{meeting}", "#vote-panel .vote-question"),
     ("meeting-form", "secretariat", "/meetings/{meeting}/edit", None),
@@ -98,7 +135,11 @@ PAGES = [
     ("ballot-dashboard", "secretariat", "/ballots/{ballot}/dashboard", None),
     ("ballot-form", "secretariat", "/ballots/{draft}/edit", None),
     ("ballot-new", "secretariat", "/ballots/new", None),
+    ("task-board", "secretariat", "/tasks", None),
+    ("task-dashboard", "secretariat", "/tasks/dashboard", None),
+    ("task-new", "secretariat", "/tasks/new?agenda_item_id={item}", None),
     ("console", "chair", "/meetings/{meeting}/console", ".console-vote .progress-cast"),
+    ("meeting-positions", "chair", "/meetings/{upcoming}", ".positions-table"),
     ("minutes", "clerk", "/meetings/{meeting}/minutes", None),
     ("minutes-history", "clerk", "/meetings/{meeting}/minutes/history", None),
     ("users", "admin", "/admin/users", None),
@@ -141,6 +182,10 @@ def _tour(browser, server_url, cabinet, scene, viewport, **device):
             if ready:
                 page.locator(ready).first.wait_for(state="attached", timeout=20000)
             page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+            # A tag written into a block that ends up in the title or the body's class shows as stray
+            # text (My tasks once began with '">' above its top bar, its title full of script tags).
+            assert "<" not in page.title(), (name, page.title())
+            assert "<" not in page.evaluate("() => document.body.className"), name
             yield name, page
         for role, (_, page) in contexts.items():
             assert page.errors == [], (role, page.errors)
@@ -149,26 +194,26 @@ def _tour(browser, server_url, cabinet, scene, viewport, **device):
             context.close()
 
 
-def test_every_page_has_no_serious_accessibility_violation(cabinet, scene, server_url, browser):
-    found = {
-        name: blocking_violations(page) for name, page in _tour(browser, server_url, cabinet, scene, TABLET)
-    }
-    found = {name: violations for name, violations in found.items() if violations}
-    assert not found, pformat(found, width=120)
-
-
-def test_every_page_works_under_its_content_security_policy(cabinet, scene, server_url, browser):
+def test_every_page_at_tablet_size_has_no_serious_accessibility_violation_and_keeps_its_policy(
+    cabinet, scene, server_url, browser
+):
     """Each page draws itself (its `ready` element above: the viewer's PDF.js text layer, the live panels)
-    with nothing refused: no inline script or style, no worker, font or socket the policy forbids."""
-    refused = {}
+    with nothing refused by its Content-Security-Policy (no inline script or style, no worker, font or
+    socket the policy forbids), and axe-core finds nothing serious or critical on it. One tour for both:
+    each is a minute of browsing."""
+    inaccessible, refused = {}, {}
     for name, page in _tour(browser, server_url, cabinet, scene, TABLET):
         policy = page.evaluate(
             "() => fetch(location.href).then(r => r.headers.get('Content-Security-Policy'))"
         )
         assert "script-src 'self';" in policy, (name, policy)  # the page is held to the policy at all
         if browser.violations:
-            refused[name], browser.violations[:] = list(browser.violations), []
+            refused[name] = list(browser.violations)
+        if violations := blocking_violations(page):
+            inaccessible[name] = violations
+        browser.violations[:] = []  # what the page did is above; axe's own script is the test's
     assert not refused, pformat(refused, width=120)
+    assert not inaccessible, pformat(inaccessible, width=120)
 
 
 def _header_on_one_row(page) -> bool:
@@ -182,15 +227,19 @@ def _header_on_one_row(page) -> bool:
     )
 
 
-def test_every_page_fits_a_phone_with_the_header_on_one_row(cabinet, scene, server_url, browser):
+def test_every_page_fits_a_phone_with_the_header_on_one_row_and_passes_axe_core(
+    cabinet, scene, server_url, browser
+):
     problems = {}
     for name, page in _tour(browser, server_url, cabinet, scene, PHONE, is_mobile=True, has_touch=True):
         if name == "wall":
             continue  # a projector's page, not a phone's: it must fit 1024×768 (below)
         overflow = sticking_out(page)
         one_row = _header_on_one_row(page)
-        if overflow or not one_row:
-            problems[name] = {"sticking out": overflow, "header on one row": one_row}
+        # A phone scrolls what a tablet shows whole (wide tables): axe-core again at this size.
+        violations = blocking_violations(page)
+        if overflow or not one_row or violations:
+            problems[name] = {"sticking out": overflow, "header on one row": one_row, "axe-core": violations}
     assert not problems, pformat(problems, width=120)
 
 

@@ -56,3 +56,20 @@ def test_a_burst_of_casts_on_the_production_server(app, cabinet, make_user, tmp_
             f"{url}/api/v1/votes/{vote['id']}", headers={"Authorization": f"Bearer {sec.token}"}, timeout=10
         ).json()
     assert counted["cast"] == CASTERS and counted["counts"]["yes"] == CASTERS
+
+
+def test_the_welcome_of_run_sh_is_the_last_thing_before_listening(app, tmp_path):
+    """./run.sh hands the address and the demo logins to gunicorn.conf.py, which prints them after
+    gunicorn's first line: a newcomer finds them just above "Listening at", not lost above the log."""
+    welcome = [
+        "Demo logins (password for all: demo-2026):",
+        "  vpcp             secretariat  Lý Thu Phương",
+        "ecabinet is serving at http://127.0.0.1:8000/  (Ctrl+C stops it)",
+    ]
+    env = {**serving_env(app, tmp_path, "welcome-test"), "ECABINET_WELCOME": "\n".join(welcome)}
+    with gunicorn(env, tmp_path):
+        pass
+    lines = [line for line in next(tmp_path.glob("gunicorn-*.log")).read_text().splitlines() if line.strip()]
+    listening = next(n for n, line in enumerate(lines) if "Listening at: http://127.0.0.1:" in line)
+    assert lines[listening - len(welcome) : listening] == welcome
+    assert "Starting gunicorn" in lines[listening - len(welcome) - 1]

@@ -11,6 +11,7 @@ import pytest
 
 from ecabinet.meetings.models import Meeting
 from ecabinet.meetings.views import in_list_order
+from tests.helpers import assert_error, ok
 from tests.house.test_pages import Browser
 from tests.pdfs import make_pdf, upload
 
@@ -254,3 +255,37 @@ def test_a_refused_item_form_comes_back_as_typed(pages, cabinet):
         cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}").get_json()["agenda"][0]["title"]
         == "Dự án Luật Dữ liệu"
     )
+
+
+def test_the_secretariat_withdraws_the_clerks_clearance_on_the_meeting_form(pages, cabinet):
+    """The meeting's clerk is cleared for its confidential items unless the secretariat unticks them on
+    the meeting's form; a refused form keeps the tick as it was left."""
+    b = pages(cabinet.secretariat)
+    clerk = cabinet.api(cabinet.clerk)
+    form = _meeting_form(cabinet, participants=[str(cabinet.members[0].id), str(cabinet.clerk.id)])
+    new = b.text("/meetings/new")
+    assert "Thư ký được xem nội dung mật" in new
+    assert re.search(rf'name="clerks_cleared" value="{cabinet.clerk.id}" checked', new)  # cleared by default
+
+    created = b.post(
+        "/meetings/new", dict(form, clerks_cleared=[str(cabinet.clerk.id)]), page="/meetings/new"
+    )
+    page = created.headers["Location"]
+    meeting_id = int(page.rsplit("/", 1)[1])
+    secret = cabinet.item(meeting_id, "Phương án nhân sự", confidential=True)
+    ok(cabinet.api(cabinet.secretariat).post(f"/meetings/{meeting_id}/publish"))  # the clerk sees it now
+    assert ok(clerk.get(f"/agenda/{secret['id']}"))["title"] == "Phương án nhân sự"
+
+    # Unticked, with the end before the start: refused, and the tick stays off.
+    wrong = dict(form, ends_at=form["starts_at"].replace("T08:00", "T07:00"))
+    refused = b.post(f"{page}/edit", wrong, page=f"{page}/edit").get_data(as_text=True)
+    assert re.search(rf'name="clerks_cleared" value="{cabinet.clerk.id}" >', refused)
+    assert ok(clerk.get(f"/agenda/{secret['id']}"))["title"] == "Phương án nhân sự"
+    assert b.post(f"{page}/edit", form, page=f"{page}/edit").status_code == 302
+    assert_error(clerk.get(f"/agenda/{secret['id']}"), 404)
+    assert re.search(rf'name="clerks_cleared" value="{cabinet.clerk.id}" >', b.text(f"{page}/edit"))
+
+    # Ticked again: cleared again.
+    again = dict(form, clerks_cleared=[str(cabinet.clerk.id)])
+    assert b.post(f"{page}/edit", again, page=f"{page}/edit").status_code == 302
+    assert ok(clerk.get(f"/agenda/{secret['id']}"))["id"] == secret["id"]

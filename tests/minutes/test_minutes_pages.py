@@ -162,6 +162,7 @@ def test_the_meeting_page_links_to_the_minutes(app, cabinet, session):
     assert f'href="/meetings/{meeting["id"]}/minutes"' in page
 
 
+@pytest.mark.no_database
 def test_word_diff_marks_words_and_shortens_long_unchanged_text():
     assert word_diff("Các thành viên đồng ý với tờ trình.", "Các thành viên nhất trí với tờ trình.") == [
         ("same", "Các thành viên "),

@@ -94,6 +94,8 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
         page.click(f'.documents a[href="/documents/{paper["id"]}"]')
     _highlight(page)
     page.locator(".offline-bar", has_text="2 thay đổi đang chờ gửi").wait_for(timeout=10000)
+    # The viewer does not say "saved" of a mark the server has not got.
+    page.locator(".vw-save[data-state=kept]", has_text="Đã lưu trên thiết bị: sẽ gửi khi có mạng").wait_for()
 
     # The ballot, answered from the copy on the device.
     page.goto(f"{server_url}/ballots/{ballot['id']}")
@@ -108,9 +110,12 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     assert ok(cabinet.api(member).get(f"/documents/{paper['id']}/annotations")) == []
     assert ok(cabinet.api(member).get(f"/ballots/{ballot['id']}"))["answers"] == []
 
+    page.goto(f"{server_url}/documents/{paper['id']}")
+    page.locator(".vw-save[data-state=kept]").wait_for()  # opened again offline: still waiting
     context.set_offline(False)
     page.reload()
     page.locator(".offline-bar").wait_for(state="hidden", timeout=20000)
+    page.locator(".vw-save[data-state=saved]", has_text="Đã lưu").wait_for()
 
     marks = ok(cabinet.api(member).get(f"/documents/{paper['id']}/annotations"))
     assert [(m["kind"], m["page"]) for m in marks] == [("highlight", 1)] and WORDS in marks[0]["quote"]
