@@ -35,9 +35,10 @@ class TaskPatchBody(Body):
         None, description="the next step: assigned → in_progress → reported → done"
     )
     report: LongText | None = Field(None, description="the report's text, with the step to `reported`")
-    # The secretariat's corrections; anyone else sending them is refused (403).
-    text: TaskText | None = None
-    deadline: Time | None = None
+    # The secretariat's corrections; anyone else sending them is refused (403). Left out: unchanged. A task
+    # always has a text and a deadline, so null there is refused (400); a null owner_id takes the owner off.
+    text: TaskText = None
+    deadline: Time = None
     owner_id: Id | None = None
     cooperating_organization_ids: Ids = None
 

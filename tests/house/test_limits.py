@@ -195,3 +195,45 @@ def test_the_openapi_description_states_the_limits(client):
     assert {"413", "415"} <= set(spec["paths"]["/agenda/{item_id}/documents"]["post"]["responses"])
     assert "409" in spec["paths"]["/documents/{document_id}/annotations"]["post"]["responses"]
     assert "before the body" in spec["paths"]["/users"]["post"]["description"]
+
+
+def test_null_in_any_field_of_a_correction_is_never_a_500(app, cabinet):
+    """Every PATCH takes "left out: unchanged"; a null sent instead is either a real clearing (an owner,
+    a location) or refused 400, never a failure of the server or the race's 409. (`{"deadline": null}`
+    on a task was a 500, `{"text": null}` a 409 that looked like someone else's change.) The fields are
+    each route's own, from the OpenAPI description, so that a field added later is swept too."""
+    from tests.pdfs import make_pdf, upload
+
+    spec = ok(app.test_client().get("/api/v1/openapi.json"))
+    admin, sec = cabinet.api(cabinet.admin), cabinet.api(cabinet.secretariat)
+    member = cabinet.api(cabinet.members[0])
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    document = ok(upload(sec, item["id"], make_pdf("Tờ trình")), 201)
+    note = {"version": 1, "page": 1, "kind": "note", "rects": [[10, 10, 20, 20]], "text": "Ghi chú"}
+    annotation = ok(member.post(f"/documents/{document['id']}/annotations", json=note), 201)
+    ballot = {"title": "Phiếu", "questions": [{"text": "?"}], "recipients": [cabinet.members[1].id]}
+    ballot = ok(sec.post("/ballots", json={**ballot, "deadline": "2099-01-01T00:00:00Z"}), 201)
+    ministry = ok(admin.post("/organizations", json={"name": "Bộ Tư pháp"}), 201)
+    task = {"text": "Báo cáo", "lead_organization_id": ministry["id"], "deadline": "2099-01-01T00:00:00Z"}
+    task = ok(sec.post("/tasks", json=task), 201)
+    annotations = f"/documents/{document['id']}/annotations"
+    routes = {  # who corrects, what, and where it is read after
+        "/agenda/{item_id}": (sec, f"/agenda/{item['id']}", None),
+        "/annotations/{annotation_id}": (member, f"/annotations/{annotation['id']}", annotations),
+        "/ballots/{ballot_id}": (sec, f"/ballots/{ballot['id']}", None),
+        "/documents/{document_id}": (sec, f"/documents/{document['id']}", None),
+        "/meetings/{meeting_id}": (sec, f"/meetings/{meeting['id']}", None),
+        "/tasks/{task_id}": (sec, f"/tasks/{task['id']}", None),
+        "/users/{user_id}": (admin, f"/users/{cabinet.observer.id}", None),
+    }
+    patches = {path for path, ops in spec["paths"].items() if "patch" in ops}
+    assert patches == set(routes), "a new PATCH route: add it here"
+    schemas = spec["components"]["schemas"]
+    for template, (caller, path, read) in routes.items():
+        schema = spec["paths"][template]["patch"]["requestBody"]["content"]["application/json"]["schema"]
+        fields = schemas[schema["$ref"].rsplit("/", 1)[1]]["properties"]
+        for field in fields:
+            response = caller.patch(path, json={field: None})
+            assert response.status_code in (200, 400), (path, field, response.get_json())
+            assert ok(caller.get(read or path)), (path, field)  # and what it left is still read
