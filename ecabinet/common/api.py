@@ -9,6 +9,7 @@ from typing import TypeVar
 from flask import Blueprint, Response, jsonify, request, send_file
 from flask_login import current_user
 from pydantic import BaseModel
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ecabinet.common.input import MAX_INT, MAX_JSON_BYTES, check_query_string, parse_json
 from ecabinet.errors import Invalid, TooLarge
@@ -99,15 +100,23 @@ def actor():
 def body(model: type[T]) -> T:
     if not request.is_json:
         raise Invalid("Send the body as application/json", code="invalid_json")
+    return parse_json(model, json_bytes())
+
+
+def json_bytes() -> bytes:
+    """The request's body as sent, read no further than a JSON body may go: TooLarge past it."""
     too_large = TooLarge(f"A JSON body may be at most {MAX_JSON_BYTES // 1024} KiB", code="body_too_large")
     if (request.content_length or 0) > MAX_JSON_BYTES:
         raise too_large
     # A body sent without a length is read one byte past the limit, and no further.
     request.max_content_length = MAX_JSON_BYTES + 1
-    raw = request.get_data(cache=True)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise too_large from None
     if len(raw) > MAX_JSON_BYTES:
         raise too_large
-    return parse_json(model, raw)
+    return raw
 
 
 def uploaded_file():
