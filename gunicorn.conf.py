@@ -60,6 +60,7 @@ def post_worker_init(worker):
     from ecabinet.common import serving
 
     serving.answer_refusals_in_json()
+    serving.pass_over_unread_bodies(getattr(worker.wsgi, "config", {}).get("MAX_CONTENT_LENGTH"))
 
     # Each connection is a file descriptor: many systems start a process with a soft limit of 1024,
     # below worker_connections. Raise it as far as the hard limit allows.

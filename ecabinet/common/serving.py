@@ -71,3 +71,36 @@ def answer_refusals_in_json() -> None:
         util.write_nonblock(sock, head.encode("latin-1") + body)
 
     util.write_error = write_error
+
+
+# A body the app left unread is passed over in pieces this large. gunicorn's own pass reads 1 KiB at a
+# time, and each such read copies the megabyte it holds ahead: a 40 MB body sent to any route, even one
+# that answered 401 at once, held the loop — every tablet of the process — for 4 s, 100 MB for 7 s.
+_PASS_OVER = 1024 * 1024
+
+
+def pass_over_unread_bodies(most_bytes: int | None) -> None:
+    """Make gunicorn read past a request body the app did not read (a refusal, a 413) cheaply and while
+    the loop serves others, and no further than `most_bytes` (the largest body the app takes): past it,
+    or if the client stalls, the connection is closed rather than read to the end (an endless chunked
+    body). In the worker process; keep-alive connections then start their next request as before."""
+    import gevent
+    from gunicorn.http import parser
+
+    finish_body = parser.Parser.finish_body
+
+    def cooperative_finish_body(self, deadline=None, max_bytes=None):
+        body = getattr(self.mesg, "body", None)
+        if deadline is None and body is not None and not getattr(body, "failed", False):
+            passed = 0
+            try:
+                while data := body.read(_PASS_OVER):
+                    passed += len(data)
+                    if most_bytes is not None and passed > most_bytes:
+                        return False
+                    gevent.sleep(0)
+            except OSError:
+                return False
+        return finish_body(self, deadline, max_bytes)
+
+    parser.Parser.finish_body = cooperative_finish_body

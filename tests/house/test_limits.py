@@ -43,6 +43,29 @@ def test_a_json_body_over_one_mebibyte_is_refused_before_it_is_read(app, cabinet
     assert_error(sec.post("/meetings", json=_meeting_body(cabinet, location="x" * 1_000_000)), 400)
 
 
+def test_a_login_is_not_read_past_the_limit_nor_parsed_past_its_depth(app, client, cabinet):
+    """The login's rate limit reads the username before the view: it read any body whole (40 MB parsed
+    on the serving loop) and a thousand nested brackets made every anonymous login a 500."""
+    anonymous = Api(client)
+    for path in ("/auth/login", "/auth/mfa"):
+        nested = b'{"username": ' + b"[" * 1000 + b"]" * 1000 + b', "challenge": ' + b"[" * 100_000
+        assert_error(anonymous.post(path, data=nested, content_type="application/json"), 400, "invalid_json")
+        big = json.dumps({"username": "x" * (2 * 1024 * 1024), "challenge": "x", "password": "x"}).encode()
+        assert_error(anonymous.post(path, data=big, content_type="application/json"), 413, "body_too_large")
+        chunked = anonymous.post(
+            path,
+            data=big,
+            content_type="application/json",
+            headers={"Transfer-Encoding": "chunked"},
+            environ_overrides={"wsgi.input_terminated": True},
+        )
+        assert_error(chunked, 413, "body_too_large")
+    # And the limit still counts that username's failures.
+    wrong = {"username": cabinet.members[0].username, "password": "sai"}
+    answers = [anonymous.post("/auth/login", json=wrong).status_code for _ in range(6)]
+    assert answers == [401] * 5 + [429]
+
+
 def test_id_lists_are_bounded(app, cabinet):
     """250,001 ids once reached the database, which refused the statement (500)."""
     sec = cabinet.api(cabinet.secretariat)
@@ -185,6 +208,56 @@ def test_the_real_server_refuses_overlong_requests_in_the_contracts_shape(app, t
                 "uri_too_long",
                 "headers_too_large",
             )
+
+
+def test_a_large_body_the_server_does_not_read_holds_no_one_up(app, tmp_path):
+    """gunicorn reads past a body the app left unread (a 401 at once, a 413) before the connection's next
+    request, on the serving loop: 40 MB sent anonymously to any route held every tablet for 4 s, and a
+    chunked body without end was read without end."""
+    import socket
+    import threading
+    import time
+    from urllib.parse import urlsplit
+
+    import requests
+
+    from tests.gunicorn_server import gunicorn, serving_env
+
+    with gunicorn(serving_env(app, tmp_path, "limits-test"), tmp_path) as (url,):
+        answers, waits = [], []
+
+        def send_large_body():
+            response = requests.post(
+                f"{url}/api/v1/meetings",
+                data=b"x" * (40 * 1024 * 1024),
+                headers={"Content-Type": "application/json"},
+            )
+            answers.append((response.status_code, response.json()["error"]["code"]))
+
+        sender = threading.Thread(target=send_large_body)
+        sender.start()
+        while sender.is_alive() or len(waits) < 5:
+            started = time.perf_counter()
+            assert requests.get(f"{url}/healthz", timeout=30).status_code == 200
+            waits.append(time.perf_counter() - started)
+            time.sleep(0.02)
+        sender.join()
+        assert answers == [(401, "unauthorized")]
+        # Generous for a machine others share; it was seconds.
+        assert max(waits) < 1.0, waits
+
+        # A chunked body is read no further than the largest body the server takes, then cut off.
+        address = urlsplit(url)
+        sent = 0
+        with socket.create_connection((address.hostname, address.port)) as connection:
+            connection.sendall(b"POST /api/v1/me HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            piece = b"%x\r\n%s\r\n" % (1024 * 1024, b"x" * 1024 * 1024)
+            with pytest.raises(OSError):
+                while sent < 4 * app.config["MAX_CONTENT_LENGTH"]:
+                    connection.sendall(piece)
+                    sent += len(piece)
+        assert sent < 2 * app.config["MAX_CONTENT_LENGTH"]
+        assert requests.get(f"{url}/healthz", timeout=5).status_code == 200
 
 
 def test_the_openapi_description_states_the_limits(client):
