@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pypdf import PageObject, PdfReader
 from pypdf.errors import LimitReachedError, PdfReadError
+from pypdf.generic import StreamObject
 
 from ecabinet.common import jobs
 from ecabinet.errors import NotPdf, TooLarge
@@ -34,9 +35,11 @@ def check_pdf(path: Path, head: bytes, max_pages: int) -> list[list[float]]:
             _check_page_count(_declared_page_count(reader), max_pages)
             boxes = [list(media_box(page)) for page in reader.pages[: max_pages + 1]]
             _check_page_count(len(boxes), max_pages)
-            if boxes:
-                # Touch the first page's content: a PDF whose body is broken fails here, not on a tablet.
-                reader.pages[0].get_contents()
+            # Every page's content and the forms it draws are read (and inflated, within pypdf's
+            # bound): a PDF whose body is broken fails here, not on a tablet, and a deflate bomb on its
+            # last page or in a form is refused as one on its first (which reached every member's copy).
+            for page in reader.pages:
+                _inflate_drawing(page)
     except (NotPdf, TooLarge):
         raise
     except LimitReachedError:
@@ -47,6 +50,18 @@ def check_pdf(path: Path, head: bytes, max_pages: int) -> list[list[float]]:
     if not boxes:
         raise NotPdf("The PDF has no pages: there is nothing to read", code="empty_pdf")
     return boxes
+
+
+def _inflate_drawing(page: PageObject) -> None:
+    """What the page draws, inflated: its content and its form XObjects (images are left: a scan may
+    rightly inflate to more than the bound, and a viewer reads no more of one than its size says)."""
+    page.get_contents()
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    for xobject in xobjects.get_object().values() if xobjects is not None else ():
+        xobject = xobject.get_object()
+        if isinstance(xobject, StreamObject) and xobject.get("/Subtype") == "/Form":
+            xobject.get_data()
 
 
 def _declared_page_count(reader: PdfReader) -> int:

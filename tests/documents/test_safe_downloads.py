@@ -139,3 +139,38 @@ def test_a_deflate_bomb_is_415_and_nothing_is_kept(app, cabinet, inflated_mb):
     assert_error(response, 415, "pdf_bomb")
     assert _stored(app) == []
     assert ok(upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình")), 201)
+
+
+def _bomb(inflated_mb: int) -> bytes:
+    compressed = zlib.compress(b" " * (inflated_mb * 1024 * 1024), 9)
+    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(compressed), compressed)
+
+
+@pytest.mark.parametrize("where", ["the last page's content", "a form the page draws"])
+def test_a_deflate_bomb_anywhere_a_page_draws_is_415_and_nothing_is_kept(app, cabinet, where):
+    """Only the first page's content was inflated: a bomb on the second page, or in a form XObject,
+    was accepted and reached every member's copy and book as it was."""
+    blank = b"<< /Length 0 >>\nstream\n\nendstream"
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R >>",
+        5: blank,
+    }
+    if where == "a form the page draws":
+        objects[4] = (
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R"
+            b" /Resources << /XObject << /X 7 0 R >> >> >>"
+        )
+        objects[6] = b"<< /Length 7 >>\nstream\n/X Do  \nendstream"
+        objects[7] = _bomb(100).replace(
+            b"<< /Length", b"<< /Type /XObject /Subtype /Form /BBox [0 0 9 9] /Length"
+        )
+    else:
+        objects[4] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 6 0 R >>"
+        objects[6] = _bomb(100)
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"])
+    response = upload(cabinet.api(cabinet.secretariat), item["id"], handmade_pdf(objects))
+    assert_error(response, 415, "pdf_bomb")
+    assert _stored(app) == []
