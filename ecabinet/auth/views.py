@@ -22,7 +22,7 @@ from ecabinet.auth import idle, mfa, service
 from ecabinet.auth.limits import code_limit, login_limit
 from ecabinet.auth.models import ROLES
 from ecabinet.common.api import writes
-from ecabinet.common.pages import PAGE_SESSION_KEY, form_action, safe_next, user
+from ecabinet.common.pages import PAGE_SESSION_KEY, form_action, form_id, safe_next, user
 from ecabinet.devices import service as devices
 from ecabinet.errors import Invalid, Unauthorized
 from ecabinet.i18n import LANGUAGES
@@ -153,7 +153,7 @@ def enrol_at_login_qr():
     if challenge is None:
         raise Unauthorized()
     account = service.get_user(challenge.user_id)
-    return _qr(account, request.args.get("factor", type=int))
+    return _qr(account, request.args.get("factor", type=form_id))
 
 
 @bp.post("/login/enrol")
@@ -177,7 +177,7 @@ def enrol_at_login_check():
 def _confirm(account) -> list[str]:
     return mfa.confirm_totp(
         account,
-        request.form.get("factor", type=int) or 0,
+        request.form.get("factor", type=form_id) or 0,
         request.form.get("code", ""),
         request.form.get("name") or _("Authenticator app"),
     )
@@ -236,7 +236,7 @@ def totp():
 @bp.get("/account/security/totp/qr.svg")
 @login_required
 def totp_qr():
-    return _qr(user(), request.args.get("factor", type=int))
+    return _qr(user(), request.args.get("factor", type=form_id))
 
 
 @bp.post("/account/security/totp")
@@ -343,9 +343,7 @@ def create_user():
         roles=request.form.getlist("roles"),
         title=request.form.get("title") or None,
         email=request.form.get("email") or None,
-        organization=int(request.form["organization"])
-        if request.form.get("organization", "").isdigit()
-        else None,
+        organization=request.form.get("organization", type=form_id),
     )
     flash(_("User %(name)s created.", name=created.full_name), "success")
 
@@ -375,7 +373,7 @@ def update_user(user_id: int):
         full_name=request.form.get("full_name") or None,
         title=request.form.get("title") or None,
         email=request.form.get("email") or None,
-        organization=int(org) if org.isdigit() else None,
+        organization=form_id(org),
         roles=request.form.getlist("roles"),
         password=request.form.get("password") or None,
     )

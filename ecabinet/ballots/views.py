@@ -23,7 +23,7 @@ from ecabinet.ballots.models import OpinionBallot
 from ecabinet.common.api import writes
 from ecabinet.common.input import parse_values
 from ecabinet.common.jinja import input_time
-from ecabinet.common.pages import checked_ids, field_message, office_time, refusal, user
+from ecabinet.common.pages import checked_ids, field_message, form_id, office_time, refusal, user
 from ecabinet.common.time import cabinet_timezone, iso, utcnow
 from ecabinet.documents import serialize as documents_serialize
 from ecabinet.documents.models import Document
@@ -265,7 +265,7 @@ def _posted_form() -> dict:
         "all_members": form.get("all_members") == "on",
         "deadline": form.get("deadline", ""),
         "silence_is_consent": form.get("silence_is_consent") == "on",
-        "chair_id": int(chair) if chair.isdigit() else None,
+        "chair_id": form_id(chair),
         "documents": checked_ids("documents"),
     }
 

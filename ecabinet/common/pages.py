@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ecabinet.common.hooks import Hook
+from ecabinet.common.input import MAX_INT
 from ecabinet.common.time import cabinet_timezone
 from ecabinet.errors import DomainError, Invalid, wants_json
 from ecabinet.extensions import db
@@ -182,8 +183,17 @@ def office_time(value: str | None, field: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=cabinet_timezone())
 
 
+def form_id(raw: str | None) -> int | None:
+    """An id a form sent (a select's or a checkbox's value), or None for anything that cannot be one: only
+    ASCII digits within the database's integers ("²" passes str.isdigit() and int() refuses it; twenty
+    digits overflowed the database's integer; either was a 500). Usable as `request.form.get(type=...)`."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_INT)) and int(raw) <= MAX_INT:
+        return int(raw)
+    return None
+
+
 def checked_ids(field: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(field) if v.isdigit()]
+    return [i for v in request.form.getlist(field) if (i := form_id(v)) is not None]
 
 
 def user():

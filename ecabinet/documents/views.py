@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ecabinet.annotations import carry
-from ecabinet.common.pages import safe_next, user
+from ecabinet.common.pages import form_id, safe_next, user
 from ecabinet.documents import serialize, service
 
 bp = Blueprint("documents_pages", __name__)
@@ -22,11 +22,11 @@ bp = Blueprint("documents_pages", __name__)
 def viewer(document_id: int):
     actor = user()
     document = service.get_document(actor, document_id)
-    number = request.args.get("version", type=int)
+    number = request.args.get("version", type=form_id)
     version = document.version(number)
     if version is None:
         abort(404)
-    page = request.args.get("page", default=1, type=int)
+    page = request.args.get("page", type=form_id) or 1
     item = document.agenda_item
     # A meeting's paper leads back to its agenda item; a ballot's paper (no item) back to where the
     # reader came from (the ballot pages pass it), else to the ballots.

@@ -12,7 +12,7 @@ from ecabinet.annotations import carry
 from ecabinet.auth import service as auth_service
 from ecabinet.common.input import parse_values
 from ecabinet.common.jinja import input_time
-from ecabinet.common.pages import checked_ids, form_action, refusal, user
+from ecabinet.common.pages import checked_ids, form_action, form_id, refusal, user
 from ecabinet.common.time import cabinet_time, cabinet_timezone, utcnow
 from ecabinet.documents import exports
 from ecabinet.errors import DomainError
@@ -142,7 +142,7 @@ def _posted_meeting_form() -> dict:
     return {
         "title": form.get("title", ""),
         "kind": form.get("kind", "regular"),
-        "chair_id": int(chair) if chair.isdigit() else None,
+        "chair_id": form_id(chair),
         "starts_at": form.get("starts_at", ""),
         "ends_at": form.get("ends_at", ""),
         "location": form.get("location", ""),
@@ -415,7 +415,7 @@ def check_in(meeting_id: int):
 @bp.post("/meetings/<int:meeting_id>/current")
 @form_action(_meeting_url)
 def set_current(meeting_id: int):
-    service.set_current_item(user(), meeting_id, int(request.form.get("agenda_item_id", "0") or 0))
+    service.set_current_item(user(), meeting_id, request.form.get("agenda_item_id", type=form_id) or 0)
 
 
 def _item_form_values(form) -> dict:
@@ -448,7 +448,7 @@ def _posted_item_form() -> dict:
     parent = form.get("parent_id", "")
     return {
         "title": form.get("title", ""),
-        "parent_id": int(parent) if parent.isdigit() else None,
+        "parent_id": form_id(parent),
         "duration_minutes": form.get("duration_minutes", ""),
         "presenter": form.get("presenter", ""),
         "description": form.get("description", ""),

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ecabinet.common.api import uploaded_file
 from ecabinet.common.input import parse_values
-from ecabinet.common.pages import checked_ids, form_action, office_time, refusal, user
+from ecabinet.common.pages import checked_ids, form_action, form_id, office_time, refusal, user
 from ecabinet.common.time import utcnow
 from ecabinet.errors import DomainError
 from ecabinet.extensions import db
@@ -37,8 +37,8 @@ def _filters() -> dict:
     status = request.args.get("status") or None
     return {
         "status": status if status in SHOWN_STATUSES else None,
-        "organization_id": request.args.get("organization_id", type=int),
-        "meeting_id": request.args.get("meeting_id", type=int),
+        "organization_id": request.args.get("organization_id", type=form_id),
+        "meeting_id": request.args.get("meeting_id", type=form_id),
     }
 
 
@@ -153,8 +153,8 @@ FORM_FIELDS = ("text", "lead_organization_id", "cooperating_organization_ids", "
 
 def _source_args() -> dict:
     return {
-        "agenda_item_id": request.values.get("agenda_item_id", type=int),
-        "ballot_id": request.values.get("ballot_id", type=int),
+        "agenda_item_id": request.values.get("agenda_item_id", type=form_id),
+        "ballot_id": request.values.get("ballot_id", type=form_id),
     }
 
 
@@ -195,9 +195,9 @@ def new_task():
 def create_task():
     form = {
         "text": request.form.get("text", ""),
-        "lead_organization_id": request.form.get("lead_organization_id", type=int),
+        "lead_organization_id": request.form.get("lead_organization_id", type=form_id),
         "cooperating_organization_ids": checked_ids("cooperating_organization_ids"),
-        "owner_id": request.form.get("owner_id", type=int),
+        "owner_id": request.form.get("owner_id", type=form_id),
         "deadline": request.form.get("deadline", ""),
     }
     try:
