@@ -7,6 +7,7 @@ that no other test loses the machine's shared PostgreSQL or Redis.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import re
@@ -395,3 +396,25 @@ def test_a_server_killed_during_a_vote_storm_loses_and_doubles_nothing(app, cabi
             .order_by(MeetingEvent.seq)
         ).all()
         assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_one_process_logs_in_while_the_redis_of_its_login_limits_is_gone(app, make_user, caplog):
+    """A single server whose login limits count in Redis (RATELIMIT_STORAGE_URI) and Redis unreachable:
+    logins are answered from counts kept in memory, still counted, and the log says so (it was a 500).
+    The two-process test above runs in the PostgreSQL pass only; this one on either database."""
+    config = TestConfig(app.config["SQLALCHEMY_DATABASE_URI"], app.config["ECABINET_STORAGE"])
+    config.RATELIMIT_STORAGE_URI = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    unreached = create_app(config)
+    member = make_user("member", username="botruong")
+    client = Api(unreached.test_client())
+    try:
+        with caplog.at_level(logging.WARNING):
+            login = client.post("/auth/login", json={"username": member.username, "password": PASSWORD})
+        assert login.status_code == 200, login.get_json()
+        assert "falling back to in-memory storage" in caplog.text
+        wrong = {"username": member.username, "password": "sai"}
+        answers = [client.post("/auth/login", json=wrong).status_code for _ in range(6)]
+        assert answers == [401] * 5 + [429]
+    finally:
+        with unreached.app_context():
+            db.engine.dispose()
