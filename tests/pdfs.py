@@ -172,8 +172,9 @@ HOSTILE_MARKERS = (
 def hostile_pdf() -> bytes:
     """Two pages that try everything a viewer might run: document JavaScript, an open action, a Launch
     of calc.exe, an embedded file, a file-attachment annotation, triggered actions on the catalog, the
-    page and a form field, an outline entry that runs a script, a javascript: link and a safe link
-    followed by a script. Beside them what a reader needs: a web link, a link to page 2, an outline."""
+    page and a form field, an outline entry that runs a script, a javascript: link, a safe link
+    followed by a script and one whose former action (/PA) is a script. Beside them what a reader
+    needs: a web link, a link to page 2, an outline."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf("Trang một", "Trang hai"))))
     writer.add_attachment("ecabinet-attached.exe", b"MZ ecabinet-embedded-marker")
     script = writer._add_object(
@@ -241,7 +242,7 @@ def hostile_pdf() -> bytes:
     first[NameObject("/Annots")] = ArrayObject(
         [
             link(launch),
-            link(uri("https://chinhphu.vn/")),
+            link(uri("https://chinhphu.vn/"), PA=script),
             link(uri("javascript:alert(1)")),
             link(go_to),
             link(None, "/FileAttachment", FS=TextStringObject("ecabinet-attached.exe")),

@@ -121,15 +121,19 @@ def clean_page(page: DictionaryObject) -> bool:
 
 
 def _clean_action_of(holder: DictionaryObject) -> bool:
-    """Drop the triggered actions (/AA) and an unsafe /A; a safe one loses what would follow it.
-    Whether there was anything to drop."""
+    """Drop the triggered actions (/AA) and an unsafe /A, or a link's unsafe /PA (the action it "formerly"
+    had, which a script rode in on into every copy); a safe one loses what would follow it. Whether
+    there was anything to drop."""
     changed = _drop(holder, "/AA")
-    action = _entry(holder, "/A")
-    if action is None:
-        return changed
-    if not _safe(action):
-        return _drop(holder, "/A")
-    return _drop(action, "/Next") or changed
+    for key in ("/A", "/PA"):
+        action = _entry(holder, key)
+        if action is None:
+            continue
+        if not _safe(action):
+            changed |= _drop(holder, key)
+        else:
+            changed |= _drop(action, "/Next")
+    return changed
 
 
 def _drop(holder: DictionaryObject, key: str) -> bool:
