@@ -39,7 +39,7 @@ from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 
-CACHE_FORMAT = "2"  # bump when what generated files hold changes (2: nothing that acts, sanitize.py)
+CACHE_FORMAT = "3"  # bump when what generated files hold changes (2: nothing that acts, sanitize.py; 3: wherever it sits)
 
 
 def _cache_dir() -> Path:

@@ -14,6 +14,8 @@ whichever process builds a copy calls them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, PdfObject
 
@@ -35,6 +37,21 @@ SAFE_ACTIONS = {"/GoTo", "/URI", "/Named"}
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 # Annotations that are files, media or 3D content rather than marks on the page.
 UNSAFE_ANNOTATIONS = {"/FileAttachment", "/Sound", "/Movie", "/Screen", "/RichMedia", "/3D"}
+# What acts wherever it sits in a file: keys that hold scripts, triggered actions, attached files or an
+# XFA form, and the types of the actions that run or fetch something.
+ACTING_KEYS = {"/JS", "/JavaScript", "/AA", "/EmbeddedFiles", "/EmbeddedFile", "/XFA"}
+ACTING_TYPES = {
+    "/JavaScript",
+    "/Launch",
+    "/SubmitForm",
+    "/ImportData",
+    "/GoToR",
+    "/GoToE",
+    "/Rendition",
+    "/Movie",
+    "/Sound",
+    "/RichMediaExecute",
+}
 
 
 def catalog_entries(root: DictionaryObject) -> dict[str, PdfObject]:
@@ -44,7 +61,7 @@ def catalog_entries(root: DictionaryObject) -> dict[str, PdfObject]:
     if isinstance(names, DictionaryObject) and "/Dests" in names:
         # Named destinations (links and outline entries may use them); not the scripts and files.
         kept["/Names"] = DictionaryObject({NameObject("/Dests"): names.raw_get("/Dests")})
-    if "/OpenAction" in root and not _opens_with_action(root):
+    if "/OpenAction" in root and not _opens_with_action(root) and _plain_destination(root["/OpenAction"]):
         kept["/OpenAction"] = root.raw_get("/OpenAction")  # only where and how the viewer opens
     if "/Outlines" in root:
         clean_outline(root["/Outlines"])
@@ -58,7 +75,11 @@ def _opens_with_action(root: DictionaryObject) -> bool:
 
 def acts(reader: PdfReader) -> bool:
     """Whether anything in the PDF acts: what the functions below would remove or the catalog's
-    scripts, open actions, embedded files or XFA form. (It amends the reader's objects to find out.)"""
+    scripts, open actions, embedded files or XFA form, or anything that acts wherever it sits in the
+    file (a page tree node's triggered actions, an annotation only a note's /Popup reaches): the original
+    goes out as uploaded only if nothing in it does. (It amends the reader's objects to find out.)"""
+    if any(_acting(obj) for obj in _objects(reader)):
+        return True
     root = reader.root_object
     names, form = _entry(root, "/Names"), _entry(root, "/AcroForm")
     if (
@@ -72,6 +93,47 @@ def acts(reader: PdfReader) -> bool:
     if isinstance(outlines, DictionaryObject) and clean_outline(outlines):
         return True
     return any(clean_page(page) for page in reader.pages)
+
+
+def _objects(reader: PdfReader) -> Iterator[PdfObject]:
+    """Every object the file holds, referenced or not (a broken or free one is passed over)."""
+    for number in range(1, int(reader.trailer.get("/Size", 0))):
+        try:
+            obj = reader.get_object(number)
+        except Exception:  # pypdf raises many kinds on a damaged object, which acts in no viewer either
+            continue
+        if obj is not None:
+            yield obj
+
+
+def _acting(obj: PdfObject) -> bool:
+    """Whether a dictionary, or one inside it, acts by itself (see ACTING_KEYS and ACTING_TYPES)."""
+    pending, seen = [obj], 0
+    while pending and seen < 10_000:  # direct objects only: references are objects of their own
+        obj, seen = pending.pop(), seen + 1
+        if isinstance(obj, DictionaryObject):
+            if ACTING_KEYS & set(obj) or obj.get("/S") in ACTING_TYPES:
+                return True
+            if obj.get("/S") == "/URI" and not _safe(obj):
+                return True
+            if obj.get("/Subtype") in UNSAFE_ANNOTATIONS:
+                return True
+            pending += [v for v in obj.values() if isinstance(v, DictionaryObject | ArrayObject)]
+        elif isinstance(obj, ArrayObject):
+            pending += [v for v in obj if isinstance(v, DictionaryObject | ArrayObject)]
+    return False
+
+
+def _plain_destination(destination: PdfObject) -> bool:
+    """A destination as it should be (a page, where on it and how large): no dictionary in it, which
+    is where a script was put for a viewer that reads one anyway."""
+    destination = destination.get_object()
+    if isinstance(destination, DictionaryObject):
+        return False
+    return not isinstance(destination, ArrayObject) or not any(
+        isinstance(v.get_object(), DictionaryObject) and v.get_object().get("/Type") != "/Page"
+        for v in destination
+    )
 
 
 def clean_outline(outlines: DictionaryObject) -> bool:
@@ -110,6 +172,11 @@ def clean_page(page: DictionaryObject) -> bool:
             changed = True
             continue
         changed |= _clean_action_of(annotation)
+        # The annotations a note reaches (its pop-up, the one it replies to) are copied with it.
+        for key in ("/Popup", "/IRT"):
+            reached = _entry(annotation, key)
+            if isinstance(reached, DictionaryObject):
+                changed |= _clean_action_of(reached)
         field = _entry(annotation, "/Parent")
         while isinstance(field, DictionaryObject):  # a form field's scripts
             changed |= _drop(field, "/AA")
@@ -125,6 +192,8 @@ def _clean_action_of(holder: DictionaryObject) -> bool:
     had, which a script rode in on into every copy); a safe one loses what would follow it. Whether
     there was anything to drop."""
     changed = _drop(holder, "/AA")
+    if "/Dest" in holder and not _plain_destination(holder["/Dest"]):
+        changed |= _drop(holder, "/Dest")
     for key in ("/A", "/PA"):
         action = _entry(holder, key)
         if action is None:

@@ -8,7 +8,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
 
 from tests.helpers import assert_error, ok
 from tests.pdfs import active_content, handmade_pdf, hostile_pdf, make_pdf, upload
@@ -174,3 +175,76 @@ def test_a_deflate_bomb_anywhere_a_page_draws_is_415_and_nothing_is_kept(app, ca
     response = upload(cabinet.api(cabinet.secretariat), item["id"], handmade_pdf(objects))
     assert_error(response, 415, "pdf_bomb")
     assert _stored(app) == []
+
+
+def _hidden_script(where: str) -> bytes:
+    """A plain two-page paper with one script where the cleaning did not look (each once reached the
+    member's copy, or let the original itself go out as uploaded)."""
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf("Trang một", "Trang hai"))))
+    script = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('ecabinet-js-marker')"),
+            }
+        )
+    )
+    first = writer.pages[0]
+
+    def note(**entries):
+        note = {NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Text")}
+        note[NameObject("/Rect")] = ArrayObject([FloatObject(v) for v in (10, 10, 50, 50)])
+        return writer._add_object(
+            DictionaryObject({**note, **{NameObject(k): v for k, v in entries.items()}})
+        )
+
+    if where == "the page tree":
+        writer.root_object["/Pages"].get_object()[NameObject("/AA")] = DictionaryObject(
+            {NameObject("/O"): script}
+        )
+    elif where == "a note's pop-up":
+        popup = note(
+            **{"/Subtype": NameObject("/Popup"), "/AA": DictionaryObject({NameObject("/O"): script})}
+        )
+        first[NameObject("/Annots")] = ArrayObject([note(**{"/Popup": popup})])
+    elif where == "the note a note answers":
+        first[NameObject("/Annots")] = ArrayObject([note(**{"/IRT": note(**{"/A": script})})])
+    elif where == "a link's destination":
+        first[NameObject("/Annots")] = ArrayObject(
+            [note(**{"/Subtype": NameObject("/Link"), "/Dest": script})]
+        )
+    elif where == "the destination it opens at":
+        writer.root_object[NameObject("/OpenAction")] = ArrayObject([script, NameObject("/Fit")])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "the page tree",
+        "a note's pop-up",
+        "the note a note answers",
+        "a link's destination",
+        "the destination it opens at",
+    ],
+)
+def test_a_script_hidden_anywhere_reaches_no_member(app, cabinet, where):
+    meeting = cabinet.meeting("published", watermark="none")
+    item = cabinet.item(meeting["id"])
+    data = _hidden_script(where)
+    assert "ecabinet-js-marker" in active_content(data)
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data), 201)
+    member = cabinet.api(cabinet.members[0])
+    note = {"version": 1, "page": 1, "kind": "note", "rects": [[100, 100, 120, 120]], "text": "Xem lại"}
+    ok(member.post(f"/documents/{document['id']}/annotations", json=note), 201)
+    for path in (
+        f"/documents/{document['id']}/file",
+        f"/documents/{document['id']}/annotated.pdf",
+        f"/meetings/{meeting['id']}/book.pdf",
+    ):
+        copy = member.get(path)
+        assert copy.status_code == 200, path
+        assert active_content(copy.data) - {"/OpenAction"} == set(), path
+    assert [p.read_bytes() for p in _stored(app)] == [data]
