@@ -12,7 +12,7 @@ from typing import BinaryIO
 from flask import current_app
 
 from ecabinet.documents.models import DocumentVersion
-from ecabinet.errors import Invalid, TooLarge
+from ecabinet.errors import NotPdf, TooLarge
 
 CHUNK = 1024 * 1024
 
@@ -59,7 +59,8 @@ class BlobStore:
             raise
         if size == 0:
             os.unlink(name)
-            raise Invalid("The file is empty", code="empty_file", fields=["file"])
+            # Not a readable PDF (the contract's 415), and named for what it is.
+            raise NotPdf("The file is empty", code="empty_file")
         return Incoming(Path(name), digest.hexdigest(), size, head)
 
     def keep(self, incoming: Incoming) -> bool:

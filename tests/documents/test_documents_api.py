@@ -82,7 +82,7 @@ def test_new_version_numbers_up_and_old_versions_stay(cabinet, meeting):
     [
         (b"just text, not a pdf", 415, "not_pdf"),
         (b"\x89PNG\r\n\x1a\n" + b"0" * 100, 415, "not_pdf"),
-        (b"", 400, "empty_file"),
+        (b"", 415, "empty_file"),
         ("encrypted", 415, "encrypted_pdf"),
         ("broken", 415, "broken_pdf"),
         ("no pages", 415, "empty_pdf"),
