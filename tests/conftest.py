@@ -36,22 +36,11 @@ def _postgres_url() -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not url or not worker:
         return url
-    import psycopg
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
-    name = f"{parsed.database}_{worker}"
-    with psycopg.connect(
-        host=parsed.host,
-        port=parsed.port or 5432,
-        user=parsed.username,
-        password=parsed.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-    return parsed.set(database=name).render_as_string(hide_password=False)
+    from tests.prepare_postgres import ensure_database
+
+    return ensure_database(url, f"{make_url(url).database}_{worker}")
 
 
 POSTGRES_URL = _postgres_url()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,6 +13,7 @@ from ecabinet import create_app
 from ecabinet.config import TestConfig
 from ecabinet.extensions import db
 from tests.conftest import POSTGRES_URL
+from tests.prepare_postgres import ensure_database, server
 
 
 @pytest.fixture
@@ -23,19 +23,10 @@ def empty_database_url(tmp_path):
         return
     url = make_url(POSTGRES_URL)
     name = f"{url.database}_migrations"
-    admin = dict(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        dbname="postgres",
-        autocommit=True,
-    )
-    with psycopg.connect(**admin) as conn:
+    with server(POSTGRES_URL) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(**admin) as conn:
+    yield ensure_database(POSTGRES_URL, name)
+    with server(POSTGRES_URL) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
