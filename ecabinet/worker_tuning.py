@@ -98,15 +98,13 @@ _NEVER = 2**31 - 1
 
 
 def collect_garbage_when_quiet(
-    last_event: Callable[[], float], every_s: float = 30, quiet_s: float = 1, gap_s: float = 0.1
+    last_event: Callable[[], float], every_s: float = 30, quiet_s: float = 1
 ) -> None:
     """While live events go out (`last_event`: when the last went out, by `time.monotonic`; less than
     `quiet_s` ago) CPython starts no full pass: a greenlet, looking four times per `quiet_s`, holds full
     passes back then, and once it is quiet again runs the pass that came due meanwhile and gives CPython
-    its own schedule back. Events that never stop get a due pass every `every_s`, started in a gap of
-    `gap_s` between two events (a pass landing inside a fan-out made one round of live_fanout take
-    40–62 ms, bench/README.md), or at `2 * every_s` whatever the events do. The younger generations,
-    where most garbage dies, are collected by CPython as usual.
+    its own schedule back. Events that never stop get a due pass every `every_s`. The younger
+    generations, where most garbage dies, are collected by CPython as usual.
 
     Between events CPython decides, not the greenlet: CPython also waits until the long-lived objects
     have grown by a quarter since its last full pass, which a greenlet cannot see. Deciding alone by the
@@ -129,9 +127,7 @@ def collect_garbage_when_quiet(
                 if held_since is None:
                     gc.set_threshold(young, middle, _NEVER)
                     held_since = now
-                elif now - held_since >= every_s and (
-                    now - last_event() >= gap_s or now - held_since >= 2 * every_s
-                ):
+                elif now - held_since >= every_s:
                     pass_if_due()
                     held_since = now
             elif held_since is not None:

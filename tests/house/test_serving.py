@@ -133,21 +133,13 @@ import gevent
 
 from ecabinet import worker_tuning
 
-full_passes, quiet_before = [], []  # when each full pass ended; how long after an event it started
-gc.callbacks.append(
-    lambda phase, info: phase == "start"
-    and info["generation"] == 2
-    and quiet_before.append(time.monotonic() - last_event)
-)
+full_passes = []
 gc.callbacks.append(
     lambda phase, info: phase == "stop" and info["generation"] == 2 and full_passes.append(time.monotonic())
 )
 last_event = 0.0
 if sys.argv[1] == "managed":
     worker_tuning.collect_garbage_when_quiet(lambda: last_event, every_s=float(sys.argv[2]), quiet_s=0.2)
-# "one pause": an event every 10 ms but for one pause of 250 ms (too short to count as quiet) at 0.7 s,
-# after the held pass came due; otherwise an event every 50 ms.
-one_pause = sys.argv[3:] == ["one pause"]
 
 
 class Node:
@@ -155,25 +147,19 @@ class Node:
         self.me = self  # a cycle: only the garbage collector frees it
 
 
-kept, probe, pauses = [], None, []
-last_event = time.monotonic()
-gevent.sleep(0.1)  # the collector is looking before the load starts
+kept, probe = [], None
 started = time.monotonic()
 while time.monotonic() - started < 1.6:  # a meeting at its busiest: events going out, objects piling up
     last_event = time.monotonic()
     kept.append([Node() for _ in range(5000)])  # lives long enough to reach the oldest generation
     probe = probe or weakref.ref(kept[0][0])
-    if one_pause and 0.7 <= last_event - started and not pauses:
-        pauses.append(last_event)
-        gevent.sleep(0.25)
-    else:
-        gevent.sleep(0.01 if one_pause else 0.05)
+    gevent.sleep(0.05)
 busy_until = time.monotonic()
 kept.clear()  # garbage now, in cycles, in the oldest generation
 gevent.sleep(1.5)
 print(json.dumps({
     "started": started, "busy_until": busy_until, "last_event": last_event,
-    "full_passes": full_passes, "quiet_before": quiet_before, "freed": probe() is None,
+    "full_passes": full_passes, "freed": probe() is None,
 }))
 """
 
@@ -189,11 +175,6 @@ def _full_passes(*args: str) -> dict:
     )
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     seen["during"] = [t for t in seen["full_passes"] if seen["started"] < t < seen["busy_until"]]
-    seen["quiet_before_during"] = [
-        quiet
-        for t, quiet in zip(seen["full_passes"], seen["quiet_before"], strict=True)
-        if t in seen["during"]
-    ]
     seen["after"] = [t for t in seen["full_passes"] if t >= seen["busy_until"]]
     return seen
 
@@ -217,10 +198,3 @@ def test_full_garbage_collections_wait_for_a_quiet_moment():
 def test_events_that_never_stop_still_get_a_full_collection_now_and_then():
     seen = _full_passes("managed", "0.5")  # 1.6 s of events without a pause
     assert 1 <= len(seen["during"]) <= 4, seen
-
-
-@pytest.mark.no_database
-def test_a_pass_held_back_too_long_starts_between_two_events_not_inside_one():
-    seen = _full_passes("managed", "0.5", "one pause")  # the pass comes due at 0.5 s, the pause is at 0.7 s
-    assert len(seen["during"]) == 1, seen
-    assert seen["quiet_before_during"][0] >= 0.1, seen
