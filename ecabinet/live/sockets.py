@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from flask import current_app, request, session
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from ecabinet.auth import service as auth
 from ecabinet.auth.models import User
@@ -177,25 +179,34 @@ def _recheck(app, user_ids: set[int] | None) -> None:
     with app.app_context():
         try:
             live = auth.users_for_tokens({s.credential for s in sockets.values()})
+            socketio.sleep(0)
+            # Each meeting with its participants, read once: asked socket by socket, a hundred sockets
+            # took 67 ms of the loop, and a vote's fan-out landing then waited for it (live_fanout's
+            # slow round, every ECABINET_LIVE_RECHECK_S).
+            joined = {meeting_id for socket in sockets.values() for meeting_id in socket.meetings}
+            held = {
+                meeting.id: meeting
+                for meeting in db.session.scalars(
+                    select(Meeting).where(Meeting.id.in_(joined)).options(selectinload(Meeting.participants))
+                )
+            }
             for sid, socket in sockets.items():
-                # The loop serves others between two sockets: checked in one go, a hundred sockets held
-                # it 67 ms, and a vote's fan-out landing then waited (live_fanout's slow round, every
-                # ECABINET_LIVE_RECHECK_S).
-                socketio.sleep(0)
+                socketio.sleep(0)  # the loop serves others between two sockets
                 user = live.get(socket.credential)
                 if user is None or user.id != socket.user_id:
                     socketio.server.disconnect(sid, namespace="/")
                     continue
                 for meeting_id, runner in list(socket.meetings.items()):
-                    _recheck_rooms(sid, socket, user, meeting_id, runner)
+                    _recheck_rooms(sid, socket, user, held.get(meeting_id), meeting_id, runner)
         except Exception:  # a failed check leaves the sockets as they were, until the next one
             log.exception("checking the sockets' access again failed")
         finally:
             db.session.remove()
 
 
-def _recheck_rooms(sid: str, socket: _Socket, user: User, meeting_id: int, runner: bool) -> None:
-    meeting = db.session.get(Meeting, meeting_id)
+def _recheck_rooms(
+    sid: str, socket: _Socket, user: User, meeting: Meeting | None, meeting_id: int, runner: bool
+) -> None:
     visible = meeting is not None and access.can_see_meeting(user, meeting)
     runs = visible and access.can_run_meeting(user, meeting)
     if visible and runs == runner:
