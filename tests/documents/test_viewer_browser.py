@@ -80,13 +80,13 @@ def _saved_annotations(api, document_id: int, timeout: float = 15) -> list[dict]
         time.sleep(0.2)
 
 
-def _reader(browser, server_url, member):
+def _reader(browser, server_url, member, service_workers="block"):
     """A member's tablet-sized browser, logged in through the form: its context, page and page errors.
-    Without the service worker: these tests are of the viewer's own keeping of unsaved marks (tests/offline
-    has the worker's), and Playwright's offline mode does not reach a service worker's requests (its issue
-    2311), so a mark "made offline" went through it to the server now and then."""
+    Without the service worker unless asked: the viewer's tests are of its own keeping of unsaved marks
+    (tests/offline has the worker's), and Playwright's offline mode does not reach a service worker's
+    requests (its issue 2311), so a mark "made offline" went through it to the server now and then."""
     context = browser.new_context(
-        viewport={"width": 1024, "height": 768}, locale="vi-VN", service_workers="block"
+        viewport={"width": 1024, "height": 768}, locale="vi-VN", service_workers=service_workers
     )
     page = context.new_page()
     errors: list[str] = []

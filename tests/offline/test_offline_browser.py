@@ -67,7 +67,7 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     meeting, item, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
     ballot = _sent_ballot(cabinet, member)
     question = ballot["questions"][0]["id"]
-    context, page, errors = _reader(browser, server_url, member)
+    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
 
     _download(page, server_url, meeting, [paper])
     summary = page.locator(".offline-summary").inner_text()
@@ -134,7 +134,7 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
 def test_a_paper_removed_from_the_meeting_leaves_the_device_at_the_next_contact(cabinet, server_url, browser):
     member = cabinet.members[0]
     meeting, _, (kept, removed) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai", "Tờ trình đã rút")
-    context, page, errors = _reader(browser, server_url, member)
+    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [kept, removed])
     removed_file = f"{server_url}/api/v1/documents/{removed['id']}/file?version=1"
     kept_file = f"{server_url}/api/v1/documents/{kept['id']}/file?version=1"
@@ -214,7 +214,7 @@ def test_changes_the_server_refuses_when_the_network_returns_are_shown_not_dropp
     member = cabinet.members[0]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Tờ trình sẽ bị rút")
     ballot = _sent_ballot(cabinet, member)
-    context, page, errors = _reader(browser, server_url, member)
+    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
 
     context.set_offline(True)
@@ -261,7 +261,7 @@ def test_logging_out_or_a_remote_wipe_leaves_nothing_of_the_meeting_on_the_devic
 ):
     member = cabinet.members[0]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
-    context, page, errors = _reader(browser, server_url, member)
+    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     assert not _nothing_kept(page)
 
@@ -303,7 +303,7 @@ def test_notes_made_changed_and_deleted_offline_reach_the_server_in_order(cabine
     note = {"version": 1, "page": 1, "kind": "note", "rects": [[400, 600, 420, 620]]}
     earlier = ok(api.post(f"/documents/{paper['id']}/annotations", json={**note, "text": "Ý kiến cũ"}), 201)
     doomed = ok(api.post(f"/documents/{paper['id']}/annotations", json={**note, "text": "Sẽ xoá"}), 201)
-    context, page, errors = _reader(browser, server_url, member)
+    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     page.goto(f"{server_url}/documents/{paper['id']}")
 
@@ -337,7 +337,7 @@ def test_notes_made_changed_and_deleted_offline_reach_the_server_in_order(cabine
 def test_a_new_version_is_downloaded_in_place_of_the_old_one(cabinet, server_url, browser):
     member = cabinet.members[0]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
-    context, page, errors = _reader(browser, server_url, member)
+    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     first = f"{server_url}/api/v1/documents/{paper['id']}/file?version=1"
     assert _cached(page, first)
@@ -366,7 +366,7 @@ def test_another_member_logging_in_on_the_tablet_gets_nothing_of_the_first(cabin
     to log in neither sees the first one's papers nor sends the note in their own name."""
     first, second = cabinet.members[0], cabinet.members[1]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
-    context, page, errors = _reader(browser, server_url, first)
+    context, page, errors = _reader(browser, server_url, first, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     page.goto(f"{server_url}/documents/{paper['id']}")
     context.set_offline(True)
