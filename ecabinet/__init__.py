@@ -161,6 +161,7 @@ def _declare_hooks() -> None:
     from ecabinet.documents import serialize as documents_serialize
     from ecabinet.documents import service as documents
     from ecabinet.live import publisher, sockets
+    from ecabinet.meetings import events as meeting_events
     from ecabinet.meetings import messages as meetings_messages
     from ecabinet.meetings import serialize as meetings_serialize
     from ecabinet.meetings import service as meetings
@@ -176,7 +177,7 @@ def _declare_hooks() -> None:
 
     # The end of every transaction. Before the commit the audit log writes last: the chain's head is
     # then the last lock a transaction takes, and no one holding it waits for another (no deadlocks).
-    unit_of_work.on_before_commit.declare(publisher.store_pending, audit.write_pending)
+    unit_of_work.on_before_commit.declare(meeting_events.store_pending, audit.write_pending)
     unit_of_work.on_after_commit.declare(
         publisher.send_stored,
         text_index.start_extraction,

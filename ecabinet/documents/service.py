@@ -20,8 +20,7 @@ from ecabinet.documents.pdf import check_pdf, clean_filename, fold
 from ecabinet.documents.storage import Incoming, blob_store
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
-from ecabinet.live import publisher
-from ecabinet.meetings import access
+from ecabinet.meetings import access, events
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem
 
@@ -181,7 +180,7 @@ def _announce(document: Document, type: str, data: dict) -> None:
     """Tell the meeting's tablets, when the document belongs to a meeting."""
     item = document.agenda_item
     if item is not None:
-        publisher.publish(
+        events.publish(
             item.meeting,
             type,
             {"document_id": document.id, "agenda_item_id": item.id, "title": document.title, **data},
@@ -341,7 +340,7 @@ def present(user: User, meeting_id: int, document_id: int, version_number: int, 
     )
     state = presenter_state(meeting)
     audit.record(user, "meeting.present", meeting, state)
-    publisher.publish(meeting, "presenter.page", state, document.agenda_item)
+    events.publish(meeting, "presenter.page", state, document.agenda_item)
     return state
 
 

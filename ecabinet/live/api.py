@@ -2,7 +2,7 @@ from flask import Blueprint, jsonify
 
 from ecabinet.common.api import actor, query_int
 from ecabinet.common.openapi import doc
-from ecabinet.live import publisher
+from ecabinet.meetings import events as meeting_events
 from ecabinet.meetings import service as meetings
 
 bp = Blueprint("live", __name__)
@@ -24,4 +24,4 @@ def events(meeting_id: int):
     meeting = meetings.get_meeting(user, meeting_id)
     after = query_int("after", default=0)
     limit = min(query_int("limit", default=1000, minimum=1), 1000)
-    return jsonify(publisher.events_after(user, meeting, after, limit))
+    return jsonify(meeting_events.events_after(user, meeting, after, limit))

@@ -34,7 +34,7 @@ from ecabinet.common.pages import PAGE_SESSION_KEY
 from ecabinet.errors import DeviceWiped, DomainError, Unauthorized
 from ecabinet.extensions import db, socketio
 from ecabinet.live import publisher
-from ecabinet.meetings import access
+from ecabinet.meetings import access, events
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import Meeting
 
@@ -160,7 +160,7 @@ def _beat(app) -> None:
         return
     with app.app_context():
         try:
-            latest = publisher.latest_seqs(joined)
+            latest = events.latest_seqs(joined)
         except SQLAlchemyError as exc:  # the database is away too: the next beat, then
             log.warning("heartbeat skipped: %s", str(exc).splitlines()[0])
             return
@@ -252,7 +252,7 @@ def on_join(data=None):
         socket.meetings[meeting.id] = runner
         join_room(publisher.meeting_room(meeting.id, runner=runner))
         join_room(publisher.meeting_user_room(meeting.id, user.id))
-    return {"ok": True, "seq": publisher.latest_seq(meeting)}
+    return {"ok": True, "seq": events.latest_seq(meeting)}
 
 
 @socketio.on("leave")

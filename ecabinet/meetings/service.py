@@ -16,7 +16,7 @@ from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
 from ecabinet.live import publisher
-from ecabinet.meetings import access
+from ecabinet.meetings import access, events
 from ecabinet.meetings.models import AgendaItem, AgendaItemAccess, Meeting, Participant
 
 # state → (action, next state)
@@ -223,7 +223,7 @@ def update_meeting(user: User, meeting_id: int, **changes) -> Meeting:
     if recorded:
         audit.record(user, "meeting.update", meeting, recorded)
         if meeting.status != "draft":
-            publisher.publish(meeting, "agenda.changed", {"action": "meeting_updated"})
+            events.publish(meeting, "agenda.changed", {"action": "meeting_updated"})
     return meeting
 
 
@@ -294,7 +294,7 @@ def change_status(user: User, meeting_id: int, action: str) -> Meeting:
     elif after == "closed":
         meeting.closed_at = utcnow()
     audit.record(user, f"meeting.{action}", meeting, recorded)
-    publisher.publish(meeting, "meeting.status", recorded)
+    events.publish(meeting, "meeting.status", recorded)
     if after == "published":
         on_published.run(meeting)
     return meeting
@@ -410,7 +410,7 @@ def add_item(
     audit.record(
         user, "agenda.create", item, {"meeting_id": meeting.id, "title": title, "confidential": confidential}
     )
-    publisher.publish(meeting, "agenda.changed", {"action": "created", "agenda_item_id": item.id}, item)
+    events.publish(meeting, "agenda.changed", {"action": "created", "agenda_item_id": item.id}, item)
     return item
 
 
@@ -435,7 +435,7 @@ def update_item(user: User, item_id: int, **changes) -> AgendaItem:
         recorded["parent_id"] = changes["parent_id"]
     if recorded:
         audit.record(user, "agenda.update", item, recorded)
-        publisher.publish(meeting, "agenda.changed", {"action": "updated", "agenda_item_id": item.id}, item)
+        events.publish(meeting, "agenda.changed", {"action": "updated", "agenda_item_id": item.id}, item)
     return item
 
 
@@ -443,7 +443,7 @@ def delete_item(user: User, item_id: int) -> None:
     item = managed_item(user, item_id)
     meeting = item.meeting
     _require_editable(meeting)
-    publisher.publish(meeting, "agenda.changed", {"action": "deleted", "agenda_item_id": item.id}, item)
+    events.publish(meeting, "agenda.changed", {"action": "deleted", "agenda_item_id": item.id}, item)
     audit.record(user, "agenda.delete", item, {"meeting_id": meeting.id, "title": item.title})
     if meeting.current_item_id is not None and _is_within(meeting.current_item_id, item):
         meeting.current_item_id = None
@@ -478,7 +478,7 @@ def reorder(user: User, meeting_id: int, order: list[int], parent_id: int | None
     for position, item_id in enumerate(order, start=1):
         by_id[item_id].position = position
     audit.record(user, "agenda.reorder", meeting, {"parent_id": parent_id, "order": order})
-    publisher.publish(
+    events.publish(
         meeting,
         "agenda.changed",
         {"action": "reordered", "parent_id": parent_id},
@@ -498,7 +498,7 @@ def set_current_item(user: User, meeting_id: int, item_id: int) -> AgendaItem:
         )
     meeting.current_item_id = item.id
     audit.record(user, "meeting.current_item", meeting, {"agenda_item_id": item.id})
-    publisher.publish(meeting, "agenda.current", {"agenda_item_id": item.id, "title": item.title}, item)
+    events.publish(meeting, "agenda.current", {"agenda_item_id": item.id, "title": item.title}, item)
     on_item_current.run(user, item)
     return item
 
@@ -588,7 +588,7 @@ def check_in(user: User, meeting_id: int) -> Meeting:
         participant.checked_in_at = utcnow()
         audit.record(user, "attendance.check_in", meeting)
         summary = attendance(meeting)
-        publisher.publish(
+        events.publish(
             meeting,
             "attendance.changed",
             {

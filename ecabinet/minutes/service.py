@@ -15,8 +15,7 @@ from ecabinet.auth.models import User
 from ecabinet.common.time import iso, utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid
 from ecabinet.extensions import db
-from ecabinet.live import publisher
-from ecabinet.meetings import access
+from ecabinet.meetings import access, events
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 from ecabinet.minutes.models import Minutes, MinutesRevision
@@ -153,7 +152,7 @@ def approve(user: User, meeting_id: int) -> Minutes:
     minutes.approved_at, minutes.approved_by_id = utcnow(), user.id
     minutes.approved_revision = minutes.latest.number
     audit.record(user, "minutes.approve", ("minutes", meeting.id), {"revision": minutes.approved_revision})
-    publisher.publish(
+    events.publish(
         meeting, "minutes.approved", {"revision": minutes.approved_revision, "approved_by": user.full_name}
     )
     return minutes

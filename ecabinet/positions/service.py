@@ -13,8 +13,7 @@ from ecabinet.auth.models import User
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
-from ecabinet.live import publisher
-from ecabinet.meetings import access
+from ecabinet.meetings import access, events
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 from ecabinet.minutes import service as minutes
@@ -68,7 +67,7 @@ def state(user: User, item_id: int, position: str, comment: str | None) -> Posit
     db.session.flush()
     audit.record(user, "position.state", item, {"position": position})
     # Counts only: who said what is for the table, not for every tablet in the room.
-    publisher.publish(
+    events.publish(
         item.meeting,
         "positions.changed",
         {"agenda_item_id": item.id, "counts": _table_row(item).counts},
@@ -138,7 +137,7 @@ def mark_consent(user: User, meeting_id: int) -> list[AgendaItem]:
             marked.append(entry.item)
     if marked:
         audit.record(user, "consent.mark", meeting, {"agenda_item_ids": [i.id for i in marked]})
-        publisher.publish(meeting, "agenda.changed", {"action": "consent_marked"})
+        events.publish(meeting, "agenda.changed", {"action": "consent_marked"})
     return marked
 
 
@@ -163,7 +162,7 @@ def adopt_consent(user: User, meeting_id: int) -> list[AgendaItem]:
         item.consent_adopted_at = now
     minutes.record_decisions(user, meeting, {item.id: ADOPTED_WITHOUT_DISCUSSION for item in adopted})
     audit.record(user, "consent.adopt", meeting, {"agenda_item_ids": [i.id for i in adopted]})
-    publisher.publish(meeting, "agenda.changed", {"action": "consent_adopted"})
+    events.publish(meeting, "agenda.changed", {"action": "consent_adopted"})
     return adopted
 
 

@@ -9,8 +9,7 @@ from ecabinet.auth.models import User
 from ecabinet.common.time import iso, utcnow
 from ecabinet.errors import Conflict, Forbidden, NotFound
 from ecabinet.extensions import db
-from ecabinet.live import publisher
-from ecabinet.meetings import access
+from ecabinet.meetings import access, events
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem
 from ecabinet.speakers.models import SpeakerRequest
@@ -141,7 +140,7 @@ def finish(user: User, request_id: int) -> AgendaItem:
 
 def _changed(item: AgendaItem) -> None:
     db.session.flush()
-    publisher.publish(
+    events.publish(
         item.meeting,
         "speakers.changed",
         {"agenda_item_id": item.id, "speakers": [serialize(r) for r in speakers(item)]},

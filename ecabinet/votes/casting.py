@@ -24,7 +24,7 @@ from ecabinet.auth.models import User
 from ecabinet.common import batching
 from ecabinet.errors import Conflict, DomainError, Invalid, NotFound
 from ecabinet.extensions import db
-from ecabinet.live import publisher
+from ecabinet.meetings import events
 from ecabinet.votes import service as votes
 from ecabinet.votes import voters
 from ecabinet.votes.models import Vote, VoteParticipation, VoteTally
@@ -184,7 +184,7 @@ def _record_accepted(vote: Vote, accepted: list[Cast]) -> votes.Tally:
         # A secret vote's log line says who voted, never how.
         audit.record(c.user, "vote.cast", ("votes", vote.id), {} if vote.secret else {"choice": c.choice})
     current = votes.tally(vote)
-    publisher.publish(
+    events.publish(
         vote.meeting,
         "vote.progress",
         {"vote_id": vote.id, "cast": current.cast, "eligible": vote.eligible},

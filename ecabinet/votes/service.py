@@ -17,8 +17,7 @@ from ecabinet.common import unit_of_work
 from ecabinet.common.time import utcnow
 from ecabinet.errors import Conflict, Forbidden, Invalid, NotFound
 from ecabinet.extensions import db
-from ecabinet.live import publisher
-from ecabinet.meetings import access
+from ecabinet.meetings import access, events
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 from ecabinet.votes import voters
@@ -191,7 +190,7 @@ def open_vote(user: User, vote_id: int) -> Vote:
     except IntegrityError:
         raise _already_open(open_vote_in(vote.meeting)) from None
     audit.record(user, "vote.open", vote, {"attendance": quorum})
-    publisher.publish(vote.meeting, "vote.opened", {**_public(vote), "attendance": quorum}, vote.agenda_item)
+    events.publish(vote.meeting, "vote.opened", {**_public(vote), "attendance": quorum}, vote.agenda_item)
     return vote
 
 
@@ -222,7 +221,7 @@ def close_vote(user: User, vote_id: int) -> Vote:
     final = tally(vote)
     _change(vote, status="closed", closed_at=utcnow(), passed=decide(vote, final.counts))
     audit.record(user, "vote.close", vote, {"counts": final.counts, "passed": vote.passed})
-    publisher.publish(
+    events.publish(
         vote.meeting,
         "vote.closed",
         {
