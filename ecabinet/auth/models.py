@@ -93,6 +93,10 @@ class ApiToken(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A wiped token is revoked too; it is kept to tell the device, at its next call, to clear itself.
     wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # How the login was made: "token", a tablet's bearer token; "page", a browser's page session, kept
+    # in its login cookie. A page session's token is not taken as a bearer token (the cookie can be
+    # read): the page session's idle timeout would not hold for it.
+    via: Mapped[str] = mapped_column(String(10), default="token", server_default="token")
 
     user: Mapped[User] = relationship()
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.orm import joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -80,6 +80,7 @@ def issue_token(
             token_hash=digest,
             created_at=now,
             expires_at=now + timedelta(days=days),
+            via=via,
             user_agent=(user_agent or "")[:200] or None,
             name=device_name or presence.device_name(user_agent),
             address=(address or "")[:45] or None,
@@ -107,14 +108,17 @@ def _behind_live_tokens(tokens_match):
     )
 
 
-_TOKEN_LOOKUP = _behind_live_tokens(ApiToken.token_hash == bindparam("digest"))
+_TOKEN_LOOKUP = _behind_live_tokens(
+    and_(ApiToken.token_hash == bindparam("digest"), ApiToken.via == bindparam("via"))
+)
 _TOKENS_LOOKUP = _behind_live_tokens(
     ApiToken.token_hash.in_(bindparam("digests", expanding=True))
 ).add_columns(ApiToken.token_hash)
 
 
-def user_for_token(raw: str) -> User | None:
-    lookup = {"digest": _token_digest(raw), "now": utcnow()}
+def user_for_token(raw: str, via: str = "token") -> User | None:
+    """The user of a live login: a bearer token (`via` token) or a page session's (`via` page)."""
+    lookup = {"digest": _token_digest(raw), "via": via, "now": utcnow()}
     return db.session.execute(_TOKEN_LOOKUP, lookup).unique().scalar_one_or_none()
 
 
@@ -170,7 +174,7 @@ def user_for_session(session_id: str, session_token: str | None) -> User | None:
     """The login cookie holds `<id>:<nonce>` and the browser session's own token: logging out revokes
     the token (a copy of the cookie is then worth nothing), and a rotated nonce (deactivation, a new
     password) ends every browser session of the account at once."""
-    user = user_for_token(session_token) if session_token else None
+    user = user_for_token(session_token, via="page") if session_token else None
     if user is None or not hmac.compare_digest(user.get_id(), session_id):
         return None
     return user

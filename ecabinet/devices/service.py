@@ -4,6 +4,9 @@ is told `device_wiped` and the pages' script deletes everything the app keeps in
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import or_, select
 
 from ecabinet.audit import service as audit
@@ -22,11 +25,20 @@ def require_owner_or_admin(actor: User, owner: User) -> None:
 
 def _listed():
     # Live logins, and wiped ones until they would have expired: the list shows that the wipe is
-    # pending or done. Logins revoked or ended otherwise are gone.
-    return (
-        ApiToken.expires_at > utcnow(),
+    # pending or done. Logins revoked or ended otherwise are gone, and so are page sessions left idle
+    # past the idle timeout (ecabinet.auth.idle): their browser must log in again. When a device was
+    # last seen is written at most once a minute, hence the minute's grace.
+    now = utcnow()
+    listed = [
+        ApiToken.expires_at > now,
         or_(ApiToken.revoked_at.is_(None), ApiToken.wiped_at.is_not(None)),
-    )
+    ]
+    if idle_minutes := current_app.config["ECABINET_SESSION_IDLE_MINUTES"]:
+        used_since = now - timedelta(minutes=idle_minutes + 1)
+        listed.append(
+            or_(ApiToken.via != "page", ApiToken.last_seen_at > used_since, ApiToken.wiped_at.is_not(None))
+        )
+    return listed
 
 
 def list_devices(actor: User, owner: User) -> list[ApiToken]:

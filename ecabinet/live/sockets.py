@@ -58,22 +58,24 @@ _swept: list = []  # the Socket.IO server whose sockets a sweep is checking (tes
 _last_gone = threading.Event()  # wakes the sweep to end when the last socket has gone
 
 
-def _credential(auth_data) -> str | None:
+def _credential(auth_data) -> tuple[str | None, str]:
+    """The login a socket comes with, and how it was made (`ApiToken.via`): a tablet's bearer token,
+    or the page session of a browser whose login cookie passed the pages' checks."""
     token = auth_data.get("token") if isinstance(auth_data, dict) else None
     if isinstance(token, str) and token:
-        return token
+        return token, "token"
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip() or None
+        return header[7:].strip() or None, "token"
     if current_user.is_authenticated:
-        return session.get(PAGE_SESSION_KEY)
-    return None
+        return session.get(PAGE_SESSION_KEY), "page"
+    return None, "page"
 
 
 @socketio.on("connect")
 def on_connect(auth_data=None):
-    raw = _credential(auth_data)
-    user = auth.user_for_token(raw) if raw else None
+    raw, via = _credential(auth_data)
+    user = auth.user_for_token(raw, via) if raw else None
     if user is None:
         # A wiped device is told so (`data.code` device_wiped): the pages' script clears the browser.
         refused = auth.refusal(raw or session.get(PAGE_SESSION_KEY), bearer=False)
