@@ -7,7 +7,8 @@ import pytest
 
 from ecabinet.auth.idle import SEEN_KEY
 from tests.conftest import Api
-from tests.helpers import assert_error, ok, page_login
+from tests.helpers import assert_error, ok
+from tests.pages import page_login
 
 
 @pytest.fixture
