@@ -275,6 +275,39 @@ def smtp_sink(app):
 
 
 @pytest.fixture
+def pages(app):
+    """A browser on the HTML pages without scripts (tests/pages.py): `pages(person)` logged in as
+    that person through the form, `pages()` logged in as no one."""
+    from tests.pages import PageBrowser, logged_in
+
+    def open_for(person=None) -> PageBrowser:
+        return PageBrowser(app.test_client()) if person is None else logged_in(app, person)
+
+    return open_for
+
+
+@pytest.fixture
+def document(cabinet):
+    """A published meeting's two-page paper, whose first page holds steps.WORDS for a reader to mark."""
+    from tests.helpers import ok
+    from tests.pdfs import make_pdf, upload
+    from tests.steps import WORDS
+
+    meeting = cabinet.meeting("published")
+    item = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
+    pdf = make_pdf(f"Điều 1. {WORDS} của Luật Đất đai", "Điều 2. Đối tượng áp dụng")
+    return ok(upload(cabinet.api(cabinet.secretariat), item["id"], pdf, title="Dự thảo Luật Đất đai"), 201)
+
+
+@pytest.fixture
+def ministries(cabinet):
+    """Two ministries, their ministers and a decided item, for tasks to be given (tests/ministries.py)."""
+    from tests.ministries import Ministries
+
+    return Ministries(cabinet)
+
+
+@pytest.fixture
 def server_url(app):
     """The app served over real HTTP (and Socket.IO) on a free loopback port for the test's length."""
     from tests.live_server import serve

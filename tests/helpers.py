@@ -1,7 +1,5 @@
 """Assertions the tests share."""
 
-import re
-
 from sqlalchemy import select
 
 from ecabinet.audit.models import AuditEntry
@@ -57,25 +55,3 @@ def vote_open_to(cabinet, make_user, members: int) -> tuple[dict, list]:
     vote = ok(sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua Tờ trình?"}), 201)
     ok(sec.post(f"/votes/{vote['id']}/open"))
     return vote, [cabinet.chair, *cabinet.members, *extra]
-
-
-CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def page_login(app, person):
-    """A test client logged in as `person` through the login page, as a browser would be."""
-    from tests.conftest import PASSWORD
-
-    client = app.test_client()
-    token = CSRF_TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post(
-        "/login", data={"csrf_token": token, "username": person.username, "password": PASSWORD}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
-
-
-def page_post(client, page: str, path: str, data: dict):
-    """Submit a form of `page` to `path`, with the page's CSRF token."""
-    token = CSRF_TOKEN.search(client.get(page).get_data(as_text=True)).group(1)
-    return client.post(path, data={"csrf_token": token, **data})

@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 from functools import lru_cache
+from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -19,6 +20,9 @@ from pypdf.generic import (
 )
 
 from ecabinet.common.pdfgen import new_document, to_bytes
+
+# Real-world PDFs from a dozen producers, with their licences (tests/corpus/README.md).
+CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 @lru_cache(maxsize=128)

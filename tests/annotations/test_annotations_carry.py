@@ -11,7 +11,8 @@ from sqlalchemy import delete, select, update
 from ecabinet.annotations import carry
 from ecabinet.annotations.models import Annotation, NoteCarry
 from ecabinet.extensions import db
-from tests.helpers import ok, page_login
+from tests.helpers import ok
+from tests.pages import page_login
 from tests.pdfs import laid_out_pdf, new_version, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).

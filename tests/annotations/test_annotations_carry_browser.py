@@ -10,9 +10,9 @@ from sqlalchemy import update
 from ecabinet.annotations.models import NoteCarry
 from ecabinet.extensions import db
 from tests.browser import Device, assert_accessible
-from tests.documents.test_viewer_browser import _saved_annotations, _select
 from tests.helpers import ok
 from tests.pdfs import laid_out_pdf, new_version, upload
+from tests.steps import saved_annotations, select_words, words_on_page
 
 KEPT = "Điều 3. Ngân sách nhà nước bảo đảm kinh phí thực hiện."
 REWORDED = "Điều 4. Bộ Tài chính hướng dẫn thi hành Nghị định này."
@@ -29,9 +29,9 @@ def paper(cabinet):
 
 def _highlight_line(reader: Device, server_url: str, document_id: int, words: str) -> None:
     page = reader.page
-    line = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=words).first
+    line = words_on_page(page, words)
     line.wait_for(timeout=20000)
-    _select(page, line)
+    select_words(page, line)
     page.click('[data-tool="highlight"]')
     page.wait_for_function(
         "() => document.getElementById('vw-save').dataset.state === 'saved'", timeout=15000
@@ -47,7 +47,7 @@ def test_highlights_follow_their_words_and_the_lost_one_is_listed(cabinet, paper
     page.wait_for_function("() => document.getElementById('viewer').dataset.annotations === 'loaded'")
     _highlight_line(reader, server_url, paper["id"], KEPT)
     _highlight_line(reader, server_url, paper["id"], REWORDED)
-    assert len(_saved_annotations(cabinet.api(member), paper["id"])) == 2
+    assert len(saved_annotations(cabinet.api(member), paper["id"])) == 2
 
     # Version 2: a long section comes first, and the last sentence is reworded.
     data, where = laid_out_pdf(
@@ -59,7 +59,7 @@ def test_highlights_follow_their_words_and_the_lost_one_is_listed(cabinet, paper
 
     page.goto(f"{server_url}/documents/{paper['id']}")
     drawn = page.locator(f'.vw-page[data-page="{kept_page}"] .vw-highlight rect')
-    words = page.locator(f'.vw-page[data-page="{kept_page}"] .textLayer.ready span', has_text=KEPT).first
+    words = words_on_page(page, KEPT, kept_page)
     page.locator("#vw-page").fill(str(kept_page))
     page.locator("#vw-page").press("Enter")
     words.wait_for(timeout=20000)
@@ -81,7 +81,7 @@ def test_highlights_follow_their_words_and_the_lost_one_is_listed(cabinet, paper
     old = page.locator('.vw-page[data-page="1"] .vw-highlight rect')
     old.first.wait_for(state="visible", timeout=20000)
     assert old.count() == 2  # the originals are still on version 1
-    page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=REWORDED).first.wait_for()
+    words_on_page(page, REWORDED).wait_for()
     reader.shot("viewer-old-version")
     assert reader.close() == []
 

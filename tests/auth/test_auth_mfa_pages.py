@@ -9,8 +9,8 @@ import pyotp
 
 from ecabinet.common.time import utcnow
 from tests.helpers import audit_entries
-from tests.house.test_pages import Browser
 from tests.mfa_helpers import code, enrol_totp
+from tests.pages import PageBrowser
 
 SECRET = re.compile(r"data-totp-secret>([A-Z2-7]+)<")
 FACTOR = re.compile(r'name="factor" value="(\d+)"')
@@ -24,7 +24,7 @@ def _enrol_form(page: str) -> tuple[str, str]:
 def test_an_account_with_a_factor_gives_its_code_after_the_password(app, make_user):
     member = make_user("member")
     secret, codes = enrol_totp(app, member)
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
 
     response = b.post(
         "/login?next=/devices", {"username": member.username, "password": "correct horse battery"}
@@ -52,7 +52,7 @@ def test_a_recovery_code_opens_the_second_step_once(app, make_user):
     member = make_user("member")
     _secret, codes = enrol_totp(app, member)
     for expected in (302, 401):
-        b = Browser(app.test_client())
+        b = PageBrowser(app.test_client())
         b.login(member)
         assert b.post("/login/code", {"code": codes[0]}, page="/login/code").status_code == expected
 
@@ -60,7 +60,7 @@ def test_a_recovery_code_opens_the_second_step_once(app, make_user):
 def test_a_required_role_is_led_to_enrol_at_login(app, make_user):
     app.config["ECABINET_MFA_REQUIRED_ROLES"] = "admin,secretariat"
     secretariat = make_user("secretariat")
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
 
     assert b.login(secretariat).headers["Location"] == "/login/enrol"
     page = b.text("/login/enrol")
@@ -85,13 +85,13 @@ def test_a_required_role_is_led_to_enrol_at_login(app, make_user):
     assert {"auth.mfa_enrol", "auth.recovery_codes", "auth.mfa_failed", "auth.login"} <= set(actions)
 
     # The next login asks for a code.
-    again = Browser(app.test_client())
+    again = PageBrowser(app.test_client())
     assert again.login(secretariat).headers["Location"] == "/login/code"
 
 
 def test_the_security_page_adds_and_removes_a_factor(app, make_user):
     member = make_user("member")
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
     b.login(member)
     assert "Chưa có xác thực hai lớp" in b.text("/account/security")
 
@@ -124,7 +124,7 @@ def test_the_last_factor_of_a_required_role_stays(app, make_user):
     app.config["ECABINET_MFA_REQUIRED_ROLES"] = "secretariat"
     secretariat = make_user("secretariat")
     secret, _ = enrol_totp(app, secretariat)
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
     b.login(secretariat)
     b.post("/login/code", {"code": code(secret)}, page="/login/code")
     page = b.text("/account/security")
@@ -139,7 +139,7 @@ def test_the_last_factor_of_a_required_role_stays(app, make_user):
 def test_new_recovery_codes_replace_the_old(app, make_user):
     member = make_user("member")
     secret, old = enrol_totp(app, member)
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
     b.login(member)
     b.post("/login/code", {"code": code(secret)}, page="/login/code")
     new = RECOVERY.findall(
@@ -147,7 +147,7 @@ def test_new_recovery_codes_replace_the_old(app, make_user):
     )
     assert len(new) == 10 and not set(new) & set(old)
     for typed, expected in ((old[0], 401), (new[0], 302)):
-        fresh = Browser(app.test_client())
+        fresh = PageBrowser(app.test_client())
         fresh.login(member)
         assert fresh.post("/login/code", {"code": typed}, page="/login/code").status_code == expected
 
@@ -155,12 +155,12 @@ def test_new_recovery_codes_replace_the_old(app, make_user):
 def test_the_administrator_removes_a_lost_factor(app, make_user, cabinet):
     member = make_user("member", full_name="Bộ trưởng Mất Điện Thoại")
     enrol_totp(app, member)
-    admin = Browser(app.test_client())
+    admin = PageBrowser(app.test_client())
     admin.login(cabinet.admin)
     assert "Xoá xác thực hai lớp" in admin.text(f"/admin/users/{member.id}")
     admin.post(f"/admin/users/{member.id}/mfa/reset", page=f"/admin/users/{member.id}")
     assert "Chưa có xác thực hai lớp." in admin.text(f"/admin/users/{member.id}")
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
     assert b.login(member).headers["Location"] == "/"  # the password alone again
     removed = [e for e in audit_entries(app) if e["action"] == "auth.mfa_remove"]
     assert len(removed) == 1
@@ -171,7 +171,7 @@ def test_wrong_codes_on_the_pages_are_limited_like_passwords(app, make_user):
     member = make_user("member")
     secret, _ = enrol_totp(app, member)
     wrong = "000000" if code(secret) != "000000" else "111111"
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
     b.login(member)
     for _ in range(2):
         assert b.post("/login/code", {"code": wrong}, page="/login/code").status_code == 401
@@ -183,7 +183,7 @@ def test_wrong_codes_to_remove_a_factor_are_limited_too(app, make_user):
     app.config["ECABINET_LOGIN_ATTEMPTS_PER_MINUTE"] = 2
     member = make_user("member")
     secret, _ = enrol_totp(app, member)
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
     b.login(member)
     b.post("/login/code", {"code": code(secret)}, page="/login/code")
     factor_id = re.search(r'data-factor="(\d+)"', b.text("/account/security")).group(1)
@@ -213,7 +213,7 @@ def test_a_passkey_that_does_not_answer_is_refused_and_audited(app, make_user):
             )
         )
         db.session.commit()
-    b = Browser(app.test_client())
+    b = PageBrowser(app.test_client())
     b.login(member)
     assert "data-passkey-login" in b.text("/login/code")
     options = b.get("/login/code/passkey").get_json()

@@ -15,7 +15,8 @@ from ecabinet.common.pages import PAGE_SESSION_KEY
 from ecabinet.common.time import utcnow
 from ecabinet.extensions import db
 from tests.conftest import Api
-from tests.helpers import assert_error, ok, page_login
+from tests.helpers import assert_error, ok
+from tests.pages import page_login
 
 
 @pytest.fixture

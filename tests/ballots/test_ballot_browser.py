@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.browser import log_in
 from tests.helpers import ok
+from tests.opinion_ballots import sent_ballot
+from tests.steps import logged_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -23,40 +24,24 @@ COMMENT = "Đề nghị lùi thời điểm có hiệu lực đến ngày 01/7/2
 
 
 def _sent_ballot(cabinet, recipients) -> dict:
-    sec = cabinet.api(cabinet.secretariat)
-    ballot = ok(
-        sec.post(
-            "/ballots",
-            json={
-                "title": "Lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
-                "summary": "Bộ Khoa học và Công nghệ trình; Bộ Tư pháp đã thẩm định.",
-                "questions": [
-                    {"text": "Đồng ý ban hành Nghị định theo dự thảo?"},
-                    {"text": "Đồng ý thời điểm có hiệu lực từ ngày 01/01/2027?"},
-                ],
-                "recipients": [p.id for p in recipients],
-                "deadline": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-            },
-        ),
-        201,
+    return sent_ballot(
+        cabinet,
+        title="Lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
+        summary="Bộ Khoa học và Công nghệ trình; Bộ Tư pháp đã thẩm định.",
+        questions=[
+            {"text": "Đồng ý ban hành Nghị định theo dự thảo?"},
+            {"text": "Đồng ý thời điểm có hiệu lực từ ngày 01/01/2027?"},
+        ],
+        recipients=[p.id for p in recipients],
+        deadline=(datetime.now(UTC) + timedelta(days=7)).isoformat(),
     )
-    return ok(sec.post(f"/ballots/{ballot['id']}/send"))
-
-
-def _page(browser, url: str, username: str):
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, url, username)
-    return context, page, errors
 
 
 def test_a_member_disagrees_with_a_comment_and_finds_it_saved(cabinet, server_url, browser):
     member = cabinet.members[0]
     ballot = _sent_ballot(cabinet, [member, cabinet.members[1]])
     first, second = (q["id"] for q in ballot["questions"])
-    context, page, errors = _page(browser, server_url, member.username)
+    context, page, errors = logged_in_page(browser, server_url, member)
 
     page.goto(f"{server_url}/ballots/{ballot['id']}")
     page.click(f"#question-{first} label.choice-agree")
@@ -110,7 +95,7 @@ def test_a_member_disagrees_with_a_comment_and_finds_it_saved(cabinet, server_ur
 
 def test_the_inbox_shows_a_new_ballot_as_it_arrives(cabinet, server_url, browser):
     member = cabinet.members[0]
-    context, page, errors = _page(browser, server_url, member.username)
+    context, page, errors = logged_in_page(browser, server_url, member)
     page.goto(f"{server_url}/ballots")
     assert "Chưa có phiếu lấy ý kiến nào." in page.content()
     # The page's socket is in the member's own room once it has connected.

@@ -8,64 +8,28 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import text
 
 from ecabinet.ballots.views import time_left
 from ecabinet.extensions import db
-from tests.conftest import PASSWORD
 from tests.helpers import ok
+from tests.opinion_ballots import draft_ballot, sent_ballot
 from tests.pdfs import make_pdf, multipart
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-LATER = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-
-
-class Page:
-    """One person's browser: its own cookies; forms posted with the token their page carried."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def text(self, path: str, status: int = 200) -> str:
-        response = self.client.get(path)
-        assert response.status_code == status, (path, response.status_code)
-        return response.get_data(as_text=True)
-
-    def post(self, path: str, data: dict, page: str, **kw):
-        token = TOKEN.search(self.text(page)).group(1)
-        return self.client.post(path, data={"csrf_token": token, **data}, **kw)
-
-
-@pytest.fixture
-def page_for(app):
-    def open_for(person) -> Page:
-        client = app.test_client()
-        token = TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-        response = client.post(
-            "/login", data={"csrf_token": token, "username": person.username, "password": PASSWORD}
-        )
-        assert response.status_code == 302
-        return Page(client)
-
-    return open_for
 
 
 def _ballot(cabinet, recipients, send=True, **fields) -> dict:
-    sec = cabinet.api(cabinet.secretariat)
-    body = {
-        "title": "Lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
-        "summary": "Bộ Khoa học và Công nghệ trình; Bộ Tư pháp đã thẩm định.",
-        "questions": [{"text": "Đồng ý ban hành Nghị định?"}, {"text": "Đồng ý hiệu lực từ 01/01/2027?"}],
-        "recipients": [p.id for p in recipients],
-        "deadline": LATER,
-        **fields,
-    }
-    ballot = ok(sec.post("/ballots", json=body), 201)
-    if send:
-        ballot = ok(sec.post(f"/ballots/{ballot['id']}/send"))
-    return ballot
+    made = sent_ballot if send else draft_ballot
+    return made(
+        cabinet,
+        **{
+            "title": "Lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
+            "summary": "Bộ Khoa học và Công nghệ trình; Bộ Tư pháp đã thẩm định.",
+            "recipients": [p.id for p in recipients],
+            **fields,
+        },
+    )
 
 
 def _answer(cabinet, person, ballot, *choices):
@@ -86,7 +50,7 @@ def _card(page: str, ballot_id: int) -> str:
     return found.group(0)
 
 
-def test_inbox_shows_each_members_own_status(cabinet, page_for):
+def test_inbox_shows_each_members_own_status(cabinet, pages):
     first, second = cabinet.members[:2]
     # Three days and half an hour from now: the card says three days whenever in the half hour it is read.
     deadline = (datetime.now(UTC) + timedelta(days=3, minutes=30)).isoformat()
@@ -97,7 +61,7 @@ def test_inbox_shows_each_members_own_status(cabinet, page_for):
     ok(cabinet.api(cabinet.secretariat).post(f"/ballots/{ended['id']}/close"))
     draft = _ballot(cabinet, [first, second], send=False, title="Phiếu còn là dự thảo")
 
-    page = page_for(first).text("/ballots")
+    page = pages(first).text("/ballots")
     assert "Phiếu lấy ý kiến" in page  # the top bar's link
     card = _card(page, open_ballot["id"])
     assert "my-answered" in card and "Đã trả lời" in card
@@ -106,7 +70,7 @@ def test_inbox_shows_each_members_own_status(cabinet, page_for):
     assert f"ballot-{draft['id']}" not in page and "Phiếu còn là dự thảo" not in page
     assert "Tạo phiếu mới" not in page
 
-    page = page_for(second).text("/ballots")
+    page = pages(second).text("/ballots")
     card = _card(page, open_ballot["id"])
     assert "my-unanswered" in card and "Chưa trả lời" in card
     assert f'href="/ballots/{open_ballot["id"]}"' in card
@@ -115,9 +79,9 @@ def test_inbox_shows_each_members_own_status(cabinet, page_for):
     # Open ballots come before the ended ones.
     assert page.index(f"ballot-{open_ballot['id']}") < page.index(f"ballot-{ended['id']}")
 
-    assert "Chưa có phiếu lấy ý kiến nào." in page_for(cabinet.outsider).text("/ballots")
+    assert "Chưa có phiếu lấy ý kiến nào." in pages(cabinet.outsider).text("/ballots")
 
-    page = page_for(cabinet.secretariat).text("/ballots")
+    page = pages(cabinet.secretariat).text("/ballots")
     assert "Tạo phiếu mới" in page and 'href="/ballots/new"' in page
     assert "Phiếu còn là dự thảo" in _card(page, draft["id"]) and "Dự thảo" in _card(page, draft["id"])
     card = _card(page, open_ballot["id"])
@@ -126,16 +90,16 @@ def test_inbox_shows_each_members_own_status(cabinet, page_for):
     assert "Đã kết thúc" in _card(page, ended["id"])
 
 
-def test_the_answer_page_is_for_recipients_only(cabinet, page_for):
+def test_the_answer_page_is_for_recipients_only(cabinet, pages):
     member = cabinet.members[0]
     ballot = _ballot(cabinet, [member])
     draft = _ballot(cabinet, [member], send=False)
 
-    assert page_for(cabinet.outsider).text(f"/ballots/{ballot['id']}", status=404)
-    assert page_for(member).text(f"/ballots/{draft['id']}", status=404)  # not sent yet
-    assert page_for(member).text("/ballots/999999", status=404)
+    assert pages(cabinet.outsider).text(f"/ballots/{ballot['id']}", status=404)
+    assert pages(member).text(f"/ballots/{draft['id']}", status=404)  # not sent yet
+    assert pages(member).text("/ballots/999999", status=404)
 
-    page = page_for(member).text(f"/ballots/{ballot['id']}")
+    page = pages(member).text(f"/ballots/{ballot['id']}")
     assert ballot["title"] in page and "Bộ Tư pháp đã thẩm định" in page
     for question in ballot["questions"]:
         assert f'name="choice-{question["id"]}"' in page and f'name="comment-{question["id"]}"' in page
@@ -148,12 +112,12 @@ def test_the_answer_page_is_for_recipients_only(cabinet, page_for):
     assert strings["savedAt"] == "Đã lưu lúc {time}"
 
 
-def test_answers_through_the_form_without_the_script(cabinet, page_for):
+def test_answers_through_the_form_without_the_script(cabinet, pages):
     member = cabinet.members[0]
     ballot = _ballot(cabinet, [member])
     path = f"/ballots/{ballot['id']}"
     first, second = (q["id"] for q in ballot["questions"])
-    browser = page_for(member)
+    browser = pages(member)
 
     response = browser.post(
         f"{path}/answer", {f"choice-{first}": "agree", f"choice-{second}": "disagree"}, page=path
@@ -183,10 +147,10 @@ def test_answers_through_the_form_without_the_script(cabinet, page_for):
     assert re.search(rf'name="choice-{second}" value="disagree"\s+checked', page)
 
 
-def test_a_member_cannot_open_the_secretariats_pages(cabinet, page_for):
+def test_a_member_cannot_open_the_secretariats_pages(cabinet, pages):
     member = cabinet.members[0]
     ballot = _ballot(cabinet, [member])
-    browser = page_for(member)
+    browser = pages(member)
     assert browser.text("/ballots/new", status=403)
     assert browser.text(f"/ballots/{ballot['id']}/dashboard", status=403)
     assert browser.text(f"/ballots/{ballot['id']}/edit", status=403)
@@ -200,8 +164,8 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_the_secretariat_creates_a_ballot_through_the_form(cabinet, page_for):
-    sec = page_for(cabinet.secretariat)
+def test_the_secretariat_creates_a_ballot_through_the_form(cabinet, pages):
+    sec = pages(cabinet.secretariat)
     form = sec.text("/ballots/new")
     for member in (cabinet.chair, *cabinet.members):
         assert f'name="recipients" value="{member.id}"' in form
@@ -271,8 +235,8 @@ def test_the_secretariat_creates_a_ballot_through_the_form(cabinet, page_for):
     assert "Chỉ được sửa phiếu khi còn ở dạng dự thảo." in sec.text(f"/ballots/{ballot_id}/dashboard")
 
 
-def test_a_refused_form_comes_back_as_it_was_typed(cabinet, page_for):
-    sec = page_for(cabinet.secretariat)
+def test_a_refused_form_comes_back_as_it_was_typed(cabinet, pages):
+    sec = pages(cabinet.secretariat)
     past = datetime.now(UTC) - timedelta(hours=2)
     response = sec.post(
         "/ballots/new",
@@ -308,7 +272,7 @@ def test_a_refused_form_comes_back_as_it_was_typed(cabinet, page_for):
     assert ok(cabinet.api(cabinet.secretariat).get("/ballots")) == []
 
 
-def test_the_dashboard_follows_the_ballot(app, cabinet, page_for):
+def test_the_dashboard_follows_the_ballot(app, cabinet, pages):
     first, second, third = cabinet.members
     ballot = _ballot(cabinet, [first, second, third], chair_id=first.id, silence_is_consent=True)
     _answer(cabinet, first, ballot, "agree", "disagree")
@@ -317,7 +281,7 @@ def test_the_dashboard_follows_the_ballot(app, cabinet, page_for):
     ok(sec_api.post(f"/ballots/{ballot['id']}/documents", **multipart(make_pdf("Dự thảo sửa đổi"))), 201)
     _answer(cabinet, second, ballot, "other")
 
-    sec = page_for(cabinet.secretariat)
+    sec = pages(cabinet.secretariat)
     path = f"/ballots/{ballot['id']}/dashboard"
     page = sec.text(path)
     # One has answered both questions, the other only the first.

@@ -7,84 +7,24 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from ecabinet.audit.models import AuditEntry
 from ecabinet.extensions import db
 from tests.helpers import assert_error, ok
+from tests.opinion_ballots import LATER, answer_ballot, ballot_body, draft_ballot, expire_ballot, sent_ballot
 from tests.pdfs import make_pdf, multipart
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
 
-LATER = (datetime.now(UTC) + timedelta(days=3)).isoformat()
-
-
-def _body(cabinet, **fields):
-    return {
-        "title": "Dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
-        "questions": [{"text": "Đồng ý ban hành Nghị định?"}, {"text": "Đồng ý hiệu lực từ 01/01/2027?"}],
-        "recipients": [p.id for p in (cabinet.chair, *cabinet.members)],
-        "deadline": LATER,
-        "summary": "Bộ Khoa học và Công nghệ trình dự thảo Nghị định.",
-        **fields,
-    }
-
-
-def _ballot(cabinet, **fields):
-    body = _body(cabinet, **fields)
-    r = cabinet.api(cabinet.secretariat).post("/ballots", json=body)
-    assert r.status_code == 201, r.get_json()
-    ballot = r.get_json()
-    assert ballot["status"] == "draft" and [q["text"] for q in ballot["questions"]] == [
-        q["text"] for q in body["questions"]
-    ]
-    return ballot
-
-
-def _sent(cabinet, **fields):
-    ballot = _ballot(cabinet, **fields)
-    r = cabinet.api(cabinet.secretariat).post(f"/ballots/{ballot['id']}/send")
-    assert r.status_code == 200 and r.get_json()["status"] == "sent"
-    return r.get_json()
-
-
-def _answer(cabinet, person, ballot, *answers):
-    return cabinet.api(person).put(
-        f"/ballots/{ballot['id']}/response",
-        json={
-            "answers": [
-                {
-                    "question_id": ballot["questions"][i]["id"],
-                    "choice": choice,
-                    **({"comment": comment} if comment else {}),
-                }
-                for i, choice, comment in answers
-            ]
-        },
-    )
-
-
-def _expire(app, ballot_id):
-    with app.app_context():
-        db.session.execute(
-            text("UPDATE opinion_ballots SET deadline = :past WHERE id = :id"),
-            {
-                "past": datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=1)
-                if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
-                else datetime.now(UTC) - timedelta(minutes=1),
-                "id": ballot_id,
-            },
-        )
-        db.session.commit()
-
 
 def test_from_draft_to_results(cabinet):
-    ballot = _sent(cabinet)
+    ballot = sent_ballot(cabinet)
     member = cabinet.api(cabinet.members[0])
     inbox = member.get("/ballots").get_json()
     assert [(b["id"], b["my_status"]) for b in inbox] == [(ballot["id"], "unanswered")]
-    r = _answer(
+    r = answer_ballot(
         cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "disagree", "Nên lùi sang 01/7/2027")
     )
     assert r.status_code == 200, r.get_json()
@@ -95,9 +35,11 @@ def test_from_draft_to_results(cabinet):
     ]
     assert member.get("/ballots").get_json()[0]["my_status"] == "answered"
     # Changed before the deadline: the new answer stands, once.
-    _answer(cabinet, cabinet.members[0], ballot, (1, "agree", None))
-    _answer(cabinet, cabinet.members[1], ballot, (0, "agree", None), (1, "other", "Cần đánh giá tác động"))
-    _answer(cabinet, cabinet.chair, ballot, (0, "agree", None), (1, "agree", None))
+    answer_ballot(cabinet, cabinet.members[0], ballot, (1, "agree", None))
+    answer_ballot(
+        cabinet, cabinet.members[1], ballot, (0, "agree", None), (1, "other", "Cần đánh giá tác động")
+    )
+    answer_ballot(cabinet, cabinet.chair, ballot, (0, "agree", None), (1, "agree", None))
     results = cabinet.api(cabinet.secretariat).get(f"/ballots/{ballot['id']}/results").get_json()
     first, second = results["questions"]
     assert (first["agree"], first["disagree"], first["other"], first["no_answer"]) == (3, 0, 0, 1)
@@ -120,7 +62,7 @@ def test_only_the_secretariat_prepares_and_sees_results(cabinet):
         ),
         403,
     )
-    ballot = _sent(cabinet)
+    ballot = sent_ballot(cabinet)
     for path in (f"/ballots/{ballot['id']}/results", f"/ballots/{ballot['id']}/report.pdf"):
         assert_error(member.get(path), 403)
     assert_error(member.post(f"/ballots/{ballot['id']}/close"), 403)
@@ -201,7 +143,7 @@ def test_recipients_must_be_members(cabinet):
     ],
 )
 def test_bad_answers_are_refused_and_nothing_is_kept(cabinet, answers, code):
-    ballot = _sent(cabinet)
+    ballot = sent_ballot(cabinet)
     question_id = ballot["questions"][0]["id"]
     answers = [
         {**a, "question_id": question_id if a["question_id"] == "Q0" else a["question_id"]} for a in answers
@@ -219,28 +161,28 @@ def test_bad_answers_are_refused_and_nothing_is_kept(cabinet, answers, code):
 
 
 def test_who_may_answer_and_when(app, cabinet):
-    draft = _ballot(cabinet)
-    assert_error(_answer(cabinet, cabinet.members[0], draft, (0, "agree", None)), 409)
-    assert_error(_answer(cabinet, cabinet.outsider, draft, (0, "agree", None)), 404)
-    ballot = _sent(cabinet)
-    assert_error(_answer(cabinet, cabinet.outsider, ballot, (0, "agree", None)), 404)
+    draft = draft_ballot(cabinet)
+    assert_error(answer_ballot(cabinet, cabinet.members[0], draft, (0, "agree", None)), 409)
+    assert_error(answer_ballot(cabinet, cabinet.outsider, draft, (0, "agree", None)), 404)
+    ballot = sent_ballot(cabinet)
+    assert_error(answer_ballot(cabinet, cabinet.outsider, ballot, (0, "agree", None)), 404)
     # The secretariat sees the ballot but is not asked: forbidden, not unknown.
-    assert_error(_answer(cabinet, cabinet.secretariat, ballot, (0, "agree", None)), 403)
+    assert_error(answer_ballot(cabinet, cabinet.secretariat, ballot, (0, "agree", None)), 403)
     assert (
         cabinet.api(cabinet.secretariat)
         .get(f"/ballots/{ballot['id']}/results")
         .get_json()["questions"][0]["agree"]
         == 0
     )
-    _expire(app, ballot["id"])
-    assert_error(_answer(cabinet, cabinet.members[0], ballot, (0, "agree", None)), 409)
+    expire_ballot(app, ballot["id"])
+    assert_error(answer_ballot(cabinet, cabinet.members[0], ballot, (0, "agree", None)), 409)
     # Closed by the server's clock on access, not by the page.
     assert cabinet.api(cabinet.members[0]).get(f"/ballots/{ballot['id']}").get_json()["status"] == "closed"
 
 
 def test_silence_counts_as_consent_once_closed(cabinet):
-    ballot = _sent(cabinet, silence_is_consent=True)
-    _answer(cabinet, cabinet.members[0], ballot, (0, "disagree", "Chưa đủ cơ sở"), (1, "agree", None))
+    ballot = sent_ballot(cabinet, silence_is_consent=True)
+    answer_ballot(cabinet, cabinet.members[0], ballot, (0, "disagree", "Chưa đủ cơ sở"), (1, "agree", None))
     sec = cabinet.api(cabinet.secretariat)
     open_results = sec.get(f"/ballots/{ballot['id']}/results").get_json()["questions"][0]
     assert open_results["no_answer"] == 3 and open_results["agree_by_silence"] == 0
@@ -255,11 +197,11 @@ def test_silence_counts_as_consent_once_closed(cabinet):
 
 
 def test_the_chair_decides_a_tie(cabinet):
-    ballot = _sent(cabinet, chair_id=cabinet.chair.id)
-    _answer(cabinet, cabinet.chair, ballot, (0, "agree", None), (1, "disagree", "Không"))
-    _answer(cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "agree", None))
+    ballot = sent_ballot(cabinet, chair_id=cabinet.chair.id)
+    answer_ballot(cabinet, cabinet.chair, ballot, (0, "agree", None), (1, "disagree", "Không"))
+    answer_ballot(cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "agree", None))
     for person in cabinet.members[1:]:
-        _answer(cabinet, person, ballot, (0, "disagree", "Không"), (1, "agree", None))
+        answer_ballot(cabinet, person, ballot, (0, "disagree", "Không"), (1, "agree", None))
     first, second = (
         cabinet.api(cabinet.secretariat).get(f"/ballots/{ballot['id']}/results").get_json()["questions"]
     )
@@ -268,9 +210,9 @@ def test_the_chair_decides_a_tie(cabinet):
 
 
 def test_remind_nudges_only_the_late(cabinet):
-    ballot = _sent(cabinet)
-    _answer(cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "agree", None))
-    _answer(cabinet, cabinet.members[1], ballot, (0, "agree", None))  # half done is not done
+    ballot = sent_ballot(cabinet)
+    answer_ballot(cabinet, cabinet.members[0], ballot, (0, "agree", None), (1, "agree", None))
+    answer_ballot(cabinet, cabinet.members[1], ballot, (0, "agree", None))  # half done is not done
     r = cabinet.api(cabinet.secretariat).post(f"/ballots/{ballot['id']}/remind")
     assert r.status_code == 200
     assert sorted(r.get_json()["reminded"]) == sorted(
@@ -280,7 +222,7 @@ def test_remind_nudges_only_the_late(cabinet):
 
 def test_state_machine_and_reopen_with_reason(app, cabinet):
     sec = cabinet.api(cabinet.secretariat)
-    ballot = _ballot(cabinet)
+    ballot = draft_ballot(cabinet)
     assert_error(sec.post(f"/ballots/{ballot['id']}/close"), 409)
     assert_error(sec.post(f"/ballots/{ballot['id']}/remind"), 409)
     ok(sec.post(f"/ballots/{ballot['id']}/send"))
@@ -299,7 +241,7 @@ def test_state_machine_and_reopen_with_reason(app, cabinet):
 
 def test_answers_on_an_earlier_version_are_flagged(cabinet):
     sec = cabinet.api(cabinet.secretariat)
-    ballot = _ballot(cabinet)
+    ballot = draft_ballot(cabinet)
     doc = sec.post(
         f"/ballots/{ballot['id']}/documents", **multipart(make_pdf("Dự thảo lần 1"), "du-thao.pdf")
     )
@@ -317,12 +259,12 @@ def test_answers_on_an_earlier_version_are_flagged(cabinet):
         ).status_code
         == 201
     )
-    _answer(cabinet, cabinet.members[0], ballot, (0, "agree", None))
+    answer_ballot(cabinet, cabinet.members[0], ballot, (0, "agree", None))
     assert (
         sec.post(f"/documents/{document_id}/versions", **multipart(make_pdf("Dự thảo lần 2"))).status_code
         == 201
     )
-    _answer(cabinet, cabinet.members[1], ballot, (0, "agree", None))
+    answer_ballot(cabinet, cabinet.members[1], ballot, (0, "agree", None))
     answers = sec.get(f"/ballots/{ballot['id']}/results").get_json()["questions"][0]["answers"]
     flags = {a["full_name"]: a["earlier_version"] for a in answers if a["choice"]}
     assert flags == {cabinet.members[0].full_name: True, cabinet.members[1].full_name: False}
@@ -338,10 +280,10 @@ def test_a_confidential_items_paper_is_not_sent_with_a_ballot(cabinet):
     ).get_json()
     before = sec.get("/ballots").get_json()
     assert_error(
-        sec.post("/ballots", json=_body(cabinet, documents=[paper["id"]])), 400, "confidential_document"
+        sec.post("/ballots", json=ballot_body(cabinet, documents=[paper["id"]])), 400, "confidential_document"
     )
     assert sec.get("/ballots").get_json() == before
-    draft = _ballot(cabinet)
+    draft = draft_ballot(cabinet)
     assert_error(
         sec.patch(f"/ballots/{draft['id']}", json={"documents": [paper["id"]]}), 400, "confidential_document"
     )
@@ -354,7 +296,9 @@ def test_a_paper_whose_item_becomes_confidential_closes_to_the_ballots_recipient
     item = cabinet.item(meeting["id"], "Đề án sắp xếp bộ máy")
     sec = cabinet.api(cabinet.secretariat)
     paper = sec.post(f"/agenda/{item['id']}/documents", **multipart(make_pdf("Đề án"))).get_json()
-    ballot = _sent(cabinet, documents=[paper["id"]], recipients=[cabinet.members[0].id, cabinet.outsider.id])
+    ballot = sent_ballot(
+        cabinet, documents=[paper["id"]], recipients=[cabinet.members[0].id, cabinet.outsider.id]
+    )
     outsider = cabinet.api(cabinet.outsider)  # a recipient, not a participant of the meeting
     assert outsider.get(f"/documents/{paper['id']}/file").status_code == 200
 
@@ -371,7 +315,7 @@ def test_a_paper_whose_item_becomes_confidential_closes_to_the_ballots_recipient
 def test_the_list_comes_oldest_first(cabinet):
     # The first ballot has the nearer deadline, the second the later one: made first, listed first.
     soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
-    made = [_sent(cabinet, deadline=soon)["id"], _sent(cabinet)["id"]]
+    made = [sent_ballot(cabinet, deadline=soon)["id"], sent_ballot(cabinet)["id"]]
     for person in (cabinet.secretariat, cabinet.members[0]):
         assert [b["id"] for b in cabinet.api(person).get("/ballots").get_json()] == made
 
@@ -386,7 +330,7 @@ def test_a_ballot_asks_about_documents_already_in_a_meeting(cabinet):
     ]
     ids = [d["id"] for d in reversed(uploads)]
 
-    ballot = _ballot(cabinet, documents=ids)
+    ballot = draft_ballot(cabinet, documents=ids)
     assert [d["id"] for d in ballot["documents"]] == ids  # in the order asked
     sent = sec.post(f"/ballots/{ballot['id']}/send").get_json()
     member = cabinet.api(cabinet.members[0])
@@ -395,7 +339,7 @@ def test_a_ballot_asks_about_documents_already_in_a_meeting(cabinet):
 
     # An unknown document is refused, and no ballot is made.
     before = len(sec.get("/ballots").get_json())
-    refused = sec.post("/ballots", json={**_body(cabinet), "documents": [ids[0], 999999]})
+    refused = sec.post("/ballots", json={**ballot_body(cabinet), "documents": [ids[0], 999999]})
     assert_error(refused, 400, "unknown_document")
     assert len(sec.get("/ballots").get_json()) == before
 
@@ -406,7 +350,7 @@ def test_a_ballot_paper_opens_in_the_viewer_and_leads_back_to_the_ballot(client,
     from tests.conftest import PASSWORD
 
     sec = cabinet.api(cabinet.secretariat)
-    ballot = _ballot(cabinet)
+    ballot = draft_ballot(cabinet)
     doc = sec.post(
         f"/ballots/{ballot['id']}/documents", **multipart(make_pdf("Dự thảo"), "du-thao.pdf")
     ).get_json()

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from ecabinet.audit.models import AuditEntry
 from ecabinet.extensions import db
-from tests.ballots.test_ballots_api import _expire, _sent
 from tests.helpers import assert_error
+from tests.opinion_ballots import expire_ballot, sent_ballot
 
 
 def _put(cabinet, person, ballot, choice, client_id=None, comment=None):
@@ -35,7 +35,7 @@ def _choices(response):
 
 
 def test_the_same_client_id_again_returns_the_stored_answer_and_writes_nothing(app, cabinet):
-    ballot = _sent(cabinet)
+    ballot = sent_ballot(cabinet)
     member = cabinet.members[0]
     first = _put(cabinet, member, ballot, "agree", client_id="c1a4e6f0-0000-4000-8000-000000000001")
     assert first.status_code == 200, first.get_json()
@@ -47,7 +47,7 @@ def test_the_same_client_id_again_returns_the_stored_answer_and_writes_nothing(a
 
 
 def test_a_late_retry_does_not_overwrite_a_newer_answer(cabinet):
-    ballot = _sent(cabinet)
+    ballot = sent_ballot(cabinet)
     member = cabinet.members[0]
     _put(cabinet, member, ballot, "agree", client_id="older")
     newer = _put(cabinet, member, ballot, "disagree", client_id="newer", comment="Chưa đủ cơ sở pháp lý")
@@ -58,10 +58,10 @@ def test_a_late_retry_does_not_overwrite_a_newer_answer(cabinet):
 
 
 def test_a_retry_after_the_close_is_answered_with_what_was_received(app, cabinet):
-    ballot = _sent(cabinet)
+    ballot = sent_ballot(cabinet)
     member = cabinet.members[0]
     _put(cabinet, member, ballot, "agree", client_id="sent-before-close")
-    _expire(app, ballot["id"])
+    expire_ballot(app, ballot["id"])
     retried = _put(cabinet, member, ballot, "agree", client_id="sent-before-close")
     assert retried.status_code == 200
     assert [a["choice"] for a in retried.get_json()["answers"]] == ["agree"]
@@ -70,17 +70,17 @@ def test_a_retry_after_the_close_is_answered_with_what_was_received(app, cabinet
 
 
 def test_without_client_id_every_answer_is_applied_as_before(app, cabinet):
-    ballot = _sent(cabinet)
+    ballot = sent_ballot(cabinet)
     member = cabinet.members[0]
     assert _put(cabinet, member, ballot, "agree").status_code == 200
     assert _put(cabinet, member, ballot, "agree").status_code == 200
     assert _answers_logged(app, ballot["id"]) == 2
-    _expire(app, ballot["id"])
+    expire_ballot(app, ballot["id"])
     assert_error(_put(cabinet, member, ballot, "agree"), 409)
 
 
 def test_client_ids_are_each_members_own_and_each_ballots_own(cabinet):
-    ballot, other = _sent(cabinet), _sent(cabinet)
+    ballot, other = sent_ballot(cabinet), sent_ballot(cabinet)
     first, second = cabinet.members[0], cabinet.members[1]
     _put(cabinet, first, ballot, "agree", client_id="same-uuid")
     # Another member's identical client_id is a different response.

@@ -13,7 +13,8 @@ from ecabinet.audit.models import AuditEntry
 from ecabinet.auth.models import User
 from ecabinet.calendar.models import CalendarFeed
 from ecabinet.extensions import db
-from tests.helpers import assert_error, ok, page_login, page_post
+from tests.helpers import assert_error, ok
+from tests.pages import page_login, page_post
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
@@ -185,10 +186,9 @@ def test_the_feed_address_needs_a_login_to_see_or_renew(client):
     assert_error(client.post("/api/v1/me/calendar/renew"), 401)
 
 
-def test_the_open_tasks_of_the_users_ministry_and_none_that_a_confidential_item_names(client, cabinet):
-    from tests.tasks.test_tasks_api import Ministries
-
-    ministries = Ministries(cabinet)
+def test_the_open_tasks_of_the_users_ministry_and_none_that_a_confidential_item_names(
+    client, cabinet, ministries
+):
     mine = ok(ministries.assign(), 201)
     ok(ministries.assign(text="Việc của Bộ Tài chính", lead_organization_id=ministries.finance["id"],
                          cooperating_organization_ids=[], owner_id=ministries.other.id), 201)  # fmt: skip

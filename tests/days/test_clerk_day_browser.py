@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser import Device
+from tests.document_text import docx_text, pdf_text
 from tests.helpers import ok
-from tests.minutes.test_session_record import docx_text, pdf_text
 
 pytestmark = pytest.mark.browser
 

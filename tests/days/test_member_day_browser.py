@@ -17,7 +17,9 @@ import pytest
 from tests.browser import assert_accessible, sticking_out
 from tests.conftest import PASSWORD
 from tests.helpers import ok
+from tests.opinion_ballots import sent_ballot
 from tests.pdfs import make_pdf, upload
+from tests.steps import words_on_page
 
 pytestmark = pytest.mark.browser
 
@@ -33,21 +35,14 @@ QUESTION = "Thông qua dự án Luật Đất đai (sửa đổi)?"
 
 
 def _ballot(cabinet, member) -> dict:
-    sec = cabinet.api(cabinet.secretariat)
-    ballot = ok(
-        sec.post(
-            "/ballots",
-            json={
-                "title": "Lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
-                "summary": "Bộ Khoa học và Công nghệ trình; Bộ Tư pháp đã thẩm định.",
-                "questions": [{"text": "Đồng ý ban hành Nghị định theo dự thảo?"}],
-                "recipients": [member.id],
-                "deadline": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-            },
-        ),
-        201,
+    return sent_ballot(
+        cabinet,
+        title="Lấy ý kiến về dự thảo Nghị định quy định chi tiết Luật Dữ liệu",
+        summary="Bộ Khoa học và Công nghệ trình; Bộ Tư pháp đã thẩm định.",
+        questions=[{"text": "Đồng ý ban hành Nghị định theo dự thảo?"}],
+        recipients=[member.id],
+        deadline=(datetime.now(UTC) + timedelta(days=7)).isoformat(),
     )
-    return ok(sec.post(f"/ballots/{ballot['id']}/send"))
 
 
 def test_a_members_day_on_a_phone(cabinet, server_url, browser):
@@ -100,7 +95,7 @@ def test_a_members_day_on_a_phone(cabinet, server_url, browser):
     step("meeting-book-built")
 
     page.locator(".documents a", has_text="Dự thảo Luật").tap()
-    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words = words_on_page(page, WORDS)
     words.wait_for(timeout=20000)
     step("viewer")
     page.locator(".vw-menu > summary").tap()

@@ -13,8 +13,8 @@ from ecabinet.auth.models import ApiToken
 from ecabinet.extensions import db
 from tests.conftest import PASSWORD, Api
 from tests.helpers import assert_error, audit_entries, ok
-from tests.house.test_pages import Browser
 from tests.live_server import serve
+from tests.pages import PageBrowser
 
 IPAD = "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"
 
@@ -103,7 +103,7 @@ def test_a_wiped_device_casting_a_vote_is_told_so(client, cabinet):
 
 def test_a_wiped_page_session_is_told_so_by_the_api(app, cabinet):
     member = cabinet.members[0]
-    page = Browser(app.test_client())
+    page = PageBrowser(app.test_client())
     assert page.login(member).status_code == 302
     (device,) = ok(page.client.get("/api/v1/me/devices"))
     assert device["current"] is True
@@ -179,7 +179,7 @@ def test_a_wiped_devices_socket_closes_and_is_refused(client, cabinet, live_url)
 
 def test_a_wiped_browsers_socket_is_refused(app, cabinet, live_url):
     member = cabinet.members[0]
-    page = Browser(app.test_client())
+    page = PageBrowser(app.test_client())
     assert page.login(member).status_code == 302
     (device,) = ok(cabinet.api(cabinet.admin).get(f"/users/{member.id}/devices"))
     ok(cabinet.api(cabinet.admin).post(f"/users/{member.id}/devices/{device['id']}/wipe"))

@@ -6,16 +6,16 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import ARTIFACTS
-from tests.documents.test_viewer_browser import _highlight_offline, _reader, document  # noqa: F401 (a fixture)
 from tests.helpers import ok
+from tests.steps import highlight_offline, logged_in_page
 
 
 @pytest.mark.browser
-def test_a_wiped_browser_forgets_its_unsaved_mark_and_logs_in_again(cabinet, document, server_url, browser):  # noqa: F811
+def test_a_wiped_browser_forgets_its_unsaved_mark_and_logs_in_again(cabinet, document, server_url, browser):
     member = cabinet.members[0]
-    context, page, errors = _reader(browser, server_url, member)
+    context, page, errors = logged_in_page(browser, server_url, member, service_workers="block")
     # Offline, a mark is kept in the browser until the server has it.
-    _highlight_offline(context, page, server_url, document)
+    highlight_offline(context, page, server_url, document)
     unsaved = f"ecabinet.unsaved.{member.id}.{document['id']}.1"
     assert page.evaluate("(key) => window.localStorage.getItem(key)", unsaved)
     page.evaluate("window.sessionStorage.setItem('ecabinet.probe', '1')")

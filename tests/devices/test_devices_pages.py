@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from tests.helpers import assert_error, ok
-from tests.house.test_pages import browser  # noqa: F401 (a fixture)
 
 
-def test_a_member_sees_and_logs_out_their_devices(browser, cabinet):  # noqa: F811
+def test_a_member_sees_and_logs_out_their_devices(pages, cabinet):
     member = cabinet.members[0]
     tablet = cabinet.api(member)
-    page = browser(member)
+    page = pages(member)
     (tablet_device, _browser_device) = ok(tablet.get("/me/devices"))
     text = page.text("/devices")
     assert "Thiết bị này" in text and text.count("data-device=") == 2
@@ -21,12 +20,12 @@ def test_a_member_sees_and_logs_out_their_devices(browser, cabinet):  # noqa: F8
     assert page.text("/devices").count("data-device=") == 1
 
 
-def test_a_member_wipes_their_lost_tablet_but_not_someone_elses(browser, cabinet):  # noqa: F811
+def test_a_member_wipes_their_lost_tablet_but_not_someone_elses(pages, cabinet):
     member, other = cabinet.members[0], cabinet.members[1]
     tablet = cabinet.api(member)
     (their_device,) = ok(cabinet.api(other).get("/me/devices"))
     (tablet_device,) = ok(tablet.get("/me/devices"))
-    page = browser(member)
+    page = pages(member)
     page.post(f"/devices/{their_device['id']}/wipe", page="/devices")
     assert ok(cabinet.api(other).get("/me"))["id"] == other.id  # not found: nothing done
 
@@ -35,25 +34,25 @@ def test_a_member_wipes_their_lost_tablet_but_not_someone_elses(browser, cabinet
     assert_error(tablet.get("/me"), 401, "device_wiped")
 
 
-def test_the_admin_acts_on_a_users_devices_from_the_users_page(browser, cabinet):  # noqa: F811
+def test_the_admin_acts_on_a_users_devices_from_the_users_page(pages, cabinet):
     member = cabinet.members[0]
     tablet = cabinet.api(member)
     (device,) = ok(tablet.get("/me/devices"))
     user_page = f"/admin/users/{member.id}"
     # A member may not use the admin's form on another user's devices.
-    browser(cabinet.members[1]).post(f"{user_page}/devices/{device['id']}/revoke", page="/devices")
+    pages(cabinet.members[1]).post(f"{user_page}/devices/{device['id']}/revoke", page="/devices")
     assert ok(tablet.get("/me"))["id"] == member.id
 
-    admin = browser(cabinet.admin)
+    admin = pages(cabinet.admin)
     assert f'data-device="{device["id"]}"' in admin.text(user_page)
     response = admin.post(f"{user_page}/devices/{device['id']}/wipe", page=user_page)
     assert response.headers["Location"].endswith(user_page)
     assert_error(tablet.get("/me"), 401, "device_wiped")
 
 
-def test_a_page_of_a_wiped_browser_leads_to_the_login_page_that_says_so(browser, cabinet):  # noqa: F811
+def test_a_page_of_a_wiped_browser_leads_to_the_login_page_that_says_so(pages, cabinet):
     member = cabinet.members[0]
-    page = browser(member)
+    page = pages(member)
     (device,) = ok(cabinet.api(cabinet.admin).get(f"/users/{member.id}/devices"))
     ok(cabinet.api(cabinet.admin).post(f"/users/{member.id}/devices/{device['id']}/wipe"))
     response = page.get("/meetings")

@@ -11,9 +11,8 @@ from pypdf import PdfReader
 
 from ecabinet.common.pdfgen import new_document, to_bytes
 from tests import pdf_views as views
-from tests.documents.test_documents_corpus import CORPUS
 from tests.helpers import assert_error
-from tests.pdfs import make_pdf, new_version, upload
+from tests.pdfs import CORPUS, make_pdf, new_version, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services

@@ -20,9 +20,8 @@ import pytest
 
 from tests import pdf_views as views
 from tests.helpers import assert_error, ok
-from tests.pdfs import upload
+from tests.pdfs import CORPUS, upload
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 # What the corpus holds that is refused, and with which answer.
 REFUSED = {
     "pikepdf-form_dd0293.pdf": (415, "encrypted_pdf"),  # AES-128 with an empty user password

@@ -8,22 +8,16 @@ import time
 import pytest
 
 from ecabinet.extensions import socketio
-from tests.browser import log_in
+from tests.faults import EngineOutage
 from tests.helpers import ok
-from tests.house.test_faults import EngineOutage
+from tests.steps import logged_in_page, open_live_meeting
 
 pytestmark = pytest.mark.browser
 
-LIVE = "() => window.ecabinetMeeting && window.ecabinetMeeting.client.online"
-
 
 def _member_page(browser, server_url, member, meeting):
-    page = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN").new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server_url, member.username)
-    page.goto(f"{server_url}/meetings/{meeting['id']}")
-    page.wait_for_function(LIVE, timeout=15000)
+    _, page, errors = logged_in_page(browser, server_url, member)
+    open_live_meeting(page, server_url, meeting)
     return page, errors
 
 

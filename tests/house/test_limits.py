@@ -12,7 +12,7 @@ from ecabinet.extensions import db
 from ecabinet.meetings.models import Meeting
 from tests.conftest import Api
 from tests.helpers import assert_error, ok
-from tests.house.test_pages import Browser
+from tests.pages import PageBrowser
 
 
 def _meetings(app) -> int:
@@ -131,7 +131,7 @@ def test_a_query_string_with_control_characters_is_refused(cabinet):
 
 
 def test_a_page_form_with_control_characters_is_refused(app, client, cabinet):
-    page = Browser(client)
+    page = PageBrowser(client)
     assert page.login(cabinet.secretariat).status_code == 302
     form = {"title": "Phiên\x00họp", "starts_at": "2026-11-30T08:30", "participants": []}
     response = page.post("/meetings/new", form, page="/meetings/new")
@@ -373,7 +373,7 @@ def test_a_page_form_with_numbers_that_are_none_is_never_a_500(app, cabinet):
     pages' forms (a tampered select, an id typed by hand) answered both with a 500 in a dozen places."""
     import re
 
-    from tests.helpers import CSRF_TOKEN, page_login
+    from tests.pages import CSRF_TOKEN, page_login
     from tests.pdfs import make_pdf, upload
 
     sec = cabinet.api(cabinet.secretariat)

@@ -14,50 +14,11 @@ from tests.conftest import PASSWORD
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+# `pages` (tests/conftest.py) opens a browser on the pages without scripts: tests/pages.py.
 
 
-class Browser:
-    """One person's browser: its own cookies, forms posted with the token their page carried."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, path: str, **kw):
-        return self.client.get(path, **kw)
-
-    def token(self, path: str = "/login") -> str:
-        found = TOKEN.search(self.get(path).get_data(as_text=True))
-        assert found, f"no CSRF token on {path}"
-        return found.group(1)
-
-    def post(self, path: str, data: dict | None = None, page: str = "/login", **kw):
-        """Post a form as the page at `page` would, token included."""
-        return self.client.post(path, data={"csrf_token": self.token(page), **(data or {})}, **kw)
-
-    def login(self, person, password: str = PASSWORD):
-        return self.post("/login", {"username": person.username, "password": password})
-
-    def text(self, path: str) -> str:
-        response = self.get(path)
-        assert response.status_code == 200, (path, response.status_code)
-        return response.get_data(as_text=True)
-
-
-@pytest.fixture
-def browser(app):
-    def open_for(person=None) -> Browser:
-        b = Browser(app.test_client())
-        if person is not None:
-            response = b.login(person)
-            assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return b
-
-    return open_for
-
-
-def test_login_through_the_form(browser, cabinet):
-    b = browser()
+def test_login_through_the_form(pages, cabinet):
+    b = pages()
     response = b.login(cabinet.chair, password="not the password")
     assert response.status_code == 401
     page = response.get_data(as_text=True)
@@ -70,15 +31,15 @@ def test_login_through_the_form(browser, cabinet):
     assert "Nguyễn Văn Thủ Tướng" in b.text("/meetings")
 
 
-def test_pages_need_a_login(browser):
-    response = browser().get("/meetings")
+def test_pages_need_a_login(pages):
+    response = pages().get("/meetings")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
 
 
-def test_a_form_without_its_csrf_token_is_refused(browser, cabinet):
-    assert browser().client.post("/login", data={"username": "vpcp", "password": PASSWORD}).status_code == 400
-    b = browser(cabinet.secretariat)
+def test_a_form_without_its_csrf_token_is_refused(pages, cabinet):
+    assert pages().client.post("/login", data={"username": "vpcp", "password": PASSWORD}).status_code == 400
+    b = pages(cabinet.secretariat)
     response = b.client.post(
         "/meetings/new",
         data={"title": "Phiên họp không có mã", "starts_at": "2026-12-01T08:00", "participants": []},
@@ -87,14 +48,14 @@ def test_a_form_without_its_csrf_token_is_refused(browser, cabinet):
     assert "Phiên họp không có mã" not in b.text("/meetings")
 
 
-def test_member_sees_the_published_agenda_in_vietnamese(browser, cabinet):
+def test_member_sees_the_published_agenda_in_vietnamese(pages, cabinet):
     member, cleared = cabinet.members[0], cabinet.members[1]
     published = cabinet.meeting("published")
     cabinet.item(published["id"], "Báo cáo kinh tế - xã hội", presenter="Bộ trưởng Bộ Tài chính")
     cabinet.item(published["id"], "Phương án nhân sự", confidential=True, restricted_to=[cleared.id])
     draft = cabinet.meeting("draft", title="Phiên họp chuyên đề chưa phát hành")
 
-    b = browser(member)
+    b = pages(member)
     listing = b.text("/meetings")
     assert published["title"] in listing and "Đã phát hành" in listing
     assert draft["title"] not in listing
@@ -107,13 +68,13 @@ def test_member_sees_the_published_agenda_in_vietnamese(browser, cabinet):
     assert "Điểm danh" in page  # the check-in button
     assert b.get(f"/meetings/{draft['id']}").status_code == 404
 
-    page = browser(cleared).text(f"/meetings/{published['id']}")
+    page = pages(cleared).text(f"/meetings/{published['id']}")
     assert "Phương án nhân sự" in page and ">Mật</span>" in page
 
 
-def test_member_checks_in_and_the_quorum_moves(browser, cabinet):
+def test_member_checks_in_and_the_quorum_moves(pages, cabinet):
     meeting = cabinet.meeting("published")
-    b = browser(cabinet.chair)
+    b = pages(cabinet.chair)
     page = f"/meetings/{meeting['id']}"
     assert "0/4 thành viên có mặt" in b.text(page)
     response = b.post(f"{page}/checkin", page=page, follow_redirects=True)
@@ -123,10 +84,10 @@ def test_member_checks_in_and_the_quorum_moves(browser, cabinet):
     assert 'class="primary huge checkin"' not in text
 
 
-def test_secretariat_adds_an_item_through_the_form(browser, cabinet):
+def test_secretariat_adds_an_item_through_the_form(pages, cabinet):
     meeting = cabinet.meeting("draft")
     page = f"/meetings/{meeting['id']}"
-    b = browser(cabinet.secretariat)
+    b = pages(cabinet.secretariat)
     response = b.post(
         f"{page}/agenda",
         {"title": "Dự án Luật Dữ liệu", "presenter": "Bộ trưởng Bộ Công an", "duration_minutes": "30"},
@@ -145,10 +106,10 @@ def test_secretariat_adds_an_item_through_the_form(browser, cabinet):
     )
 
 
-def test_a_refused_form_says_why_in_vietnamese(browser, cabinet):
+def test_a_refused_form_says_why_in_vietnamese(pages, cabinet):
     meeting = cabinet.meeting("draft")
     page = f"/meetings/{meeting['id']}"
-    b = browser(cabinet.secretariat)
+    b = pages(cabinet.secretariat)
     refused = b.post(f"{page}/agenda", {"title": "  ", "presenter": "Bộ trưởng Bộ Tư pháp"}, page=page)
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
@@ -158,8 +119,8 @@ def test_a_refused_form_says_why_in_vietnamese(browser, cabinet):
     assert 'value="Bộ trưởng Bộ Tư pháp"' in text  # the rest as it was typed
 
 
-def test_admin_creates_and_deactivates_a_user(app, browser, cabinet):
-    admin = browser(cabinet.admin)
+def test_admin_creates_and_deactivates_a_user(app, pages, cabinet):
+    admin = pages(cabinet.admin)
     response = admin.post(
         "/admin/users",
         {
@@ -185,7 +146,7 @@ def test_admin_creates_and_deactivates_a_user(app, browser, cabinet):
 
     with app.app_context():
         new_id = db.session.scalar(select(User.id).where(User.username == "bt.moi"))
-    new_user = browser()
+    new_user = pages()
     assert new_user.post("/login", {"username": "bt.moi", "password": "mat-khau-du-dai"}).status_code == 302
     assert new_user.get("/meetings").status_code == 200
 
@@ -195,14 +156,14 @@ def test_admin_creates_and_deactivates_a_user(app, browser, cabinet):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_admin_pages_are_for_admins(browser, cabinet):
-    b = browser(cabinet.secretariat)
+def test_admin_pages_are_for_admins(pages, cabinet):
+    b = pages(cabinet.secretariat)
     assert b.get("/admin/users").status_code == 403
     assert b.get("/admin/organizations").status_code == 403
 
 
-def test_english_on_request(browser, cabinet):
-    b = browser()
+def test_english_on_request(pages, cabinet):
+    b = pages()
     response = b.get("/lang/en?next=/login")
     assert response.status_code == 302 and response.headers["Location"] == "/login"
     page = b.text("/login")
@@ -215,8 +176,8 @@ def test_english_on_request(browser, cabinet):
     assert "Chương trình họp" in b.text(f"/meetings/{meeting['id']}")
 
 
-def test_secretariat_creates_a_meeting_in_vietnam_time(browser, cabinet):
-    b = browser(cabinet.secretariat)
+def test_secretariat_creates_a_meeting_in_vietnam_time(pages, cabinet):
+    b = pages(cabinet.secretariat)
     response = b.post(
         "/meetings/new",
         {
@@ -243,40 +204,40 @@ def test_secretariat_creates_a_meeting_in_vietnam_time(browser, cabinet):
     assert 'value="2026-12-01T08:00"' in edit and 'value="2026-12-01T11:30"' in edit
 
 
-def test_the_console_is_for_those_who_run_the_meeting(browser, cabinet):
+def test_the_console_is_for_those_who_run_the_meeting(pages, cabinet):
     meeting = cabinet.meeting("in_progress")
     console = f"/meetings/{meeting['id']}/console"
-    assert browser(cabinet.members[0]).get(console).status_code == 403
-    assert browser(cabinet.observer).get(console).status_code == 403
-    assert browser(cabinet.outsider).get(console).status_code == 404  # the meeting does not exist for them
+    assert pages(cabinet.members[0]).get(console).status_code == 403
+    assert pages(cabinet.observer).get(console).status_code == 403
+    assert pages(cabinet.outsider).get(console).status_code == 404  # the meeting does not exist for them
     for person in (cabinet.chair, cabinet.secretariat):
-        page = browser(person).text(console)
+        page = pages(person).text(console)
         assert "Bảng điều hành phiên họp" in page and meeting["title"] in page
         assert 'id="console-config"' in page and "socket.io.min.js" in page
     # The chair votes too: the console carries the vote panel for a voting chair only.
-    assert 'id="vote-panel"' in browser(cabinet.chair).text(console)
-    assert 'id="vote-panel"' not in browser(cabinet.secretariat).text(console)
+    assert 'id="vote-panel"' in pages(cabinet.chair).text(console)
+    assert 'id="vote-panel"' not in pages(cabinet.secretariat).text(console)
     # The meeting page shows the way there to those who may use it, and not to members.
-    assert console in browser(cabinet.chair).text(f"/meetings/{meeting['id']}")
-    assert console not in browser(cabinet.members[0]).text(f"/meetings/{meeting['id']}")
+    assert console in pages(cabinet.chair).text(f"/meetings/{meeting['id']}")
+    assert console not in pages(cabinet.members[0]).text(f"/meetings/{meeting['id']}")
 
 
-def test_the_wall_is_for_everyone_who_may_see_the_meeting(browser, cabinet):
+def test_the_wall_is_for_everyone_who_may_see_the_meeting(pages, cabinet):
     meeting = cabinet.meeting("in_progress")
     cabinet.item(meeting["id"], "Báo cáo kinh tế - xã hội")
     wall = f"/meetings/{meeting['id']}/wall"
     for person in (cabinet.members[0], cabinet.observer, cabinet.chair, cabinet.secretariat, cabinet.clerk):
-        page = browser(person).text(wall)
+        page = pages(person).text(wall)
         assert "Đang thảo luận" in page and meeting["title"] in page
         assert "Báo cáo kinh tế - xã hội" in page  # in the meeting data the wall draws from
-    assert browser(cabinet.outsider).get(wall).status_code == 404
+    assert pages(cabinet.outsider).get(wall).status_code == 404
     draft = cabinet.meeting("draft")
-    assert browser(cabinet.members[0]).get(f"/meetings/{draft['id']}/wall").status_code == 404
-    assert browser().get(wall).status_code == 302  # log in first
+    assert pages(cabinet.members[0]).get(f"/meetings/{draft['id']}/wall").status_code == 404
+    assert pages().get(wall).status_code == 302  # log in first
 
 
-def test_the_meeting_page_goes_live_only_while_the_meeting_is(browser, cabinet):
-    b = browser(cabinet.members[0])
+def test_the_meeting_page_goes_live_only_while_the_meeting_is(pages, cabinet):
+    b = pages(cabinet.members[0])
     live = b.text(f"/meetings/{cabinet.meeting('in_progress')['id']}")
     assert 'id="meeting-live-config"' in live and 'id="vote-panel"' in live
     assert "Mất kết nối — đang kết nối lại…" in live  # the banner's words, for the script
@@ -285,8 +246,8 @@ def test_the_meeting_page_goes_live_only_while_the_meeting_is(browser, cabinet):
     assert "socket.io.min.js" not in closed and 'id="meeting-live-config"' not in closed
 
 
-def test_pages_with_ids_too_large_for_the_database_are_404(browser, cabinet, subtests):
-    secretariat = browser(cabinet.secretariat)
+def test_pages_with_ids_too_large_for_the_database_are_404(pages, cabinet, subtests):
+    secretariat = pages(cabinet.secretariat)
     for path in ("/meetings/{}", "/meetings/{}/console", "/ballots/{}", "/admin/users/{}"):
         for huge in (2**31, 2**63, 10**30):
             with subtests.test(path=path, id=huge):
@@ -295,14 +256,14 @@ def test_pages_with_ids_too_large_for_the_database_are_404(browser, cabinet, sub
                 assert "text/html" in response.content_type
 
 
-def test_a_member_casts_from_the_page_with_the_login_cookie(browser, cabinet):
+def test_a_member_casts_from_the_page_with_the_login_cookie(pages, cabinet):
     """The tablet page's own script casts with the login cookie and the page's CSRF token; the batch
     writer takes the caller the request loaded, as it takes a bearer token."""
     meeting = cabinet.meeting("in_progress")
     sec = cabinet.api(cabinet.secretariat)
     vote = sec.post(f"/meetings/{meeting['id']}/votes", json={"question": "Thông qua?"}).get_json()
     assert sec.post(f"/votes/{vote['id']}/open").status_code == 200
-    tablet = browser(cabinet.members[0])
+    tablet = pages(cabinet.members[0])
     path = f"/api/v1/votes/{vote['id']}/cast"
     assert tablet.client.post(path, json={"choice": "yes"}).status_code == 400  # no CSRF token: refused
     token = tablet.token(f"/meetings/{meeting['id']}")
@@ -323,15 +284,15 @@ def test_a_member_casts_from_the_page_with_the_login_cookie(browser, cabinet):
         "/%09/x",
     ],
 )
-def test_next_never_leads_to_another_site(browser, cabinet, target):
+def test_next_never_leads_to_another_site(pages, cabinet, target):
     from urllib.parse import quote
 
-    b = browser()
+    b = pages()
     response = b.post(
         f"/login?next={quote(target)}", {"username": cabinet.chair.username, "password": PASSWORD}
     )
     # Nor does the language switch, which needs no login.
-    switched = browser().get(f"/lang/en?next={quote(target)}")
+    switched = pages().get(f"/lang/en?next={quote(target)}")
     for answer in (response, switched):
         assert answer.status_code == 302
         where = answer.headers["Location"]
@@ -339,9 +300,9 @@ def test_next_never_leads_to_another_site(browser, cabinet, target):
         assert not any(c in where for c in "\t\n\\")
 
 
-def test_logging_out_ends_that_browser_session_even_for_a_copy_of_its_cookie(app, browser, cabinet):
+def test_logging_out_ends_that_browser_session_even_for_a_copy_of_its_cookie(app, pages, cabinet):
     person = cabinet.members[0]
-    desk, tablet = browser(person), browser(person)
+    desk, tablet = pages(person), pages(person)
     stolen = desk.client.get_cookie("session").value
     assert desk.post("/logout", page="/meetings").status_code == 302
 
@@ -354,8 +315,8 @@ def test_logging_out_ends_that_browser_session_even_for_a_copy_of_its_cookie(app
     assert tablet.get("/api/v1/me").get_json()["username"] == person.username
 
 
-def test_pages_and_downloads_carry_the_security_headers(browser, cabinet):
-    b = browser(cabinet.secretariat)
+def test_pages_and_downloads_carry_the_security_headers(pages, cabinet):
+    b = pages(cabinet.secretariat)
     for path in ("/login", "/meetings", "/api/v1/me", "/static/favicon.svg"):
         headers = b.get(path, buffered=True).headers
         assert headers["X-Content-Type-Options"] == "nosniff", path
@@ -363,8 +324,8 @@ def test_pages_and_downloads_carry_the_security_headers(browser, cabinet):
         assert headers["Referrer-Policy"] == "same-origin", path
 
 
-def test_pages_may_run_only_the_servers_own_scripts(browser, cabinet):
-    b = browser(cabinet.secretariat)
+def test_pages_may_run_only_the_servers_own_scripts(pages, cabinet):
+    b = pages(cabinet.secretariat)
     for path in ("/login", "/meetings", "/admin/users"):
         policy = b.get(path, buffered=True).headers["Content-Security-Policy"]
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))

@@ -14,7 +14,7 @@ import requests
 
 from tests.gunicorn_server import api_token, gunicorn, serving_env
 from tests.helpers import vote_open_to
-from tests.live.test_live_sockets import Tablet
+from tests.tablet import Tablet
 
 CASTERS = 16
 

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from tests.ballots.test_ballot_report import _answered, _ca_and_signer, _validate
+from tests.opinion_ballots import answered_ballot
+from tests.signing import ca_and_signer, signature_valid
 
 
 def _signer_name(data: bytes) -> str:
@@ -38,9 +39,9 @@ def key_reads(monkeypatch):
 @pytest.mark.parametrize("kind", ["rsa", "ec"])
 def test_each_report_is_signed_with_the_key_read_once(app, cabinet, tmp_path, key_reads, kind):
     key = ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else None
-    root, cert, key_path = _ca_and_signer(tmp_path, key=key)
+    root, cert, key_path = ca_and_signer(tmp_path, key=key)
     app.config.update(ECABINET_SIGNING_CERT=str(cert), ECABINET_SIGNING_KEY=str(key_path))
-    ballot = _answered(cabinet)
+    ballot = answered_ballot(cabinet)
     secretariat = cabinet.api(cabinet.secretariat)
 
     first = secretariat.get(f"/ballots/{ballot['id']}/report.pdf")
@@ -48,21 +49,21 @@ def test_each_report_is_signed_with_the_key_read_once(app, cabinet, tmp_path, ke
     second = secretariat.get(f"/ballots/{ballot['id']}/report.pdf")
 
     assert first.status_code == second.status_code == 200
-    assert _validate(first.data, root) is True and _validate(second.data, root) is True
+    assert signature_valid(first.data, root) is True and signature_valid(second.data, root) is True
     assert _signer_name(second.data) == "Văn phòng Chính phủ"
     assert reads_for_first == 1
     assert len(key_reads) == 1  # the second report was signed with the key as already read
 
 
 def test_a_renewed_certificate_signs_the_next_report(app, cabinet, tmp_path):
-    _, cert, key = _ca_and_signer(tmp_path / "2026")
+    _, cert, key = ca_and_signer(tmp_path / "2026")
     app.config.update(ECABINET_SIGNING_CERT=str(cert), ECABINET_SIGNING_KEY=str(key))
-    ballot = _answered(cabinet)
+    ballot = answered_ballot(cabinet)
     secretariat = cabinet.api(cabinet.secretariat)
     before = secretariat.get(f"/ballots/{ballot['id']}/report.pdf").data
 
     # The administrator puts the new certificate and key where the old ones were; no restart.
-    new_root, new_cert, new_key = _ca_and_signer(tmp_path / "2027", common_name="Văn phòng Chính phủ (2027)")
+    new_root, new_cert, new_key = ca_and_signer(tmp_path / "2027", common_name="Văn phòng Chính phủ (2027)")
     for source, target in ((new_cert, cert), (new_key, key)):
         shutil.copyfile(source, target)
         stat = os.stat(target)
@@ -71,4 +72,4 @@ def test_a_renewed_certificate_signs_the_next_report(app, cabinet, tmp_path):
 
     assert _signer_name(before) == "Văn phòng Chính phủ"
     assert _signer_name(after) == "Văn phòng Chính phủ (2027)"
-    assert _validate(after, new_root) is True
+    assert signature_valid(after, new_root) is True

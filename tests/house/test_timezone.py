@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ecabinet.common import official
-from tests.helpers import ok, page_login, page_post
+from tests.helpers import ok
+from tests.pages import page_login, page_post
 
 
 @pytest.fixture

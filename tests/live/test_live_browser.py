@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import log_in
 from tests.helpers import ok
+from tests.steps import logged_in_page, open_live_meeting
 
 pytestmark = pytest.mark.browser
-
-LIVE = "() => window.ecabinetMeeting && window.ecabinetMeeting.client.online"
 
 
 def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, server_url, browser):
@@ -30,13 +28,8 @@ def test_a_member_votes_live_and_the_page_survives_a_lost_connection(cabinet, se
     secret = cabinet.item(meeting["id"], "Phương án nhân sự", confidential=True, restricted_to=[cleared.id])
     ok(sec.post(f"/meetings/{meeting['id']}/current", json={"agenda_item_id": law["id"]}))
 
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server_url, member.username)
-    page.goto(f"{server_url}/meetings/{meeting['id']}")
-    page.wait_for_function(LIVE, timeout=15000)
+    context, page, errors = logged_in_page(browser, server_url, member)
+    open_live_meeting(page, server_url, meeting)
     assert page.locator(f"#item-{law['id']}.current").count() == 1
 
     # An event about an item this member may not see reaches them as `redacted`: it only moves the
@@ -100,11 +93,8 @@ def test_events_apply_in_seq_order_and_a_gap_is_filled_from_the_log(cabinet, ser
     meeting = cabinet.meeting("in_progress")
     first = cabinet.item(meeting["id"], "Báo cáo kinh tế - xã hội")
     second = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="vi-VN")
-    page = context.new_page()
-    log_in(page, server_url, cabinet.members[0].username)
-    page.goto(f"{server_url}/meetings/{meeting['id']}")
-    page.wait_for_function(LIVE, timeout=15000)
+    context, page, _ = logged_in_page(browser, server_url, cabinet.members[0])
+    open_live_meeting(page, server_url, meeting)
     page.evaluate(
         "window.applied = []; window.ecabinetMeeting.client.on('*', (data, e) => window.applied.push(e.seq))"
     )

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import log_in
 from tests.helpers import ok
+from tests.steps import logged_in_page
 
 pytestmark = pytest.mark.browser
 
 
 def _page(browser, server_url, person, path, viewport):
-    context = browser.new_context(viewport=viewport, locale="vi-VN")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    log_in(page, server_url, person.username)
+    context, page, errors = logged_in_page(browser, server_url, person, viewport)
     page.goto(f"{server_url}{path}")
     return context, page, errors
 

@@ -12,24 +12,14 @@ import pytest
 from ecabinet.meetings.models import Meeting
 from ecabinet.meetings.views import in_list_order
 from tests.helpers import assert_error, ok
-from tests.house.test_pages import Browser
+from tests.pages import PageBrowser
 from tests.pdfs import make_pdf, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
 
 
-@pytest.fixture
-def pages(app):
-    def open_for(person) -> Browser:
-        b = Browser(app.test_client())
-        assert b.login(person).status_code == 302
-        return b
-
-    return open_for
-
-
-def _upload_from_page(b: Browser, page: str, item_id: int, data: bytes, **form):
+def _upload_from_page(b: PageBrowser, page: str, item_id: int, data: bytes, **form):
     """What the meeting page's script sends: multipart with the login cookie and the page's token."""
     return b.client.post(
         f"/api/v1/agenda/{item_id}/documents",

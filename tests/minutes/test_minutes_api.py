@@ -8,6 +8,7 @@ import docx
 import pytest
 from pypdf import PdfReader
 
+from tests.document_text import pdf_text
 from tests.helpers import assert_error, ok
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
@@ -153,7 +154,7 @@ def test_exports_carry_the_session_record(cabinet):
     )
     r = cabinet.api(cabinet.members[0]).get(f"/meetings/{meeting['id']}/minutes.pdf")
     assert r.status_code == 200 and r.mimetype == "application/pdf"
-    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(r.data)).pages)
+    text = pdf_text(r.data)
     for expected in (
         "BIÊN BẢN PHIÊN HỌP CHÍNH PHỦ",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
@@ -192,17 +193,16 @@ def test_exports_carry_the_session_record(cabinet):
     assert any(p.text == "Kết luận: Chính phủ thống nhất thông qua dự án Luật." for p in document.paragraphs)
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     assert "Dự án Luật Đất đai (sửa đổi)" in cells
-    notice = PdfReader(io.BytesIO(clerk.get(f"/meetings/{meeting['id']}/conclusions.pdf").data))
-    notice_text = " ".join(" ".join(p.extract_text().split()) for p in notice.pages)
+    notice_text = pdf_text(clerk.get(f"/meetings/{meeting['id']}/conclusions.pdf").data)
     assert "THÔNG BÁO KẾT LUẬN" in notice_text and "Chính phủ thống nhất thông qua dự án Luật." in notice_text
     assert "Số: /TB-VPCP" in notice_text
     assert "Bộ trưởng trình bày tờ trình." not in notice_text
 
 
 def test_approved_minutes_are_signed_when_the_office_certificate_is_configured(app, cabinet, tmp_path):
-    from tests.ballots.test_ballot_report import _ca_and_signer, _validate
+    from tests.signing import ca_and_signer, signature_valid
 
-    root, cert, key = _ca_and_signer(tmp_path)
+    root, cert, key = ca_and_signer(tmp_path)
     app.config.update(ECABINET_SIGNING_CERT=str(cert), ECABINET_SIGNING_KEY=str(key))
     meeting, land, _ = _session(cabinet)
     clerk = cabinet.api(cabinet.clerk)
@@ -214,4 +214,4 @@ def test_approved_minutes_are_signed_when_the_office_certificate_is_configured(a
     assert b"/ByteRange" not in draft  # a draft is not a record yet: unsigned
     ok(cabinet.api(cabinet.chair).post(f"/meetings/{meeting['id']}/minutes/approve"))
     signed = clerk.get(f"/meetings/{meeting['id']}/minutes.pdf").data
-    assert _validate(signed, root) is True
+    assert signature_valid(signed, root) is True

@@ -8,8 +8,9 @@ import re
 import pytest
 
 from ecabinet.minutes.views import word_diff
-from tests.helpers import CSRF_TOKEN as TOKEN
-from tests.helpers import ok, page_login
+from tests.helpers import ok
+from tests.pages import CSRF_TOKEN as TOKEN
+from tests.pages import page_login
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services

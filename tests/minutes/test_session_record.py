@@ -5,30 +5,18 @@ minutes and written out in an annex only those cleared for it read."""
 
 from __future__ import annotations
 
-import io
-
-import docx
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from ecabinet.extensions import db
 from ecabinet.votes.models import Vote
-from tests.helpers import CSRF_TOKEN, assert_error, audit_entries, events, ok, page_login
+from tests.document_text import docx_text, pdf_text
+from tests.helpers import assert_error, audit_entries, events, ok
+from tests.pages import CSRF_TOKEN, page_login
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
-
-
-def pdf_text(data: bytes) -> str:
-    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
-
-
-def docx_text(data: bytes) -> str:
-    document = docx.Document(io.BytesIO(data))
-    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
-    return " ".join(" ".join(s.split()) for s in [p.text for p in document.paragraphs] + cells)
 
 
 def exports(api, meeting_id: int) -> dict[str, str]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.documents.test_viewer_browser import _page_client
 from tests.helpers import assert_error, ok
+from tests.pages import page_login
 from tests.pdfs import make_pdf, multipart, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
@@ -130,5 +130,5 @@ def test_every_page_links_the_manifest_and_a_member_s_pages_register_the_worker(
     login = app.test_client().get("/login").get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in login
     assert "offline.js" not in login
-    page = _page_client(app, cabinet.members[0]).get("/meetings").get_data(as_text=True)
+    page = page_login(app, cabinet.members[0]).get("/meetings").get_data(as_text=True)
     assert 'src="/static/js/offline.js"' in page and 'data-sw-url="/sw.js"' in page

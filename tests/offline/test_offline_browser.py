@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from ecabinet.audit.models import AuditEntry
 from ecabinet.extensions import db
 from tests.browser import ARTIFACTS, assert_accessible, log_in
-from tests.documents.test_viewer_browser import WORDS, _reader, _select
 from tests.helpers import ok
+from tests.opinion_ballots import sent_ballot
 from tests.pdfs import make_pdf, new_version, upload
+from tests.steps import WORDS, logged_in_page, select_words, words_on_page
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +68,7 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
     meeting, item, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
     ballot = _sent_ballot(cabinet, member)
     question = ballot["questions"][0]["id"]
-    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
+    context, page, errors = logged_in_page(browser, server_url, member, service_workers="allow")
 
     _download(page, server_url, meeting, [paper])
     summary = page.locator(".offline-summary").inner_text()
@@ -134,7 +135,7 @@ def test_read_annotate_answer_offline_and_find_it_all_on_the_server_once(app, ca
 def test_a_paper_removed_from_the_meeting_leaves_the_device_at_the_next_contact(cabinet, server_url, browser):
     member = cabinet.members[0]
     meeting, _, (kept, removed) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai", "Tờ trình đã rút")
-    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
+    context, page, errors = logged_in_page(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [kept, removed])
     removed_file = f"{server_url}/api/v1/documents/{removed['id']}/file?version=1"
     kept_file = f"{server_url}/api/v1/documents/{kept['id']}/file?version=1"
@@ -161,20 +162,14 @@ def test_a_paper_removed_from_the_meeting_leaves_the_device_at_the_next_contact(
 
 
 def _sent_ballot(cabinet, member) -> dict:
-    sec = cabinet.api(cabinet.secretariat)
-    ballot = ok(
-        sec.post(
-            "/ballots",
-            json={
-                "title": "Lấy ý kiến về dự thảo Nghị định",
-                "questions": [{"text": "Đồng ý ban hành Nghị định?"}],
-                "recipients": [member.id],
-                "deadline": (datetime.now(UTC) + timedelta(days=7)).isoformat(),
-            },
-        ),
-        201,
+    return sent_ballot(
+        cabinet,
+        title="Lấy ý kiến về dự thảo Nghị định",
+        summary=None,
+        questions=[{"text": "Đồng ý ban hành Nghị định?"}],
+        recipients=[member.id],
+        deadline=(datetime.now(UTC) + timedelta(days=7)).isoformat(),
     )
-    return ok(sec.post(f"/ballots/{ballot['id']}/send"))
 
 
 def _highlight(page) -> None:
@@ -182,9 +177,9 @@ def _highlight(page) -> None:
     page.wait_for_function(
         "() => document.getElementById('viewer').dataset.annotations === 'loaded'", timeout=20000
     )
-    words = page.locator('.vw-page[data-page="1"] .textLayer.ready span', has_text=WORDS).first
+    words = words_on_page(page, WORDS)
     words.wait_for(timeout=20000)
-    _select(page, words)
+    select_words(page, words)
     page.click('[data-tool="highlight"]')
     # Drawn, hence sent to the worker (a drag on a busy machine may select nothing: the tool then asks
     # for a selection and draws nothing).
@@ -214,7 +209,7 @@ def test_changes_the_server_refuses_when_the_network_returns_are_shown_not_dropp
     member = cabinet.members[0]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Tờ trình sẽ bị rút")
     ballot = _sent_ballot(cabinet, member)
-    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
+    context, page, errors = logged_in_page(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
 
     context.set_offline(True)
@@ -261,7 +256,7 @@ def test_logging_out_or_a_remote_wipe_leaves_nothing_of_the_meeting_on_the_devic
 ):
     member = cabinet.members[0]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
-    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
+    context, page, errors = logged_in_page(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     assert not _nothing_kept(page)
 
@@ -303,7 +298,7 @@ def test_notes_made_changed_and_deleted_offline_reach_the_server_in_order(cabine
     note = {"version": 1, "page": 1, "kind": "note", "rects": [[400, 600, 420, 620]]}
     earlier = ok(api.post(f"/documents/{paper['id']}/annotations", json={**note, "text": "Ý kiến cũ"}), 201)
     doomed = ok(api.post(f"/documents/{paper['id']}/annotations", json={**note, "text": "Sẽ xoá"}), 201)
-    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
+    context, page, errors = logged_in_page(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     page.goto(f"{server_url}/documents/{paper['id']}")
 
@@ -337,7 +332,7 @@ def test_notes_made_changed_and_deleted_offline_reach_the_server_in_order(cabine
 def test_a_new_version_is_downloaded_in_place_of_the_old_one(cabinet, server_url, browser):
     member = cabinet.members[0]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
-    context, page, errors = _reader(browser, server_url, member, service_workers="allow")
+    context, page, errors = logged_in_page(browser, server_url, member, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     first = f"{server_url}/api/v1/documents/{paper['id']}/file?version=1"
     assert _cached(page, first)
@@ -366,7 +361,7 @@ def test_another_member_logging_in_on_the_tablet_gets_nothing_of_the_first(cabin
     to log in neither sees the first one's papers nor sends the note in their own name."""
     first, second = cabinet.members[0], cabinet.members[1]
     meeting, _, (paper,) = _meeting_with_papers(cabinet, "Dự thảo Luật Đất đai")
-    context, page, errors = _reader(browser, server_url, first, service_workers="allow")
+    context, page, errors = logged_in_page(browser, server_url, first, service_workers="allow")
     _download(page, server_url, meeting, [paper])
     page.goto(f"{server_url}/documents/{paper['id']}")
     context.set_offline(True)

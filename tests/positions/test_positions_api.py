@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import assert_error, events, ok, page_login
+from tests.helpers import assert_error, events, ok
+from tests.pages import page_login
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services

@@ -13,7 +13,8 @@ from ecabinet.annotations.models import Annotation
 from ecabinet.common.time import utcnow
 from ecabinet.extensions import db
 from ecabinet.meetings.models import Meeting
-from tests.helpers import assert_error, audit_entries, ok, page_login, page_post
+from tests.helpers import assert_error, audit_entries, ok
+from tests.pages import page_login, page_post
 from tests.pdfs import make_pdf, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).

@@ -13,63 +13,8 @@ from sqlalchemy import select
 from ecabinet.extensions import db, socketio
 from ecabinet.tasks.models import Task
 from tests.helpers import assert_error, audit_entries, ok
+from tests.ministries import later
 from tests.pdfs import make_pdf
-
-
-def _later(days: float = 10) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
-
-
-class Ministries:
-    """Two ministries with a minister each, and a meeting whose first item has a decision."""
-
-    def __init__(self, cabinet):
-        self.cabinet = cabinet
-        admin = cabinet.api(cabinet.admin)
-        self.justice = ok(admin.post("/organizations", json={"name": "Bộ Tư pháp"}), 201)
-        self.finance = ok(admin.post("/organizations", json={"name": "Bộ Tài chính"}), 201)
-        self.spare = ok(admin.post("/organizations", json={"name": "Bộ Xây dựng"}), 201)
-        self.minister = cabinet.members[0]  # Bộ Tư pháp
-        self.other = cabinet.members[1]  # Bộ Tài chính
-        ok(admin.patch(f"/users/{self.minister.id}", json={"organization": self.justice["id"]}))
-        ok(admin.patch(f"/users/{self.other.id}", json={"organization": self.finance["id"]}))
-        self.meeting = cabinet.meeting("in_progress")
-        self.item = cabinet.item(self.meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
-        self.undecided = cabinet.item(self.meeting["id"], "Nghị định về đầu tư công")
-        ok(
-            cabinet.api(cabinet.clerk).put(
-                f"/meetings/{self.meeting['id']}/minutes",
-                json={
-                    "entries": [
-                        {
-                            "agenda_item_id": self.item["id"],
-                            "decision": "Giao Bộ Tư pháp hoàn thiện dự án Luật.",
-                        }
-                    ]
-                },
-            )
-        )
-
-    @property
-    def sec(self):
-        return self.cabinet.api(self.cabinet.secretariat)
-
-    def assign(self, **overrides):
-        body = {
-            "text": "Hoàn thiện hồ sơ dự án Luật Đất đai (sửa đổi), trình Quốc hội",
-            "lead_organization_id": self.justice["id"],
-            "cooperating_organization_ids": [self.finance["id"]],
-            "owner_id": self.minister.id,
-            "deadline": _later(),
-            "agenda_item_id": self.item["id"],
-        }
-        body.update(overrides)
-        return self.sec.post("/tasks", json=body)
-
-
-@pytest.fixture
-def ministries(cabinet):
-    return Ministries(cabinet)
 
 
 @pytest.fixture
@@ -135,7 +80,7 @@ def test_status_steps_out_of_order_are_refused_and_nothing_is_written(app, minis
     assert (after["status"], after["report"]) == ("assigned", None)
     assert not [e for e in audit_entries(app) if e["action"] in ("task.status", "task.report")]
     # A ministry user does not correct the task itself.
-    assert_error(minister.patch(path, json={"deadline": _later(30)}), 403)
+    assert_error(minister.patch(path, json={"deadline": later(30)}), 403)
 
 
 def test_bad_tasks_are_refused_and_nothing_is_written(app, ministries, cabinet):
@@ -164,7 +109,7 @@ def test_another_ministrys_task_does_not_exist_for_its_users(ministries, cabinet
     assert_error(other.get(f"/tasks/{task['id']}"), 404)
     assert_error(other.patch(f"/tasks/{task['id']}", json={"status": "in_progress"}), 404)
     assert_error(
-        other.post(f"/tasks/{task['id']}/extension", json={"deadline": _later(20), "reason": "x"}), 404
+        other.post(f"/tasks/{task['id']}/extension", json={"deadline": later(20), "reason": "x"}), 404
     )
     # A user of no organisation sees none.
     assert ok(cabinet.api(cabinet.members[2]).get("/tasks")) == []
@@ -206,16 +151,16 @@ def test_an_extension_granted_moves_the_deadline_and_a_refusal_says_why(app, min
     minister = cabinet.api(ministries.minister)
     path = f"/tasks/{task['id']}/extension"
     assert_error(
-        minister.post(path, json={"deadline": _later(5), "reason": "Cần thêm thời gian"}),
+        minister.post(path, json={"deadline": later(5), "reason": "Cần thêm thời gian"}),
         400,
         "deadline_not_later",
     )
-    assert_error(minister.post(path, json={"deadline": _later(20), "reason": " "}), 400)
-    assert_error(ministries.sec.post(path, json={"deadline": _later(20), "reason": "Thay"}), 403)
-    asked = ok(minister.post(path, json={"deadline": _later(20), "reason": "Chờ ý kiến Bộ Tài chính"}), 201)
+    assert_error(minister.post(path, json={"deadline": later(20), "reason": " "}), 400)
+    assert_error(ministries.sec.post(path, json={"deadline": later(20), "reason": "Thay"}), 403)
+    asked = ok(minister.post(path, json={"deadline": later(20), "reason": "Chờ ý kiến Bộ Tài chính"}), 201)
     assert (asked["status"], asked["reason"]) == ("pending", "Chờ ý kiến Bộ Tài chính")
     assert_error(
-        minister.post(path, json={"deadline": _later(25), "reason": "Lần nữa"}), 409, "extension_pending"
+        minister.post(path, json={"deadline": later(25), "reason": "Lần nữa"}), 409, "extension_pending"
     )
     assert_error(minister.post(f"{path}/grant", json={}), 403)
 
@@ -225,7 +170,7 @@ def test_an_extension_granted_moves_the_deadline_and_a_refusal_says_why(app, min
     assert ok(minister.get(f"/tasks/{task['id']}"))["deadline"] == task["deadline"]
     assert_error(ministries.sec.post(f"{path}/grant"), 409, "no_extension_pending")
 
-    asked = ok(minister.post(path, json={"deadline": _later(15), "reason": "Chờ thẩm định"}), 201)
+    asked = ok(minister.post(path, json={"deadline": later(15), "reason": "Chờ thẩm định"}), 201)
     ok(ministries.sec.post(f"{path}/grant"))
     current = ok(minister.get(f"/tasks/{task['id']}"))
     assert current["deadline"] == asked["deadline"]
@@ -315,8 +260,8 @@ def test_the_follow_up_exports_as_a_workbook_and_a_report(app, ministries, cabin
 
 
 def test_reminders_before_and_after_the_deadline_once_each(app, ministries, cabinet, sent):
-    soon = ok(ministries.assign(text="Sắp đến hạn", deadline=_later(1)), 201)
-    ok(ministries.assign(text="Còn lâu", deadline=_later(30)), 201)
+    soon = ok(ministries.assign(text="Sắp đến hạn", deadline=later(1)), 201)
+    ok(ministries.assign(text="Còn lâu", deadline=later(30)), 201)
     late = ok(ministries.assign(text="Đã quá hạn"), 201)
     with app.app_context():
         db.session.get(Task, late["id"]).deadline = datetime.now(UTC) - timedelta(hours=1)
@@ -341,7 +286,7 @@ def test_a_task_from_a_closed_ballot(ministries, cabinet):
                 "title": "Phiếu lấy ý kiến về Nghị định",
                 "questions": [{"text": "Đồng ý ban hành Nghị định?"}],
                 "recipients": [ministries.minister.id],
-                "deadline": _later(2),
+                "deadline": later(2),
             },
         ),
         201,
@@ -379,7 +324,7 @@ def test_the_conclusion_notice_lists_the_tasks_its_decisions_assigned(ministries
 def test_reminders_arrive_by_mail_when_a_mail_server_is_set(app, ministries, cabinet, smtp_sink):
     admin = cabinet.api(cabinet.admin)
     ok(admin.patch(f"/users/{ministries.minister.id}", json={"email": "botruong@moj.gov.vn"}))
-    ok(ministries.assign(text="Trình Nghị định", deadline=_later(1)), 201)
+    ok(ministries.assign(text="Trình Nghị định", deadline=later(1)), 201)
     assert app.test_cli_runner().invoke(args=["tasks", "remind"]).exit_code == 0
     # The assignment, then the reminder, each to the owner.
     received = smtp_sink.received(2)
@@ -400,7 +345,7 @@ def test_the_secretariat_corrects_a_task(app, ministries, cabinet, sent):
     sent.clear()
     changed = ok(
         ministries.sec.patch(
-            path, json={"text": "Nhiệm vụ đã sửa", "owner_id": ministries.minister.id, "deadline": _later(40)}
+            path, json={"text": "Nhiệm vụ đã sửa", "owner_id": ministries.minister.id, "deadline": later(40)}
         )
     )
     assert (changed["text"], changed["owner_id"], changed["status"]) == (

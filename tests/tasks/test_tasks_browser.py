@@ -13,15 +13,13 @@ import pytest
 from tests.browser import Device, assert_accessible, sticking_out
 from tests.helpers import ok
 from tests.pdfs import make_pdf
-from tests.tasks.test_tasks_api import Ministries
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_secretariat_assigns_a_task_from_a_decision_and_the_minister_reports(
-    cabinet, server_url, browser, tmp_path
+    cabinet, server_url, browser, tmp_path, ministries
 ):
-    ministries = Ministries(cabinet)
     desk = Device(browser, server_url, cabinet.secretariat, "tasks", {"width": 1280, "height": 800})
     page = desk.page
     page.goto(f"{server_url}/meetings/{ministries.meeting['id']}/minutes")

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from tests.helpers import ok, page_login, page_post
-from tests.tasks.test_tasks_api import Ministries
-
-
-@pytest.fixture
-def ministries(cabinet):
-    return Ministries(cabinet)
+from tests.helpers import ok
+from tests.pages import page_login, page_post
 
 
 def test_the_secretariat_assigns_from_the_minutes_and_the_minister_reports(app, ministries, cabinet):
