@@ -1,7 +1,9 @@
 """Stamping many pages cheaply: one shared Form XObject, referenced from every page.
 
 Merging an overlay page into each page copies its content and resources a thousand times; here the
-overlay is added to the file once, and each page gets only a few bytes: `q … cm /ECWM Do Q`.
+overlay is added to the file once, and each page gets only a few bytes: `q … cm /ECWM Do Q`. The
+page's own content is drawn first, as a form of its own (`/ECPG Do`), so that nothing it leaves open
+can swallow the stamp.
 """
 
 from __future__ import annotations
@@ -82,8 +84,7 @@ class Stamper:
         self.pdf = pdf
         self.form = self._form(watermark) if watermark else None
         self.font = self._helvetica() if number_pages else None
-        self.open = pdf.add_stream(b"q\n")
-        self.close = pdf.add_stream(b"Q\n")
+        self.draw_content = pdf.add_stream(b"q /ECPG Do Q\n")
         self._placements: dict[tuple, IndirectObject] = {}
         self._numbered: list[tuple[int, View]] = []  # the number's object, the page as shown
 
@@ -114,28 +115,39 @@ class Stamper:
 
     def stamp(self, page, watermark: bool = True) -> None:
         """Stamp a page before it is added: the watermark (unless `watermark` is False) and, if the
-        stamper numbers pages, a place for its number, written by `write_page_numbers`."""
-        parts = ArrayObject([self.open])
-        if "/Contents" in page:
-            contents = page.raw_get("/Contents")
-            if self.pdf.is_array(contents):
-                parts.extend(contents.get_object())
-            else:
-                parts.append(contents)
-        parts.append(self.close)
+        stamper numbers pages, a place for its number, written by `write_page_numbers`.
+
+        The page's own content becomes a Form XObject (`Assembler.page_form`) that the page draws
+        first, then the stamps: whatever the content leaves open ends with it. The page's resources
+        go with that form; the page keeps only the names of what it now draws (so a resource
+        dictionary shared between pages is never amended)."""
         media = media_box(page)
         if media is LETTER:
             # The copy says what the source left to the viewer: the default page size.
             page[NameObject("/MediaBox")] = RectangleObject(LETTER)
+        watermark = watermark and self.form is not None
+        if not (watermark or self.font is not None):
+            return  # nothing to draw over the page: it stays as it is
         view = View.of(page, media)
-        if self.form is not None and watermark:
-            self._resource(page, "/XObject")[NameObject("/ECWM")] = self.form
+        parts, xobjects, fonts = ArrayObject(), DictionaryObject(), DictionaryObject()
+        content = self.pdf.page_form(page, media)
+        if content is not None:
+            xobjects[NameObject("/ECPG")] = content
+            parts.append(self.draw_content)
+        if watermark:
+            xobjects[NameObject("/ECWM")] = self.form
             parts.append(self._watermark_placement(view))
         if self.font is not None:
-            self._resource(page, "/Font")[NameObject("/ECPN")] = self.font
+            fonts[NameObject("/ECPN")] = self.font
             number = self.pdf.reserve()
             parts.append(number)
             self._numbered.append((number.idnum, view))
+        resources = DictionaryObject()
+        if xobjects:
+            resources[NameObject("/XObject")] = xobjects
+        if fonts:
+            resources[NameObject("/Font")] = fonts
+        page[NameObject("/Resources")] = resources
         page[NameObject("/Contents")] = parts
 
     def write_page_numbers(self) -> None:
@@ -149,14 +161,3 @@ class Stamper:
                 IndirectObject(number, 0, self.pdf),
                 f"q {view.matrix} cm BT /ECPN 9 Tf 0.35 g {x:.2f} 14 Td ({label}) Tj ET Q\n".encode(),
             )
-
-    @staticmethod
-    def _resource(page, kind: str) -> DictionaryObject:
-        """The page's /Font or /XObject dictionary, made if missing; shared dictionaries stay shared
-        (the names added are ours alone, so every page that shares them may carry them)."""
-        if "/Resources" not in page:
-            page[NameObject("/Resources")] = DictionaryObject()
-        resources = page["/Resources"]
-        if kind not in resources:
-            resources[NameObject(kind)] = DictionaryObject()
-        return resources[kind]
