@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -108,6 +109,16 @@ def test_the_stamp_survives_a_page_whose_content_leaves_something_open():
     assert views.texts(out.getvalue()) == [
         f"Trang {number} Bản của Nguyễn Văn A" for number in range(1, len(LEFT_OPEN) + 1)
     ]
+
+
+def test_a_filled_in_form_shows_its_values_in_the_copy_which_carries_no_form():
+    # reportlab-form.pdf: a text field filled in with "Nguyen" and a ticked box, each with its appearance.
+    source = (Path(__file__).resolve().parents[1] / "corpus" / "reportlab-form.pdf").read_bytes()
+    copy = _assemble(source, watermark="Bản của Nguyễn Văn A")
+    [text] = views.texts(copy.stream.getvalue())
+    assert "Nguyen" in text and "Bản của Nguyễn Văn A" in text
+    # Drawn into the page, not left as fields that no viewer draws without the catalog's form.
+    assert [a.get_object()["/Subtype"] for a in copy.pages[0].get("/Annots", [])] == []
 
 
 def test_outline_with_vietnamese_titles_points_at_the_pages():
