@@ -121,3 +121,29 @@ def without_what_acts(data: bytes) -> bytes:
         out = io.BytesIO()
         pdf.save(out)
         return out.getvalue()
+
+
+def with_fields_drawn(data: bytes) -> bytes:
+    """The PDF with its form fields' appearances drawn into its pages, as qpdf flattens them (its other
+    annotations left as they are): what a member's copy shows of a form, which carries no form."""
+    with pikepdf.open(io.BytesIO(data)) as pdf, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        others = {}
+        for number, page in enumerate(pdf.pages):
+            annotations = page.obj.get("/Annots")
+            if isinstance(annotations, pikepdf.Array) and any(
+                a.get("/Subtype") == "/Widget" for a in annotations
+            ):
+                others[number] = [a for a in annotations if a.get("/Subtype") != "/Widget"]
+                page.obj.Annots = pikepdf.Array(a for a in annotations if a.get("/Subtype") == "/Widget")
+        if not others:
+            return data
+        # Where the form asks the viewer to draw its fields anew (/NeedAppearances), qpdf draws its text
+        # and choice fields first: a copy must show what a viewer of the original shows.
+        pdf.generate_appearance_streams()
+        pdf.flatten_annotations("screen")
+        for number, annotations in others.items():
+            pdf.pages[number].obj.Annots = pikepdf.Array(annotations)
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()

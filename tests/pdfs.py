@@ -134,6 +134,23 @@ def handmade_pdf(objects: dict[int, bytes], compressed: frozenset[int] = frozens
     return bytes(out)
 
 
+def many_pages_pdf(pages: int, declared: int | None = None) -> bytes:
+    """A PDF of `pages` pages whose page tree says it holds `declared` (by default, as many): each page a
+    few bytes that share one content stream, so that 100,000 pages make about 10 MB."""
+    content = b"BT /F1 24 Tf 72 720 Td (Trang nao) Tj ET"
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Count %d /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>"
+        b" /Kids [%s] >>"
+        % (pages if declared is None else declared, b" ".join(b"%d 0 R" % (5 + n) for n in range(pages))),
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        4: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+    }
+    page = b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"
+    objects.update((5 + n, page) for n in range(pages))
+    return handmade_pdf(objects)
+
+
 BOUNDARY = "ecabinet-test-boundary-7d41"
 
 

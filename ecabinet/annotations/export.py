@@ -34,6 +34,7 @@ from ecabinet.documents.assembly import Assembler
 from ecabinet.documents.exports import atomic_output, cache_path, download_for
 from ecabinet.documents.models import DocumentVersion
 from ecabinet.documents.sanitize import catalog_entries
+from ecabinet.documents.stamping import Stamper
 from ecabinet.extensions import db
 
 SUBTYPES = {
@@ -210,6 +211,11 @@ def _write_annotated(copy: Path, user_id: int, version_id: int, target: Path) ->
     with atomic_output(target) as out:
         pdf = Assembler(out)
         with pdf.source(copy) as reader:
+            # The copy is the stored original where no watermark applies and nothing in it acts: its
+            # form fields are drawn into their pages, as in every copy (its /AcroForm stays behind).
+            stamper = Stamper(pdf, None)
+            for page in reader.pages:
+                stamper.stamp(page)
             write_annotations(pdf, reader.pages, annotations)
             pdf.add_pages(reader.pages)
             # The copy is already what a member may have (documents.sanitize): its catalog's entries

@@ -23,6 +23,7 @@ from __future__ import annotations
 import io
 import mmap
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ _STRING_PART = re.compile(rb"\\.|[()]", re.S)
 _LENGTH = re.compile(rb"/Length(?![\w#])\s*(\d+)(?:\s+(\d+)\s+R)?")
 _END_OF_DATA = re.compile(rb"\s*endstream")
 _ARRAY_START = re.compile(rb"\s*\[")
+# Entries a content stream's dictionary must not have for it to become a Form XObject as it is.
+_FORM_ENTRIES = re.compile(rb"/(?:Type|Subtype|BBox|Matrix|Resources|Group)(?![\w#])")
 
 
 class _NotPlain(Exception):
@@ -72,6 +75,8 @@ class _Source:
     # A reference to a page (a link, an annotation's /P) points at the page's copy, which
     # add_page writes; the page is never copied as an object of its own.
     pages: set[tuple[int, int]] = field(default_factory=set)
+    # The Form XObjects made of its pages' content (`page_form`), by content stream and resources.
+    forms: dict[tuple, IndirectObject] = field(default_factory=dict)
 
 
 @dataclass
@@ -155,16 +160,19 @@ class Assembler:
 
     def write_stream(self, ref: IndirectObject, data: bytes, entries: DictionaryObject | None = None) -> None:
         """Write a stream of `data` as it is (no filter) as the reserved `ref`."""
+        text = b"<<" + self._entries(entries or {}) + b"/Length %d>>" % len(data)
+        self._emit_object(ref.idnum, text, data)
+        self._drain()
+
+    def _entries(self, entries: dict) -> bytes:
+        """A dictionary's entries as they are written between its << and >>."""
         buffer = io.BytesIO()
-        buffer.write(b"<<")
-        for key, value in (entries or {}).items():
+        for key, value in entries.items():
             buffer.write(self._name(key))
             buffer.write(b" ")
             self._dump(value, buffer)
             buffer.write(b" ")
-        buffer.write(b"/Length %d>>" % len(data))
-        self._emit_object(ref.idnum, buffer.getvalue(), data)
-        self._drain()
+        return buffer.getvalue()
 
     def add_form(self, pdf: bytes, width: float, height: float) -> IndirectObject:
         """The first page of `pdf` as a Form XObject of width × height (drawn once, placed anywhere)."""
@@ -179,6 +187,74 @@ class Assembler:
                 }
             )
             return self.add_stream(page.get_contents().get_data(), entries)
+
+    def page_form(self, page: PageObject, box: tuple[float, float, float, float]) -> IndirectObject | None:
+        """What a page of an open source draws, as a Form XObject (clipped to `box`, its media box)
+        with the page's resources; None if it draws nothing.
+
+        Drawn with `Do`, the page's content is read by itself: what it leaves open (an inline image
+        without its end, an array, a dictionary or a string never closed, a q without its Q) ends
+        with it, and cannot swallow or disturb what a stamp draws after it, as it could when the
+        stamp was one more stream of the page's /Contents (which a viewer reads as one).
+
+        A content stream is copied as its stored bytes, its dictionary given the form's entries, as
+        the copier copies any object; where it cannot be (an array of streams, an object pypdf has
+        parsed or repaired), the content is decoded as pypdf reads it (which the upload's check has
+        done once already) and compressed again."""
+        if "/Contents" not in page:
+            return None
+        contents = page.raw_get("/Contents")
+        resources = page.raw_get("/Resources") if "/Resources" in page else None
+        entries = {
+            "/Type": NameObject("/XObject"),
+            "/Subtype": NameObject("/Form"),
+            "/BBox": RectangleObject(box),
+        }
+        if resources is not None:
+            entries["/Resources"] = resources
+        if isinstance(contents, IndirectObject) and not self.is_array(contents):
+            source = self._sources[id(contents.pdf)]
+            shared = (
+                (resources.idnum, resources.generation)
+                if isinstance(resources, IndirectObject)
+                else id(resources)
+            )
+            key = (contents.idnum, contents.generation, shared, tuple(box))
+            form = source.forms.get(key)
+            if form is None:
+                form = self._stored_form(source, contents, entries)
+                if form is not None:
+                    source.forms[key] = form
+            if form is not None:
+                return form
+        content = page.get_contents()
+        if content is None:
+            return None
+        entries["/Filter"] = NameObject("/FlateDecode")
+        return self.add_stream(zlib.compress(content.get_data()), _dictionary(entries))
+
+    def _stored_form(self, source: _Source, contents: IndirectObject, entries: dict) -> IndirectObject | None:
+        """The content stream `contents` of a source as a Form XObject with `entries` added to its
+        dictionary, its data copied as stored; None where its bytes are not plain."""
+        offset = _plain_offset(source.reader, contents.idnum, contents.generation)
+        if offset is None:
+            return None
+        try:
+            text, data = self._raw(source, offset, contents.idnum, contents.generation)
+        except _NotPlain:
+            return None
+        text = text.strip()
+        if (
+            data is None
+            or not (text.startswith(b"<<") and text.endswith(b">>"))
+            or _FORM_ENTRIES.search(text)
+        ):
+            self._drain()  # whatever its text reached is copied, as for any object
+            return None
+        ref = self.reserve()
+        self._emit_object(ref.idnum, b"<<" + self._entries(_dictionary(entries)) + text[2:], data)
+        self._drain()
+        return ref
 
     @property
     def page_count(self) -> int:

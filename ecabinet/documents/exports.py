@@ -39,7 +39,9 @@ from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 
-CACHE_FORMAT = "3"  # bump when what generated files hold changes (2: nothing that acts, sanitize.py; 3: wherever it sits)
+# Bump when what generated files hold changes (2: nothing that acts, sanitize.py; 3: wherever it sits;
+# 4: each page's content drawn as a form under the stamps, form fields drawn into the page).
+CACHE_FORMAT = "4"
 
 
 def _cache_dir() -> Path:

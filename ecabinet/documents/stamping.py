@@ -1,7 +1,9 @@
 """Stamping many pages cheaply: one shared Form XObject, referenced from every page.
 
 Merging an overlay page into each page copies its content and resources a thousand times; here the
-overlay is added to the file once, and each page gets only a few bytes: `q … cm /ECWM Do Q`.
+overlay is added to the file once, and each page gets only a few bytes: `q … cm /ECWM Do Q`. The
+page's own content is drawn first, as a form of its own (`/ECPG Do`), so that nothing it leaves open
+can swallow the stamp.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from pypdf.generic import (
     IndirectObject,
     NameObject,
     RectangleObject,
+    StreamObject,
 )
 
 from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.documents.assembly import Assembler
-from ecabinet.documents.pdf import LETTER, media_box, visible_box
+from ecabinet.documents.pdf import LETTER, media_box, normal_box, visible_box
 
 OVERLAY_SIZE = 600.0  # the overlay is drawn on a square and scaled to each page
 
@@ -82,8 +85,7 @@ class Stamper:
         self.pdf = pdf
         self.form = self._form(watermark) if watermark else None
         self.font = self._helvetica() if number_pages else None
-        self.open = pdf.add_stream(b"q\n")
-        self.close = pdf.add_stream(b"Q\n")
+        self.draw_content = pdf.add_stream(b"q /ECPG Do Q\n")
         self._placements: dict[tuple, IndirectObject] = {}
         self._numbered: list[tuple[int, View]] = []  # the number's object, the page as shown
 
@@ -113,29 +115,48 @@ class Stamper:
         return self._placements[key]
 
     def stamp(self, page, watermark: bool = True) -> None:
-        """Stamp a page before it is added: the watermark (unless `watermark` is False) and, if the
-        stamper numbers pages, a place for its number, written by `write_page_numbers`."""
-        parts = ArrayObject([self.open])
-        if "/Contents" in page:
-            contents = page.raw_get("/Contents")
-            if self.pdf.is_array(contents):
-                parts.extend(contents.get_object())
-            else:
-                parts.append(contents)
-        parts.append(self.close)
+        """Stamp a page before it is added: its form fields' appearances drawn into it, the
+        watermark (unless `watermark` is False) and, if the stamper numbers pages, a place for its
+        number, written by `write_page_numbers`.
+
+        The page's own content becomes a Form XObject (`Assembler.page_form`) that the page draws
+        first, then the stamps: whatever the content leaves open ends with it. The page's resources
+        go with that form; the page keeps only the names of what it now draws (so a resource
+        dictionary shared between pages is never amended)."""
         media = media_box(page)
         if media is LETTER:
             # The copy says what the source left to the viewer: the default page size.
             page[NameObject("/MediaBox")] = RectangleObject(LETTER)
+        widgets = _flatten_widgets(page)
+        watermark = watermark and self.form is not None
+        if not (widgets or watermark or self.font is not None):
+            return  # nothing to draw over the page: it stays as it is
         view = View.of(page, media)
-        if self.form is not None and watermark:
-            self._resource(page, "/XObject")[NameObject("/ECWM")] = self.form
+        parts, xobjects, fonts = ArrayObject(), DictionaryObject(), DictionaryObject()
+        content = self.pdf.page_form(page, media)
+        if content is not None:
+            xobjects[NameObject("/ECPG")] = content
+            parts.append(self.draw_content)
+        if widgets:
+            drawing = []
+            for index, (appearance, matrix) in enumerate(widgets):
+                xobjects[NameObject(f"/ECF{index}")] = appearance
+                drawing.append(f"q {matrix} cm /ECF{index} Do Q\n")
+            parts.append(self.pdf.add_stream("".join(drawing).encode()))
+        if watermark:
+            xobjects[NameObject("/ECWM")] = self.form
             parts.append(self._watermark_placement(view))
         if self.font is not None:
-            self._resource(page, "/Font")[NameObject("/ECPN")] = self.font
+            fonts[NameObject("/ECPN")] = self.font
             number = self.pdf.reserve()
             parts.append(number)
             self._numbered.append((number.idnum, view))
+        resources = DictionaryObject()
+        if xobjects:
+            resources[NameObject("/XObject")] = xobjects
+        if fonts:
+            resources[NameObject("/Font")] = fonts
+        page[NameObject("/Resources")] = resources
         page[NameObject("/Contents")] = parts
 
     def write_page_numbers(self) -> None:
@@ -150,13 +171,72 @@ class Stamper:
                 f"q {view.matrix} cm BT /ECPN 9 Tf 0.35 g {x:.2f} 14 Td ({label}) Tj ET Q\n".encode(),
             )
 
-    @staticmethod
-    def _resource(page, kind: str) -> DictionaryObject:
-        """The page's /Font or /XObject dictionary, made if missing; shared dictionaries stay shared
-        (the names added are ours alone, so every page that shares them may carry them)."""
-        if "/Resources" not in page:
-            page[NameObject("/Resources")] = DictionaryObject()
-        resources = page["/Resources"]
-        if kind not in resources:
-            resources[NameObject(kind)] = DictionaryObject()
-        return resources[kind]
+
+# Annotation flags (PDF 32000-1, 12.5.3): a widget so marked is not shown.
+_HIDDEN, _NO_VIEW = 2, 32
+
+
+def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject, str]]:
+    """The page's form fields, taken off its annotations: each shown one's appearance (as its state
+    picks it) and the matrix that places it on the page (PDF 32000-1, 12.5.5).
+
+    Copies leave the catalog's /AcroForm behind (sanitize.py: scripts, XFA), and without it viewers
+    draw no field at all (pdfium, Chrome's viewer, skips widgets outside the form; PDF.js draws them
+    only as HTML form elements): what the paper shows filled in is drawn into the page instead, as
+    printing or qpdf's flattening does. A field without an appearance stream is not drawn."""
+    if "/Annots" not in page:
+        return []
+    annotations = page["/Annots"]
+    if not isinstance(annotations, ArrayObject):
+        return []
+    kept, drawn = ArrayObject(), []
+    for reference in annotations:
+        annotation = reference.get_object()
+        if not isinstance(annotation, DictionaryObject) or annotation.get("/Subtype") != "/Widget":
+            kept.append(reference)
+            continue
+        flags = annotation.get("/F", 0)
+        appearance = _appearance(annotation)
+        if appearance is None or (isinstance(flags, int) and flags & (_HIDDEN | _NO_VIEW)):
+            continue
+        matrix = _placement(appearance.get_object(), annotation.get("/Rect"))
+        if matrix is not None:
+            drawn.append((appearance, matrix))
+    if len(kept) != len(annotations):
+        page[NameObject("/Annots")] = kept
+    return drawn
+
+
+def _appearance(annotation: DictionaryObject) -> IndirectObject | StreamObject | None:
+    """The widget's normal appearance as a reference (or the stream), in its current state (/AS)."""
+    appearances = annotation.get("/AP")
+    if not isinstance(appearances, DictionaryObject) or "/N" not in appearances:
+        return None
+    normal = appearances.raw_get("/N")
+    if not isinstance(normal.get_object(), StreamObject):
+        states = normal.get_object()
+        state = annotation.get("/AS")
+        if not isinstance(states, DictionaryObject) or state not in states:
+            return None
+        normal = states.raw_get(state)
+    return normal if isinstance(normal.get_object(), StreamObject) else None
+
+
+def _placement(form: StreamObject, rect) -> str | None:
+    """The matrix that maps the form's box (its /BBox through its /Matrix) onto the annotation's
+    rectangle; None where either is missing or flat."""
+    try:
+        x0, y0, x1, y1 = normal_box(rect)
+        bx0, by0, bx1, by1 = normal_box(form["/BBox"])
+        a, b, c, d, e, f = (float(v) for v in form.get("/Matrix", (1, 0, 0, 1, 0, 0)))
+    except (KeyError, TypeError, ValueError):
+        return None
+    corners = [(a * x + c * y + e, b * x + d * y + f) for x in (bx0, bx1) for y in (by0, by1)]
+    left, right = min(x for x, _ in corners), max(x for x, _ in corners)
+    bottom, top = min(y for _, y in corners), max(y for _, y in corners)
+    if right - left <= 0 or top - bottom <= 0 or x1 - x0 <= 0 or y1 - y0 <= 0:
+        return None
+    sx, sy = (x1 - x0) / (right - left), (y1 - y0) / (top - bottom)
+    return " ".join(
+        f"{v:.4f}".rstrip("0").rstrip(".") for v in (sx, 0, 0, sy, x0 - left * sx, y0 - bottom * sy)
+    )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import uuid
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from tests import pdf_views as views
 from tests.helpers import assert_error, ok
 from tests.pdfs import make_pdf, new_version, upload
 
@@ -199,6 +201,26 @@ def test_outsider_and_confidential_denials(cabinet):
         api = cabinet.api(person)
         assert_error(api.post(f"/documents/{doc['id']}/annotations", json=_highlight()), 404)
         assert_error(api.get(f"/documents/{doc['id']}/annotated.pdf"), 404)
+
+
+def test_annotated_pdf_of_an_unstamped_form_shows_what_its_fields_hold(cabinet):
+    # No watermark: annotated.pdf is made from the original itself, whose form it does not carry
+    # (documents.sanitize). reportlab-form.pdf: a field filled in with "Nguyen", a ticked box.
+    meeting = cabinet.meeting("published", watermark="none")
+    item = cabinet.item(meeting["id"])
+    form = (Path(__file__).resolve().parents[1] / "corpus" / "reportlab-form.pdf").read_bytes()
+    paper = ok(upload(cabinet.api(cabinet.secretariat), item["id"], form), 201)
+    member = cabinet.api(cabinet.members[0])
+    ok(
+        member.post(f"/documents/{paper['id']}/annotations", json=_highlight(rects=[[56, 300, 300, 316]])),
+        201,
+    )
+    annotated = member.get(f"/documents/{paper['id']}/annotated.pdf")
+    assert annotated.status_code == 200
+    [text] = views.texts(annotated.data)
+    assert "Nguyen" in text
+    page = PdfReader(io.BytesIO(annotated.data)).pages[0]
+    assert [a.get_object()["/Subtype"] for a in page["/Annots"]] == ["/Highlight"]
 
 
 def test_annotated_pdf_carries_real_annotations(cabinet, doc):

@@ -101,7 +101,7 @@ def test_the_book_carries_each_papers_images_and_fonts_as_they_are(cabinet):
     page = book.pages[-1]
     assert "Bản đồ quy hoạch sử dụng đất" in page.extract_text()
     assert [i.data for i in page.images] == [i.data for i in source.images]
-    [font] = [f for f in page["/Resources"]["/Font"].values() if f.get_object()["/Subtype"] == "/Type0"]
+    [font] = [f for f in _fonts(page["/Resources"]) if f.get_object()["/Subtype"] == "/Type0"]
     [original] = source["/Resources"]["/Font"].values()
     descriptor = "/DescendantFonts", 0, "/FontDescriptor", "/FontFile2"
 
@@ -111,6 +111,16 @@ def test_the_book_carries_each_papers_images_and_fonts_as_they_are(cabinet):
         return f.get_object().get_data()
 
     assert program(font) == program(original)
+
+
+def _fonts(resources) -> list:
+    """The fonts a page's resources reach, the forms it draws included (the page's own content is one)."""
+    fonts = list(resources.get("/Font", {}).values())
+    for xobject in resources.get("/XObject", {}).values():
+        xobject = xobject.get_object()
+        if xobject.get("/Subtype") == "/Form" and "/Resources" in xobject:
+            fonts += _fonts(xobject["/Resources"])
+    return fonts
 
 
 def test_repeat_is_served_from_the_cache_and_a_new_version_rebuilds(cabinet):

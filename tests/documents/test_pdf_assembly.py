@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.stamping import Stamper
+from tests import pdf_views as views
 from tests.pdfs import encrypted_pdf, handmade_pdf, make_pdf
 
 pytestmark = pytest.mark.no_database  # runs once, in the SQLite pass (tests/conftest.py)
@@ -75,6 +77,48 @@ def test_stamped_pages_share_one_watermark_and_keep_their_text():
     assert all("Bản của Nguyễn Văn A" in text for text in texts)
     assert "Trang mot" in texts[0] and "Trang ba" in texts[2]
     assert len({p["/Resources"]["/XObject"].raw_get("/ECWM").idnum for p in copy.pages}) == 1
+
+
+# Content that leaves something open at its end, as damaged files' pages do (tests/corpus has
+# pikepdf's content-stream-errors.pdf): an inline image without its EI, a dictionary, an array and a
+# string never closed, a transformation never restored.
+LEFT_OPEN = [b"BI /W 1 /H 1 /BPC 8 /CS /G ID x", b"<< /oops", b"[ /oops", b"(oops", b"q 0.1 0 0 0.1 0 0 cm"]
+
+
+def test_the_stamp_survives_a_page_whose_content_leaves_something_open():
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 300 200]"
+        b" /Resources << /Font << /F1 3 0 R >> >> >>"
+        % (b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(len(LEFT_OPEN))), len(LEFT_OPEN)),
+        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    }
+    for index, tail in enumerate(LEFT_OPEN):
+        content = b"BT /F1 18 Tf 20 100 Td (Trang %d) Tj ET\n%s\n" % (index + 1, tail)
+        objects[4 + 2 * index] = b"<< /Type /Page /Parent 2 0 R /Contents %d 0 R >>" % (5 + 2 * index)
+        objects[5 + 2 * index] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content)
+    out = io.BytesIO()
+    pdf = Assembler(out)
+    stamper = Stamper(pdf, "Bản của Nguyễn Văn A")
+    with pdf.source(handmade_pdf(objects)) as reader:
+        for page in reader.pages:
+            stamper.stamp(page)
+        pdf.add_pages(reader.pages)
+    pdf.finish({}, None)
+    # As pdfium (a viewer) reads each page: its own text, then the whole stamp.
+    assert views.texts(out.getvalue()) == [
+        f"Trang {number} Bản của Nguyễn Văn A" for number in range(1, len(LEFT_OPEN) + 1)
+    ]
+
+
+def test_a_filled_in_form_shows_its_values_in_the_copy_which_carries_no_form():
+    # reportlab-form.pdf: a text field filled in with "Nguyen" and a ticked box, each with its appearance.
+    source = (Path(__file__).resolve().parents[1] / "corpus" / "reportlab-form.pdf").read_bytes()
+    copy = _assemble(source, watermark="Bản của Nguyễn Văn A")
+    [text] = views.texts(copy.stream.getvalue())
+    assert "Nguyen" in text and "Bản của Nguyễn Văn A" in text
+    # Drawn into the page, not left as fields that no viewer draws without the catalog's form.
+    assert [a.get_object()["/Subtype"] for a in copy.pages[0].get("/Annots", [])] == []
 
 
 def test_outline_with_vietnamese_titles_points_at_the_pages():

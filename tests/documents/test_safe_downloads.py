@@ -12,7 +12,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
 
 from tests.helpers import assert_error, ok
-from tests.pdfs import active_content, handmade_pdf, hostile_pdf, make_pdf, upload
+from tests.pdfs import active_content, handmade_pdf, hostile_pdf, make_pdf, many_pages_pdf, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
@@ -49,8 +49,9 @@ def test_a_watermarked_copy_carries_nothing_that_acts(app, cabinet):
     assert len(pdf.pages) == 2
     # What a reader needs stays: the web link and the link to page 2 (without what followed it), the
     # outline; the Launch, the javascript: link and the attached file are gone.
-    # (The Launch and javascript: links stay as inert rectangles, as does the form field.)
-    assert _links(pdf) == [None, "https://chinhphu.vn/", None, "/GoTo", None]
+    # (The Launch and javascript: links stay as inert rectangles; the form field leaves the
+    # annotations with its form, what it shows drawn into the page: here nothing, it has no appearance.)
+    assert _links(pdf) == [None, "https://chinhphu.vn/", None, "/GoTo"]
     assert [entry.title for entry in pdf.outline] == ["Mục lục", "Trang hai"]
     # The original is kept byte for byte, for the record.
     assert [p.read_bytes() for p in _stored(app)] == [data]
@@ -92,34 +93,21 @@ def test_without_a_watermark_a_paper_with_nothing_that_acts_is_downloaded_as_upl
         assert cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data == data
 
 
-def _many_pages(count: int) -> bytes:
-    """A PDF of `count` pages sharing one page dictionary's content, small however many there are."""
-    kids = b" ".join(b"%d 0 R" % (4 + n) for n in range(count))
-    objects = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
-        3: b"<< /Length 0 >>\nstream\n\nendstream",
-    }
-    for n in range(count):
-        objects[4 + n] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>"
-    return handmade_pdf(objects)
-
-
 def test_a_pdf_over_the_page_limit_is_413_and_nothing_is_kept(app, cabinet):
     meeting = cabinet.meeting("published")
     item = cabinet.item(meeting["id"])
     sec = cabinet.api(cabinet.secretariat)
     app.config["ECABINET_MAX_PAGES"] = 20
-    assert_error(upload(sec, item["id"], _many_pages(21)), 413, "too_many_pages")
+    assert_error(upload(sec, item["id"], many_pages_pdf(21)), 413, "too_many_pages")
     assert _stored(app) == []
-    assert ok(upload(sec, item["id"], _many_pages(20)), 201)["version"]["page_count"] == 20
+    assert ok(upload(sec, item["id"], many_pages_pdf(20)), 201)["version"]["page_count"] == 20
 
 
 def test_a_page_tree_that_understates_its_pages_is_counted_all_the_same(app, cabinet):
     meeting = cabinet.meeting("published")
     item = cabinet.item(meeting["id"])
     app.config["ECABINET_MAX_PAGES"] = 20
-    lying = _many_pages(30).replace(b"/Count 30", b"/Count 3 ")
+    lying = many_pages_pdf(30, declared=3)
     assert_error(upload(cabinet.api(cabinet.secretariat), item["id"], lying), 413, "too_many_pages")
     assert _stored(app) == []
 

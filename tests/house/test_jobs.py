@@ -26,7 +26,7 @@ from ecabinet.extensions import db
 from tests.conftest import POSTGRES_URL
 from tests.gunicorn_server import REDIS_URL, REPO, api_token, gunicorn, require_redis
 from tests.helpers import assert_error, ok
-from tests.pdfs import broken_pdf, make_pdf, new_version, upload
+from tests.pdfs import broken_pdf, make_pdf, many_pages_pdf, new_version, upload
 
 # A database of Redis's own for the queue, apart from the live events' (live/test_scale_out.py).
 JOBS_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + "/9"
@@ -116,7 +116,18 @@ def test_job_workers_started_elsewhere_take_the_servers_jobs_through_redis(app, 
     assert "Executing ecabinet.documents.exports._build_book" in (tmp_path / "worker.log").read_text()
 
 
-def test_the_server_answers_promptly_while_a_heavy_job_runs(app, cabinet, tmp_path):
+def _health_checks_answered_until(work, url: str) -> int:
+    """Health checks answered while `work` (a request sent from another thread) was still waiting. A
+    server doing the work itself (ECABINET_JOBS=immediate) answers the first only once it is done: 1."""
+    answered = 0
+    while not work.done():
+        assert requests.get(f"{url}/healthz", timeout=30).status_code == 200
+        answered += not work.done()
+        time.sleep(0.05)
+    return answered
+
+
+def test_the_server_answers_promptly_while_heavy_jobs_run(app, cabinet, tmp_path):
     meeting = cabinet.meeting("published")
     item = cabinet.item(meeting["id"])
     paper = upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình"), title="Tờ trình")
@@ -135,17 +146,31 @@ def test_the_server_answers_promptly_while_a_heavy_job_runs(app, cabinet, tmp_pa
     with gunicorn(_server_env(app, tmp_path), tmp_path) as (url,), ThreadPoolExecutor(1) as pool:
         token = api_token(url, cabinet.members[0].username)
         heavy = pool.submit(_get, url, f"/documents/{paper.get_json()['id']}/annotated.pdf", token)
-        # Health checks answered while the copy is still being made. A server making the copy itself
-        # (ECABINET_JOBS=immediate) answers the first only once the copy is done: this counts 1 there.
-        answered_meanwhile = 0
-        while not heavy.done():
-            assert requests.get(f"{url}/healthz", timeout=30).status_code == 200
-            answered_meanwhile += not heavy.done()
-            time.sleep(0.05)
+        answered_while_writing = _health_checks_answered_until(heavy, url)
         annotated = heavy.result()
+        # 100,000 pages (about 10 MB: within the upload limit, twenty times the page limit), which a
+        # worker reads only as far as it must to refuse them.
+        sec_token = api_token(url, cabinet.secretariat.username)
+        huge = pool.submit(
+            requests.post,
+            f"{url}/api/v1/agenda/{item['id']}/documents",
+            headers={"Authorization": f"Bearer {sec_token}"},
+            files={"file": ("bao-cao.pdf", many_pages_pdf(100_000), "application/pdf")},
+            timeout=120,
+        )
+        answered_while_checking = _health_checks_answered_until(huge, url)
+        refused = huge.result()
     assert annotated.status_code == 200
     assert PdfReader(io.BytesIO(annotated.content)).pages[0]["/Annots"][0].get_object()["/Subtype"] == "/Ink"
-    assert answered_meanwhile >= 3
+    assert answered_while_writing >= 3
+    assert refused.status_code == 413 and refused.json()["error"]["code"] == "too_many_pages"
+    assert answered_while_checking >= 3
+    assert [
+        d["title"]
+        for d in ok(cabinet.api(cabinet.secretariat).get(f"/meetings/{meeting['id']}"))["agenda"][0][
+            "documents"
+        ]
+    ] == ["Tờ trình"]
 
 
 def test_publishing_prepares_each_participants_book_and_copies(app, cabinet):
