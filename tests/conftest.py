@@ -48,12 +48,22 @@ _pg_schema_ready = False
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that touches no database (marked `no_database`) proves nothing more in the PostgreSQL pass."""
-    if POSTGRES_URL:
-        once = pytest.mark.skip(reason="touches no database: runs once, in the SQLite pass")
-        for item in items:
-            if item.get_closest_marker("no_database"):
-                item.add_marker(once)
+    """What runs in the SQLite pass only, to keep the two passes within CI's 15 minutes: a test that
+    touches no database (marked `no_database`) or checks what is the same on any database (`once`)
+    proves nothing more on PostgreSQL. Nor does a page test, beyond the role's days: the pages' services
+    run on PostgreSQL in the API tests, and the pages themselves in each role's day (tests/days)."""
+    if not POSTGRES_URL:
+        return
+    for item in items:
+        if item.get_closest_marker("no_database"):
+            reason = "touches no database: runs once, in the SQLite pass"
+        elif item.get_closest_marker("once"):
+            reason = "checks what is the same on any database: runs once, in the SQLite pass"
+        elif item.get_closest_marker("browser") and item.path.parent.name != "days":
+            reason = "a page test: on PostgreSQL the pages run in the role's days (tests/days)"
+        else:
+            continue
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def _database_url(tmp_path) -> str:

@@ -179,6 +179,7 @@ def test_annotations_are_bounded_per_stroke_and_per_member(app, cabinet):
     assert len(ok(member.get(path))) == 3
 
 
+@pytest.mark.once  # gunicorn answers before the app and its database
 def test_the_real_server_refuses_overlong_requests_in_the_contracts_shape(app, tmp_path):
     """gunicorn answers a request line or headers over its limits itself, before the app."""
     import requests
