@@ -20,6 +20,8 @@ from pathlib import Path
 import harness
 import requests
 
+from tests.prepare_postgres import ensure_database
+
 PAGES = 20
 A4 = (595.28, 841.89)
 
@@ -140,7 +142,7 @@ def main() -> None:
     extra = {"mode": "quick" if args.quick else "full", "saves": str(saves), "lists": str(lists)}
     targets = [("SQLite", None)]
     if args.database_url:
-        harness.ensure_postgres_database(args.database_url)
+        ensure_database(args.database_url)
         extra["postgresql"] = harness.postgres_version(args.database_url)
         targets.append(("PostgreSQL", args.database_url))
     if not args.quick:

@@ -265,23 +265,6 @@ def rss_mib(pid: int | str = "self") -> float:
 # --- the database and a cabinet made through the services -------------------------------------
 
 
-def ensure_postgres_database(url: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    with psycopg.connect(
-        host=u.host,
-        port=u.port or 5432,
-        user=u.username,
-        password=u.password,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (u.database,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{u.database}"')
-
-
 def make_app(database_url: str, storage: str):
     """An app on the given database with cheap password hashing (TestConfig: scrypt N=1024), so
     hundreds of users are made in seconds; a server started on the same database reads them."""

@@ -32,6 +32,8 @@ import aiohttp
 import harness
 import requests
 
+from tests.prepare_postgres import ensure_database
+
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/ecabinet_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
 GOAL_P99_MS = 100.0
@@ -279,7 +281,7 @@ def main() -> None:
     postgres = not args.sqlite_only
     if postgres:
         try:
-            harness.ensure_postgres_database(args.postgres_url)
+            ensure_database(args.postgres_url)
             extra["postgresql"] = harness.postgres_version(args.postgres_url)
             extra["redis"] = harness.redis_version(args.redis_url)
         except Exception as exc:  # no server: say so and measure what can be measured
