@@ -9,7 +9,7 @@ can swallow the stamp.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from pypdf import PageObject
 from pypdf.generic import (
@@ -85,7 +85,6 @@ class Stamper:
         self.pdf = pdf
         self.form = self._form(watermark) if watermark else None
         self.font = self._helvetica() if number_pages else None
-        self.draw_content = pdf.add_stream(b"q /ECPG Do Q\n")
         self._placements: dict[tuple, IndirectObject] = {}
         self._numbered: list[tuple[int, View]] = []  # the number's object, the page as shown
 
@@ -113,6 +112,13 @@ class Stamper:
                 f"q {view.matrix} cm {scale:.4f} 0 0 {scale:.4f} {dx:.2f} {dy:.2f} cm /ECWM Do Q\n".encode()
             )
         return self._placements[key]
+
+    @cached_property
+    def draw_content(self) -> IndirectObject:
+        """The few bytes every stamped page draws its own content with; written at the first page that
+        needs it, so that a file whose pages all stay as they are (annotated.pdf of a paper without
+        fields) carries no stream nothing refers to."""
+        return self.pdf.add_stream(b"q /ECPG Do Q\n")
 
     def stamp(self, page, watermark: bool = True) -> None:
         """Stamp a page before it is added: its form fields' appearances drawn into it, the
