@@ -214,16 +214,18 @@ class Assembler:
             entries["/Resources"] = resources
         if isinstance(contents, IndirectObject) and not self.is_array(contents):
             source = self._sources[id(contents.pdf)]
-            shared = (
-                (resources.idnum, resources.generation)
-                if isinstance(resources, IndirectObject)
-                else id(resources)
-            )
-            key = (contents.idnum, contents.generation, shared, tuple(box))
-            form = source.forms.get(key)
+            # Pages that share their content and their resources (by reference, or none) share the form.
+            # Resources written in the page itself are the page's own: an object's id() could be reused by
+            # another page's once the first is gone, so such a page gets a form of its own.
+            key = None
+            if isinstance(resources, IndirectObject):
+                key = (contents.idnum, contents.generation, resources.idnum, resources.generation, tuple(box))
+            elif resources is None:
+                key = (contents.idnum, contents.generation, None, None, tuple(box))
+            form = source.forms.get(key) if key else None
             if form is None:
                 form = self._stored_form(source, contents, entries)
-                if form is not None:
+                if form is not None and key:
                     source.forms[key] = form
             if form is not None:
                 return form
