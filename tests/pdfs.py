@@ -25,6 +25,12 @@ from ecabinet.common.pdfgen import new_document, to_bytes
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
+def stored_originals(app) -> list[Path]:
+    """The files the app keeps as uploaded (its generated copies, in `cache/`, aside)."""
+    root = Path(app.config["ECABINET_STORAGE"])
+    return [p for p in root.rglob("*") if p.is_file() and "cache" not in p.parts]
+
+
 @lru_cache(maxsize=128)
 def make_pdf(*pages: str, size: tuple[float, float] | None = None) -> bytes:
     pdf = new_document()

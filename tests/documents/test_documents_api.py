@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.constants import PageLabelStyle
 
 from tests.helpers import assert_error
-from tests.pdfs import broken_pdf, encrypted_pdf, make_pdf, upload
+from tests.pdfs import broken_pdf, encrypted_pdf, make_pdf, stored_originals, upload
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
@@ -22,11 +21,6 @@ def meeting(cabinet):
     item = cabinet.item(meeting["id"], "Dự án Luật Đất đai (sửa đổi)")
     secret = cabinet.item(meeting["id"], "Nhân sự", confidential=True, restricted_to=[cabinet.members[0].id])
     return {"meeting": meeting, "item": item, "secret": secret}
-
-
-def _files(app) -> list[Path]:
-    root = Path(app.config["ECABINET_STORAGE"])
-    return [p for p in root.rglob("*") if p.is_file() and "cache" not in p.parts]
 
 
 def test_upload_stores_by_content_and_answers_the_contract(app, cabinet, meeting):
@@ -42,12 +36,12 @@ def test_upload_stores_by_content_and_answers_the_contract(app, cabinet, meeting
     assert doc["version"]["number"] == 1 and doc["version"]["page_count"] == 2
     assert doc["version"]["size"] == len(data)
     assert doc["version"]["filename"] == "Tờ trình số 1.pdf"  # no folders kept
-    stored = _files(app)
+    stored = stored_originals(app)
     assert [p.name for p in stored] == [doc["version"]["sha256"]]  # the server's name, not the client's
     # The same content again is stored once.
     again = upload(sec, meeting["item"]["id"], data, filename="copy.pdf")
     assert again.status_code == 201
-    assert len(_files(app)) == 1
+    assert len(stored_originals(app)) == 1
     # Members see it on the agenda and can fetch the file.
     member = cabinet.api(cabinet.members[1])
     agenda = member.get(f"/meetings/{meeting['meeting']['id']}").get_json()["agenda"]
@@ -95,7 +89,7 @@ def test_bad_uploads_are_refused_and_leave_nothing(app, cabinet, meeting, data, 
     sec = cabinet.api(cabinet.secretariat)
     error = assert_error(upload(sec, meeting["item"]["id"], data), status, code)
     assert error["message"]
-    assert _files(app) == []
+    assert stored_originals(app) == []
     agenda = sec.get(f"/meetings/{meeting['meeting']['id']}").get_json()["agenda"]
     assert [i["documents"] for i in agenda] == [[], []]  # the item and the confidential one
 
@@ -111,7 +105,7 @@ def test_too_large_upload_is_refused_before_storing(app, cabinet, meeting):
     sec = cabinet.api(cabinet.secretariat)
     big = make_pdf("Lớn") + b"%" * (1024 * 1024 + 10)
     assert_error(upload(sec, meeting["item"]["id"], big), 413)
-    assert _files(app) == []
+    assert stored_originals(app) == []
 
 
 def test_request_body_over_the_limit_is_refused_from_its_length(app, cabinet, meeting):

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import io
 import zlib
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, TextStringObject
 
 from tests.helpers import assert_error, ok
-from tests.pdfs import active_content, handmade_pdf, hostile_pdf, make_pdf, many_pages_pdf, upload
+from tests.pdfs import (
+    active_content,
+    handmade_pdf,
+    hostile_pdf,
+    make_pdf,
+    many_pages_pdf,
+    stored_originals,
+    upload,
+)
 
 # Its meetings only need to be there: built through the services (the API's own tests use HTTP).
 pytestmark = pytest.mark.built_by_services
-
-
-def _stored(app) -> list[Path]:
-    root = Path(app.config["ECABINET_STORAGE"])
-    return [p for p in root.rglob("*") if p.is_file() and "cache" not in p.parts]
 
 
 def _paper(cabinet, watermark: str) -> tuple[dict, dict, bytes]:
@@ -54,7 +56,7 @@ def test_a_watermarked_copy_carries_nothing_that_acts(app, cabinet):
     assert _links(pdf) == [None, "https://chinhphu.vn/", None, "/GoTo"]
     assert [entry.title for entry in pdf.outline] == ["Mục lục", "Trang hai"]
     # The original is kept byte for byte, for the record.
-    assert [p.read_bytes() for p in _stored(app)] == [data]
+    assert [p.read_bytes() for p in stored_originals(app)] == [data]
     assert active_content(data)
 
 
@@ -75,7 +77,7 @@ def test_without_a_watermark_a_paper_that_acts_is_downloaded_without_what_acts(a
         plain = member.get(f"/documents/{document['id']}/file").data
         assert active_content(plain) == set()
         assert len(PdfReader(io.BytesIO(plain)).pages) == 2
-    assert [p.read_bytes() for p in _stored(app)] == [data]
+    assert [p.read_bytes() for p in stored_originals(app)] == [data]
     note = {"version": 1, "page": 2, "kind": "note", "rects": [[40, 40, 60, 60]], "text": "Xem lại"}
     ok(member.post(f"/documents/{document['id']}/annotations", json=note), 201)
     copy = member.get(f"/documents/{document['id']}/annotated.pdf").data
@@ -99,7 +101,7 @@ def test_a_pdf_over_the_page_limit_is_413_and_nothing_is_kept(app, cabinet):
     sec = cabinet.api(cabinet.secretariat)
     app.config["ECABINET_MAX_PAGES"] = 20
     assert_error(upload(sec, item["id"], many_pages_pdf(21)), 413, "too_many_pages")
-    assert _stored(app) == []
+    assert stored_originals(app) == []
     assert ok(upload(sec, item["id"], many_pages_pdf(20)), 201)["version"]["page_count"] == 20
 
 
@@ -109,7 +111,7 @@ def test_a_page_tree_that_understates_its_pages_is_counted_all_the_same(app, cab
     app.config["ECABINET_MAX_PAGES"] = 20
     lying = many_pages_pdf(30, declared=3)
     assert_error(upload(cabinet.api(cabinet.secretariat), item["id"], lying), 413, "too_many_pages")
-    assert _stored(app) == []
+    assert stored_originals(app) == []
 
 
 @pytest.mark.parametrize("inflated_mb", [100])
@@ -126,7 +128,7 @@ def test_a_deflate_bomb_is_415_and_nothing_is_kept(app, cabinet, inflated_mb):
     item = cabinet.item(meeting["id"])
     response = upload(cabinet.api(cabinet.secretariat), item["id"], handmade_pdf(objects))
     assert_error(response, 415, "pdf_bomb")
-    assert _stored(app) == []
+    assert stored_originals(app) == []
     assert ok(upload(cabinet.api(cabinet.secretariat), item["id"], make_pdf("Tờ trình")), 201)
 
 
@@ -162,7 +164,7 @@ def test_a_deflate_bomb_anywhere_a_page_draws_is_415_and_nothing_is_kept(app, ca
     item = cabinet.item(meeting["id"])
     response = upload(cabinet.api(cabinet.secretariat), item["id"], handmade_pdf(objects))
     assert_error(response, 415, "pdf_bomb")
-    assert _stored(app) == []
+    assert stored_originals(app) == []
 
 
 def _hidden_script(where: str) -> bytes:
@@ -235,4 +237,4 @@ def test_a_script_hidden_anywhere_reaches_no_member(app, cabinet, where):
         copy = member.get(path)
         assert copy.status_code == 200, path
         assert active_content(copy.data) - {"/OpenAction"} == set(), path
-    assert [p.read_bytes() for p in _stored(app)] == [data]
+    assert [p.read_bytes() for p in stored_originals(app)] == [data]
