@@ -31,7 +31,7 @@ from ecabinet.auth.models import User
 from ecabinet.common import jobs
 from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.documents.assembly import Assembler
-from ecabinet.documents.exports import atomic_output, cache_path, download_for
+from ecabinet.documents.exports import atomic_output, cache_path, copying, download_for
 from ecabinet.documents.models import DocumentVersion
 from ecabinet.documents.sanitize import catalog_entries
 from ecabinet.documents.stamping import Stamper
@@ -210,7 +210,7 @@ def _write_annotated(copy: Path, user_id: int, version_id: int, target: Path) ->
     annotations = own_for_version(user, version)
     with atomic_output(target) as out:
         pdf = Assembler(out)
-        with pdf.source(copy) as reader:
+        with copying(pdf, copy) as reader:
             # The copy is the stored original where no watermark applies and nothing in it acts: its
             # form fields are drawn into their pages, as in every copy (its /AcroForm stays behind).
             stamper = Stamper(pdf, None)

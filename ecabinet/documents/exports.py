@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from ecabinet.auth.models import User
 from ecabinet.common import jobs, unit_of_work
 from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.common.time import cabinet_time, utcnow
-from ecabinet.documents import storage
+from ecabinet.documents import fields, storage
 from ecabinet.documents.assembly import Assembler, Bookmark
 from ecabinet.documents.models import DocumentVersion
 from ecabinet.documents.sanitize import acts, catalog_entries, clean_page
@@ -39,9 +40,12 @@ from ecabinet.meetings import access
 from ecabinet.meetings import service as meetings
 from ecabinet.meetings.models import AgendaItem, Meeting
 
+log = logging.getLogger(__name__)
+
 # Bump when what generated files hold changes (2: nothing that acts, sanitize.py; 3: wherever it sits;
-# 4: each page's content drawn as a form under the stamps, form fields drawn into the page).
-CACHE_FORMAT = "4"
+# 4: each page's content drawn as a form under the stamps, form fields drawn into the page; 5: fields
+# a form leaves to the viewer drawn from their values).
+CACHE_FORMAT = "5"
 
 
 def _cache_dir() -> Path:
@@ -129,6 +133,32 @@ def _safe_original(version: DocumentVersion) -> Path:
     return original
 
 
+@contextmanager
+def copying(pdf: Assembler, path: Path) -> Iterator[PdfReader]:
+    """A stored PDF opened to add its pages to `pdf`: the file itself, or where its form asks viewers
+    to draw its fields anew, the file with them drawn from their values (documents.fields), made once
+    and kept beside the copies. In a job worker only: qpdf reads and writes the whole file."""
+    with pdf.source(path) as reader:
+        if not fields.need_drawing(reader):
+            yield reader
+            return
+    with pdf.source(_fields_drawn(path)) as reader:
+        yield reader
+
+
+def _fields_drawn(path: Path) -> Path:
+    drawn = cache_path("fields", path.name)
+    if drawn.exists():
+        return drawn
+    try:
+        with atomic_output(drawn) as out:
+            fields.draw(path, out)
+    except fields.CannotDraw as error:
+        log.warning("the form fields of %s are copied as stored: %s", path.name, error)
+        return path
+    return drawn
+
+
 @jobs.job
 def _acts(original: Path) -> bool:
     with PdfReader(original) as reader:
@@ -142,7 +172,7 @@ def _safe_copy(original: Path, watermark: str | None, target: Path) -> None:
     with atomic_output(target) as out:
         pdf = Assembler(out)
         stamper = Stamper(pdf, watermark)
-        with pdf.source(original) as reader:
+        with copying(pdf, original) as reader:
             for page in reader.pages:
                 clean_page(page)
                 stamper.stamp(page)
@@ -333,7 +363,7 @@ def _build_book(book: _Book) -> None:
         for section in book.sections:
             children = []
             for document_title, path in section.documents:
-                with pdf.source(path) as source:
+                with copying(pdf, path) as source:
                     for page in source.pages:
                         clean_page(page)
                         stamper.stamp(page, watermark=section.stamped)

@@ -31,16 +31,6 @@ REFUSED = {
     "pypdf-encryption-r6-user-password.pdf": (415, "encrypted_pdf"),  # AES-256, revision 6
     "pikepdf-newline-buffer-test.pdf": (415, "empty_pdf"),  # a page tree without pages
 }
-# What the corpus shows still wrong, and why; each must still fail (a fix removes its line).
-_REDRAWN = (
-    "its form asks viewers to draw its fields anew (/NeedAppearances) and copies draw the appearances "
-    "stored with them instead, which leave out {}"
-)
-KNOWN = {
-    "pypdf-form_evince.pdf": _REDRAWN.format("the value 'bar' (the field has none)"),
-    "pypdf-libreoffice-form.pdf": _REDRAWN.format("the values 'Alice' and 'Bob' (they are empty)"),
-    "pypdf-FormTestFromOo.pdf": _REDRAWN.format("the list boxes' choices (they are blank)"),
-}
 PAPERS = sorted(p for p in CORPUS.glob("*.pdf") if p.name not in REFUSED)
 HIGHLIGHT = "#00FF00"
 
@@ -77,8 +67,6 @@ def test_every_corpus_paper_survives_upload_copy_annotation_and_book(app, cabine
     )
     assert not book_problems
     failures = {name: found for name, found in failures.items() if found}
-    assert sorted(set(KNOWN) - set(failures)) == [], "these now pass: take them off KNOWN"
-    failures = {name: found for name, found in failures.items() if name not in KNOWN}
     assert not failures, "\n".join(f"{name}: {'; '.join(found)}" for name, found in failures.items())
 
 

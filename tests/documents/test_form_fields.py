@@ -1,0 +1,84 @@
+"""A form filled in LibreOffice (or Evince, or pypdf) stores its values and asks viewers to draw its
+fields anew (/NeedAppearances): the appearances stored with the fields are blank. A member's copy
+carries no form, so it must show the values drawn into the page, as a viewer of the original shows
+them; the stored original stays as it was uploaded."""
+
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+
+from ecabinet.documents import fields
+from tests import pdf_views as views
+from tests.helpers import ok
+from tests.pdfs import CORPUS, stored_originals, upload
+
+FILLED_IN = (
+    CORPUS / "pypdf-libreoffice-form.pdf"
+)  # its fields hold "Alice" and "Bob"; its appearances are blank
+VALUES = ("Alice", "Bob")
+
+
+def _words(data: bytes) -> str:
+    return " ".join(views.texts(data))
+
+
+def _paper(cabinet, watermark: str) -> tuple[dict, dict]:
+    meeting = cabinet.meeting("published", watermark=watermark)
+    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
+    return meeting, ok(upload(cabinet.api(cabinet.secretariat), item["id"], FILLED_IN.read_bytes()), 201)
+
+
+def test_the_original_shows_no_value_without_a_viewer_that_draws_fields():
+    # What the copies must not do: draw the stored (blank) appearances, as pdfium does with the file.
+    assert not any(value in _words(views.without_what_acts(FILLED_IN.read_bytes())) for value in VALUES)
+
+
+def test_a_watermarked_copy_and_the_book_show_the_values_of_a_form_left_to_the_viewer(cabinet):
+    meeting, document = _paper(cabinet, "all")
+    member = cabinet.api(cabinet.members[0])
+    copy = member.get(f"/documents/{document['id']}/file")
+    assert copy.status_code == 200 and "Bản của" in _words(copy.data)
+    assert all(value in _words(copy.data) for value in VALUES)
+    book = member.get(f"/meetings/{meeting['id']}/book.pdf")
+    assert all(value in _words(book.data) for value in VALUES)
+
+
+def test_annotated_pdf_shows_the_values_and_the_original_stays_as_uploaded(app, cabinet):
+    _, document = _paper(cabinet, "none")
+    member = cabinet.api(cabinet.members[0])
+    note = {"version": 1, "page": 1, "kind": "note", "rects": [[72, 72, 90, 90]], "text": "Xem lại"}
+    ok(member.post(f"/documents/{document['id']}/annotations", json=note), 201)
+    annotated = member.get(f"/documents/{document['id']}/annotated.pdf")
+    assert all(value in _words(annotated.data) for value in VALUES)
+    # The original goes out as uploaded (nothing in it acts), and stays stored so.
+    assert member.get(f"/documents/{document['id']}/file").data == FILLED_IN.read_bytes()
+    assert [path.read_bytes() for path in stored_originals(app)] == [FILLED_IN.read_bytes()]
+
+
+def test_a_form_qpdf_cannot_draw_is_copied_with_its_stored_appearances(cabinet, monkeypatch):
+    def refuse(source, out):
+        raise fields.CannotDraw("qpdf: damaged object")
+
+    monkeypatch.setattr(fields, "draw", refuse)
+    _, document = _paper(cabinet, "all")
+    copy = cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file")
+    assert copy.status_code == 200
+    words = _words(copy.data)
+    assert "Bản của" in words and not any(value in words for value in VALUES)
+
+
+@pytest.mark.no_database
+def test_only_a_form_with_fields_that_asks_for_drawing_is_drawn_anew():
+    needs = set()
+    for path in CORPUS.glob("*.pdf"):
+        reader = PdfReader(path)
+        if not reader.is_encrypted and fields.need_drawing(reader):
+            needs.add(path.name)
+    assert needs == {
+        "pypdf-FormTestFromOo.pdf",
+        "pypdf-form.pdf",
+        "pypdf-form_evince.pdf",
+        "pypdf-libreoffice-form.pdf",
+        "pypdf-pdflatex-forms.pdf",
+    }
