@@ -101,24 +101,27 @@ def main() -> None:
     good = dict.fromkeys(writers, 0)
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        for path in papers:
-            source = path.read_bytes()
-            verdicts = {}
-            for name, write in writers.items():
-                started = time.process_time()
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        copy = write(path, Path(folder))
-                except Exception as error:  # noqa: BLE001 — a writer that fails on a paper is a finding
+        # The copier keeps what it makes on the way (a form's fields drawn) beside the copies: an app's storage.
+        app = harness.make_app(f"sqlite:///{folder}/ecabinet.db", f"{folder}/storage")
+        with app.app_context():
+            for path in papers:
+                source = path.read_bytes()
+                verdicts = {}
+                for name, write in writers.items():
+                    started = time.process_time()
+                    try:
+                        with warnings.catch_warnings():
+                            warnings.simplefilter("ignore")
+                            copy = write(path, Path(folder))
+                    except Exception as error:  # noqa: BLE001 — a writer that fails on a paper is a finding
+                        cpu[name] += time.process_time() - started
+                        verdicts[name] = [f"failed: {type(error).__name__}"]
+                        continue
                     cpu[name] += time.process_time() - started
-                    verdicts[name] = [f"failed: {type(error).__name__}"]
-                    continue
-                cpu[name] += time.process_time() - started
-                verdicts[name] = judge(source, copy)
-                good[name] += not verdicts[name]
-            if any(verdicts.values()):
-                rows.append((path.name, verdicts))
+                    verdicts[name] = judge(source, copy)
+                    good[name] += not verdicts[name]
+                if any(verdicts.values()):
+                    rows.append((path.name, verdicts))
     print(f"\n## the watermarked copy on {len(papers)} corpus papers\n")
     print("| writer | papers copied right | CPU, all papers |")
     print("|---|---|---|")
