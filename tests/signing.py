@@ -14,6 +14,8 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from ecabinet.common.signing import write_pem
+
 
 def _name(common_name: str) -> x509.Name:
     return x509.Name(
@@ -58,14 +60,7 @@ def ca_and_signer(tmp_path, key=None, common_name="Văn phòng Chính phủ"):
     ca = _certificate(root, root, ca_key.public_key(), ca_key, ca=True)
     key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
     cert = _certificate(_name(common_name), ca.subject, key.public_key(), ca_key, ca=False)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
+    cert_path, key_path = write_pem(cert, key, tmp_path / "cert.pem", tmp_path / "key.pem")
     from asn1crypto import x509 as asn1_x509
 
     return asn1_x509.Certificate.load(ca.public_bytes(serialization.Encoding.DER)), cert_path, key_path

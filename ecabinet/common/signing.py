@@ -148,8 +148,13 @@ def make_demo_certificate(
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    directory.mkdir(parents=True, exist_ok=True)
-    cert_path, key_path = directory / "office-cert.pem", directory / "office-key.pem"
+    return write_pem(cert, key, directory / "office-cert.pem", directory / "office-key.pem")
+
+
+def write_pem(cert, key, cert_path: Path, key_path: Path) -> tuple[Path, Path]:
+    """A certificate and its private key (unencrypted, readable by its owner only) as the PEM files
+    ECABINET_SIGNING_CERT and ECABINET_SIGNING_KEY name."""
+    cert_path.parent.mkdir(parents=True, exist_ok=True)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
