@@ -43,6 +43,7 @@ def draw(source: Path, out: BinaryIO) -> None:
     try:
         with pikepdf.open(source) as pdf:
             pdf.generate_appearance_streams()
-            pdf.save(out)
+            # Every stream is written as it is stored: none is inflated (a bomb stays a small file).
+            pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     except (pikepdf.PdfError, ValueError, RuntimeError) as error:
         raise CannotDraw(str(error)) from error
