@@ -189,13 +189,15 @@ def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject, str]]:
     Copies leave the catalog's /AcroForm behind (sanitize.py: scripts, XFA), and without it viewers
     draw no field at all (pdfium, Chrome's viewer, skips widgets outside the form; PDF.js draws them
     only as HTML form elements): what the paper shows filled in is drawn into the page instead, as
-    printing or qpdf's flattening does. A field without an appearance stream is not drawn."""
+    printing or qpdf's flattening does. A field without an appearance stream is not drawn. (It amends
+    an appearance that lacks resources: see below.)"""
     if "/Annots" not in page:
         return []
     annotations = page["/Annots"]
     if not isinstance(annotations, ArrayObject):
         return []
     kept, drawn = ArrayObject(), []
+    resources = page.raw_get("/Resources") if "/Resources" in page else None
     for reference in annotations:
         annotation = reference.get_object()
         if not isinstance(annotation, DictionaryObject) or annotation.get("/Subtype") != "/Widget":
@@ -205,9 +207,16 @@ def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject, str]]:
         appearance = _appearance(annotation)
         if appearance is None or (isinstance(flags, int) and flags & (_HIDDEN | _NO_VIEW)):
             continue
-        matrix = _placement(appearance.get_object(), annotation.get("/Rect"))
-        if matrix is not None:
-            drawn.append((appearance, matrix))
+        form = appearance.get_object()
+        matrix = _placement(form, annotation.get("/Rect"))
+        if matrix is None:
+            continue
+        if "/Resources" not in form and resources is not None:
+            # Without resources of its own a form takes those of the page that draws it (PDF 32000-1,
+            # 7.8.3: deprecated, but older producers count on it). In the copy the page's resources go
+            # with its content's form, so the appearance is given them.
+            form[NameObject("/Resources")] = resources
+        drawn.append((appearance, matrix))
     if len(kept) != len(annotations):
         page[NameObject("/Annots")] = kept
     return drawn

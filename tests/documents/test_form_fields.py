@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from ecabinet.documents import fields
 from tests import pdf_views as views
 from tests.helpers import ok
-from tests.pdfs import CORPUS, stored_originals, upload
+from tests.pdfs import CORPUS, handmade_pdf, stored_originals, upload
 
 FILLED_IN = (
     CORPUS / "pypdf-libreoffice-form.pdf"
@@ -82,3 +82,40 @@ def test_only_a_form_with_fields_that_asks_for_drawing_is_drawn_anew():
         "pypdf-libreoffice-form.pdf",
         "pypdf-pdflatex-forms.pdf",
     }
+
+
+def _filled_in_with_the_pages_font(as_field: bool = True) -> bytes:
+    """A page whose field shows "Ministry of Justice" in Courier through an appearance that names the
+    page's font without carrying it (viewers take it from the page, as older producers counted on);
+    or, `as_field` False, the same page drawing that text itself where the field shows it."""
+    shown = b"BT /F1 12 Tf 2 10 Td (Ministry of Justice) Tj ET"
+    content = b"BT /F1 12 Tf 20 160 Td (Page text) Tj ET"
+    if not as_field:
+        content += b" 1 0 0 1 20 100 cm " + shown
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >>"
+        b" /Contents 6 0 R%s >>" % (b" /Annots [5 0 R]" if as_field else b""),
+        4: b"<< /Type /Font /Subtype /Type1 /BaseFont /Courier /Encoding /WinAnsiEncoding >>",
+        5: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V (Ministry of Justice)"
+        b" /Rect [20 100 280 130] /P 3 0 R /AP << /N 7 0 R >> >>",
+        6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        7: b"<< /Type /XObject /Subtype /Form /BBox [0 0 260 30] /Length %d >>\nstream\n%s\nendstream"
+        % (len(shown), shown),
+    }
+    return handmade_pdf(objects)
+
+
+def test_a_field_whose_appearance_borrows_the_pages_font_is_drawn_in_that_font(cabinet):
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
+    data = _filled_in_with_the_pages_font()
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
+    copy = cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file")
+    box = (0, 0, 300, 200)
+    # Only the 14 %-opaque watermark may tell the copy from the page that draws the text itself.
+    _, moved = views.changed(
+        views.render(_filled_in_with_the_pages_font(as_field=False), box), views.render(copy.data, box)
+    )
+    assert moved is None
