@@ -9,7 +9,10 @@ stays as it was uploaded, byte for byte.
 
 qpdf draws text fields and list or combo boxes (the kinds whose appearance is their value); check
 boxes and radio buttons show their state's stored appearance anyway. It writes a value in the field's
-own font where that font's encoding has the characters, which is what a viewer does too.
+own font, through that font's one-byte encoding (WinAnsi, as LibreOffice's forms have it), and puts
+"?" for a character the encoding lacks: most of Vietnamese ("Nguy?n V?n ??c"). A field whose value
+has such a character keeps the appearance its producer drew (LibreOffice draws one with a font that
+has the glyphs); qpdf draws only the others.
 """
 
 from __future__ import annotations
@@ -42,8 +45,78 @@ def draw(source: Path, out: BinaryIO) -> None:
     """Write `source` to `out` with its fields' appearances drawn from their values."""
     try:
         with pikepdf.open(source) as pdf:
+            kept = [_Stored(widget, stream) for widget, stream in _beyond_one_byte(pdf)]
             pdf.generate_appearance_streams()
+            for stored in kept:
+                stored.restore()
             # Every stream is written as it is stored: none is inflated (a bomb stays a small file).
             pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     except (pikepdf.PdfError, ValueError, RuntimeError) as error:
         raise CannotDraw(str(error)) from error
+
+
+# The encoding qpdf writes a value in, for the fonts forms use (WinAnsi): a value it cannot hold
+# would come out with "?" in it.
+_ONE_BYTE = "cp1252"
+_DEPTH = 32  # a field's value may be inherited from its parents; a loop among them ends here
+
+
+def _beyond_one_byte(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Stream]]:
+    """The widgets whose value holds a character WinAnsi lacks, with their stored (normal) appearance."""
+    found = []
+    for page in pdf.pages:
+        annotations = page.obj.get("/Annots")
+        if not isinstance(annotations, pikepdf.Array):
+            continue
+        for widget in annotations:
+            if not isinstance(widget, pikepdf.Dictionary) or widget.get("/Subtype") != "/Widget":
+                continue
+            appearances = widget.get("/AP")
+            normal = appearances.get("/N") if isinstance(appearances, pikepdf.Dictionary) else None
+            if isinstance(normal, pikepdf.Stream) and not _one_byte(_value(widget)):
+                found.append((widget, normal))
+    return found
+
+
+def _value(widget: pikepdf.Dictionary) -> str:
+    """The field's value as text (a choice field's may be a list); "" for a name (a button's state)."""
+    holder = widget
+    for _ in range(_DEPTH):
+        if "/V" in holder or not isinstance(holder.get("/Parent"), pikepdf.Dictionary):
+            break
+        holder = holder.Parent
+    value = holder.get("/V")
+    values = value if isinstance(value, pikepdf.Array) else [value]
+    return "".join(str(v) for v in values if isinstance(v, pikepdf.String))
+
+
+def _one_byte(text: str) -> bool:
+    try:
+        text.encode(_ONE_BYTE)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class _Stored:
+    """A widget's appearance as stored, put back after qpdf has drawn it anew (in a new stream, or in
+    the stored one)."""
+
+    def __init__(self, widget: pikepdf.Dictionary, stream: pikepdf.Stream):
+        self.widget, self.stream = widget, stream
+        self.data = stream.read_raw_bytes()
+        self.entries = {key: stream.stream_dict[key] for key in stream.stream_dict if key != "/Length"}
+
+    def restore(self) -> None:
+        self.stream.write(
+            self.data, filter=self.entries.get("/Filter"), decode_parms=self.entries.get("/DecodeParms")
+        )
+        for key in list(self.stream.stream_dict):
+            if key not in self.entries and key != "/Length":
+                del self.stream.stream_dict[key]
+        for key, value in self.entries.items():
+            self.stream.stream_dict[key] = value
+        if isinstance(self.widget.get("/AP"), pikepdf.Dictionary):
+            self.widget.AP.N = self.stream
+        else:
+            self.widget.AP = pikepdf.Dictionary(N=self.stream)

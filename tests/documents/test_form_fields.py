@@ -5,6 +5,9 @@ them; the stored original stays as it was uploaded."""
 
 from __future__ import annotations
 
+import io
+
+import pikepdf
 import pytest
 from pypdf import PdfReader
 
@@ -82,6 +85,29 @@ def test_only_a_form_with_fields_that_asks_for_drawing_is_drawn_anew():
         "pypdf-libreoffice-form.pdf",
         "pypdf-pdflatex-forms.pdf",
     }
+
+
+def _filled_in_vietnamese() -> bytes:
+    """The LibreOffice form with a Vietnamese name in its first field, whose stored appearance its
+    producer drew (here in plain letters: a font with the glyphs would have to be embedded)."""
+    with pikepdf.open(FILLED_IN) as pdf:
+        [field] = [f for f in pdf.Root.AcroForm.Fields if str(f.get("/V", "")) == "Alice"]
+        field.V = pikepdf.String("Nguyễn Văn Đức")
+        field.AP.N.write(b"/Tx BMC q BT /F3 11 Tf 1 5 Td (Nguyen Van Duc) Tj ET Q EMC")
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def test_a_value_qpdf_cannot_write_keeps_the_appearance_its_producer_drew(cabinet):
+    # qpdf writes a value through the field font's one-byte encoding: "Nguy?n V?n ??c".
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
+    data = _filled_in_vietnamese()
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
+    words = _words(cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data)
+    assert "Nguyen Van Duc" in words and "?" not in words
+    assert "Bob" in words  # the other fields are drawn from their values all the same
 
 
 def _filled_in_with_the_pages_font(as_field: bool = True) -> bytes:
