@@ -77,3 +77,25 @@ def saved_annotations(api, document_id: int, timeout: float = 15) -> list[dict]:
         if found or time.monotonic() > deadline:
             return found
         time.sleep(0.2)
+
+
+# What the viewer's canvas shows inside a rectangle of the page, in PDF points: the share of its
+# pixels that are ink (dark, as text is), the rectangle shrunk by `inset` points to leave out a border.
+_INK = """([number, rect, inset]) => {
+  const pv = window.ecabinetViewer.state.pages[number - 1];
+  const [x0, y0] = pv.viewport.convertToViewportPoint(rect[0] + inset, rect[1] + inset);
+  const [x1, y1] = pv.viewport.convertToViewportPoint(rect[2] - inset, rect[3] - inset);
+  const ratio = pv.canvas.width / pv.viewport.width;
+  const left = Math.round(Math.min(x0, x1) * ratio), top = Math.round(Math.min(y0, y1) * ratio);
+  const width = Math.round(Math.abs(x1 - x0) * ratio), height = Math.round(Math.abs(y1 - y0) * ratio);
+  const { data } = pv.canvas.getContext("2d").getImageData(left, top, width, height);
+  let ink = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 3 * 160) ink += 1;
+  return ink / (width * height);
+}"""
+
+
+def ink_on_page(page, rect: list[float], page_number: int = 1, inset: float = 1.5) -> float:
+    """The share of ink in `rect` (PDF points) of the page as the viewer has drawn it, once drawn."""
+    page.locator(f'.vw-page[data-page="{page_number}"].rendered canvas').wait_for()
+    return page.evaluate(_INK, [page_number, rect, inset])

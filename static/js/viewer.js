@@ -236,6 +236,9 @@ async function renderPage(pv) {
   canvas.width = Math.max(1, Math.floor(viewport.width * ratio));
   canvas.height = Math.max(1, Math.floor(viewport.height * ratio));
   const context = canvas.getContext("2d", { alpha: false });
+  // PDF.js's default annotationMode (ENABLE) draws a form's fields, values and all, into the canvas
+  // and makes no inputs: a member sees what the paper holds and edits none of it. It draws anew the
+  // fields of a form that asks viewers to (/NeedAppearances): see static/vendor/pdfjs/VERSION.
   pv.task = pv.proxy.render({
     canvas,
     canvasContext: context,
