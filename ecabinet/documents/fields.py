@@ -12,7 +12,8 @@ boxes and radio buttons show their state's stored appearance anyway. It writes a
 own font, through that font's one-byte encoding (WinAnsi, as LibreOffice's forms have it), and puts
 "?" for a character the encoding lacks: most of Vietnamese ("Nguy?n V?n ??c"). A field whose value
 has such a character keeps the appearance its producer drew (LibreOffice draws one with a font that
-has the glyphs); qpdf draws only the others.
+has the glyphs), or, without one, stays without: the copy draws its value in the bundled Unicode font
+(documents.stamping). qpdf draws only the others.
 """
 
 from __future__ import annotations
@@ -61,8 +62,9 @@ _ONE_BYTE = "cp1252"
 _DEPTH = 32  # a field's value may be inherited from its parents; a loop among them ends here
 
 
-def _beyond_one_byte(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Stream]]:
-    """The widgets whose value holds a character WinAnsi lacks, with their stored (normal) appearance."""
+def _beyond_one_byte(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Stream | None]]:
+    """The widgets whose value holds a character WinAnsi lacks, with their stored (normal)
+    appearance, if any."""
     found = []
     for page in pdf.pages:
         annotations = page.obj.get("/Annots")
@@ -73,7 +75,9 @@ def _beyond_one_byte(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf
                 continue
             appearances = widget.get("/AP")
             normal = appearances.get("/N") if isinstance(appearances, pikepdf.Dictionary) else None
-            if isinstance(normal, pikepdf.Stream) and not _one_byte(_value(widget)):
+            if normal is not None and not isinstance(normal, pikepdf.Stream):
+                continue  # appearances by state: a button's, which qpdf leaves as they are
+            if not _one_byte(_value(widget)):
                 found.append((widget, normal))
     return found
 
@@ -99,15 +103,20 @@ def _one_byte(text: str) -> bool:
 
 
 class _Stored:
-    """A widget's appearance as stored, put back after qpdf has drawn it anew (in a new stream, or in
-    the stored one)."""
+    """A widget's appearance as stored (or its lack of one), put back after qpdf has drawn it anew
+    (in a new stream, or in the stored one)."""
 
-    def __init__(self, widget: pikepdf.Dictionary, stream: pikepdf.Stream):
+    def __init__(self, widget: pikepdf.Dictionary, stream: pikepdf.Stream | None):
         self.widget, self.stream = widget, stream
-        self.data = stream.read_raw_bytes()
-        self.entries = {key: stream.stream_dict[key] for key in stream.stream_dict if key != "/Length"}
+        if stream is not None:
+            self.data = stream.read_raw_bytes()
+            self.entries = {key: stream.stream_dict[key] for key in stream.stream_dict if key != "/Length"}
 
     def restore(self) -> None:
+        if self.stream is None:
+            if "/AP" in self.widget:
+                del self.widget["/AP"]
+            return
         self.stream.write(
             self.data, filter=self.entries.get("/Filter"), decode_parms=self.entries.get("/DecodeParms")
         )

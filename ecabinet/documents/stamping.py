@@ -8,6 +8,7 @@ can swallow the stamp.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -146,6 +147,10 @@ class Stamper:
         if widgets:
             drawing = []
             for index, (appearance, matrix) in enumerate(widgets):
+                if isinstance(appearance, FieldValue):
+                    appearance = self.pdf.add_form(
+                        _value_pdf(appearance), appearance.width, appearance.height
+                    )
                 xobjects[NameObject(f"/ECF{index}")] = appearance
                 drawing.append(f"q {matrix} cm /ECF{index} Do Q\n")
             parts.append(self.pdf.add_stream("".join(drawing).encode()))
@@ -180,16 +185,56 @@ class Stamper:
 
 # Annotation flags (PDF 32000-1, 12.5.3): a widget so marked is not shown.
 _HIDDEN, _NO_VIEW = 2, 32
+# Field flags (12.7.4.3): a text field of several lines.
+_MULTILINE = 1 << 12
+_FONT_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s+Tf")
+_DEPTH = 32  # a field inherits from its parents; a loop among them ends here
 
 
-def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject, str]]:
+@dataclass(frozen=True)
+class FieldValue:
+    """A text or choice field's value that no appearance shows, drawn in the bundled Unicode font
+    (documents.fields leaves such a field so where qpdf could only write it with "?")."""
+
+    text: str
+    width: float
+    height: float
+    size: float  # the field's font size; 0: as large as fits
+    multiline: bool
+
+
+@lru_cache(maxsize=256)
+def _value_pdf(value: FieldValue) -> bytes:
+    """The value on a page the size of its field: a line centred on the height (shrunk to fit the
+    width), or lines from the top; inset by 2 points, as viewers draw a field."""
+    pdf = new_document(fonts=(("Sans", ""),))
+    pdf.set_margins(2, 2, 2)
+    pdf.set_auto_page_break(False)
+    pdf.add_page(format=(value.width, value.height))
+    size = value.size or min(12.0, value.height * 0.7)
+    pdf.set_font("Sans", "", size)
+    if value.multiline:
+        pdf.set_xy(2, 2)
+        pdf.multi_cell(value.width - 4, size * 1.15, value.text)
+    else:
+        line = " ".join(value.text.split())
+        width = pdf.get_string_width(line)
+        if width > value.width - 4 > 0:
+            size = size * (value.width - 4) / width
+            pdf.set_font("Sans", "", size)
+        pdf.text(2, value.height / 2 + size * 0.35, line)
+    return to_bytes(pdf)
+
+
+def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject | FieldValue, str]]:
     """The page's form fields, taken off its annotations: each shown one's appearance (as its state
     picks it) and the matrix that places it on the page (PDF 32000-1, 12.5.5).
 
     Copies leave the catalog's /AcroForm behind (sanitize.py: scripts, XFA), and without it viewers
     draw no field at all (pdfium, Chrome's viewer, skips widgets outside the form; PDF.js draws them
     only as HTML form elements): what the paper shows filled in is drawn into the page instead, as
-    printing or qpdf's flattening does. A field without an appearance stream is not drawn. (It amends
+    printing or qpdf's flattening does. A text or choice field without an appearance has its value
+    drawn in the bundled font (`FieldValue`); any other field without one is not drawn. (It amends
     an appearance that lacks resources: see below.)"""
     if "/Annots" not in page:
         return []
@@ -204,8 +249,13 @@ def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject, str]]:
             kept.append(reference)
             continue
         flags = annotation.get("/F", 0)
+        if isinstance(flags, int) and flags & (_HIDDEN | _NO_VIEW):
+            continue
         appearance = _appearance(annotation)
-        if appearance is None or (isinstance(flags, int) and flags & (_HIDDEN | _NO_VIEW)):
+        if appearance is None:
+            value = _unshown_value(annotation)
+            if value is not None:
+                drawn.append(value)
             continue
         form = appearance.get_object()
         matrix = _placement(form, annotation.get("/Rect"))
@@ -220,6 +270,45 @@ def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject, str]]:
     if len(kept) != len(annotations):
         page[NameObject("/Annots")] = kept
     return drawn
+
+
+def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | None:
+    """A text or choice field's value, where the widget has no appearance to show it, and where it
+    goes; None for any other widget, an empty value or a flat rectangle."""
+    if _inherited(annotation, "/FT") not in ("/Tx", "/Ch") or "/AP" in annotation:
+        return None
+    value = _inherited(annotation, "/V")
+    values = value if isinstance(value, ArrayObject) else [value]
+    text = ", ".join(str(v) for v in values if isinstance(v, str) and not isinstance(v, NameObject))
+    try:
+        x0, y0, x1, y1 = normal_box(annotation.get("/Rect"))
+    except (TypeError, ValueError):
+        return None
+    if not text.strip() or x1 - x0 <= 0 or y1 - y0 <= 0:
+        return None
+    size = _FONT_SIZE.search(str(_inherited(annotation, "/DA") or ""))
+    flags = _inherited(annotation, "/Ff")
+    field = FieldValue(
+        text,
+        round(x1 - x0, 2),
+        round(y1 - y0, 2),
+        float(size.group(1)) if size else 0.0,
+        isinstance(flags, int) and bool(flags & _MULTILINE),
+    )
+    return field, f"1 0 0 1 {x0:.2f} {y0:.2f}"
+
+
+def _inherited(field: DictionaryObject, key: str):
+    """The entry of the field or of the nearest parent that has it (PDF 32000-1, 12.7.3.1)."""
+    for _ in range(_DEPTH):
+        if key in field:
+            return field[key]
+        parent = field.get("/Parent")
+        parent = None if parent is None else parent.get_object()
+        if not isinstance(parent, DictionaryObject):
+            return None
+        field = parent
+    return None
 
 
 def _appearance(annotation: DictionaryObject) -> IndirectObject | StreamObject | None:

@@ -6,6 +6,7 @@ them; the stored original stays as it was uploaded."""
 from __future__ import annotations
 
 import io
+import unicodedata
 
 import pikepdf
 import pytest
@@ -108,6 +109,37 @@ def test_a_value_qpdf_cannot_write_keeps_the_appearance_its_producer_drew(cabine
     words = _words(cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data)
     assert "Nguyen Van Duc" in words and "?" not in words
     assert "Bob" in words  # the other fields are drawn from their values all the same
+
+
+def _filled_in_without_appearances(value: str) -> bytes:
+    """A form filled in by a program that stores values only: its one text field holds `value` (as
+    UTF-16) and has no appearance; the form asks viewers to draw it."""
+    encoded = b"<FEFF" + value.encode("utf-16-be").hex().upper().encode() + b">"
+    content = b"BT /F1 12 Tf 20 160 Td (Ho va ten:) Tj ET"
+    return handmade_pdf(
+        {
+            1: b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] /NeedAppearances true"
+            b" /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 4 0 R >> >> >> >>",
+            2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >>"
+            b" /Contents 6 0 R /Annots [5 0 R] >>",
+            4: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            5: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V " + encoded + b" /DA (/Helv 11 Tf 0 g)"
+            b" /Rect [20 110 280 140] /P 3 0 R >>",
+            6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        }
+    )
+
+
+def test_a_vietnamese_value_no_appearance_shows_is_drawn_in_the_bundled_font(cabinet):
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
+    data = _filled_in_without_appearances("Nguyễn Văn Đức")
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
+    words = unicodedata.normalize(
+        "NFC", _words(cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data)
+    )
+    assert "Ho va ten:" in words and "Nguyễn Văn Đức" in words and "?" not in words
 
 
 def _filled_in_with_the_pages_font(as_field: bool = True) -> bytes:
