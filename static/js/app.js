@@ -141,5 +141,28 @@
     box.addEventListener("change", function () { syncConfidential(box); });
   });
 
+  // A date-and-time field is drawn in the browser's own language, which may put the month first
+  // (07/12 read as 12 July where 7 December was meant): beneath it, the chosen time written out in the
+  // page's language, month by name. The value is the cabinet's wall-clock time, written as it is.
+  function spelledOut(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
+    if (!m) return "";
+    var when = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]));
+    return new Intl.DateTimeFormat(document.documentElement.lang || "vi", {
+      weekday: "long", day: "numeric", month: "long", year: "numeric",
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC",
+    }).format(when);
+  }
+  document.querySelectorAll("input[type=datetime-local]").forEach(function (input) {
+    var shown = document.createElement("output");
+    shown.className = "hint when";
+    shown.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", shown);
+    function show() { shown.textContent = spelledOut(input.value); }
+    show();
+    input.addEventListener("input", show);
+    input.addEventListener("change", show);
+  });
+
   // The meeting page follows the session live through static/js/live.js and meeting-live.js.
 })();

@@ -178,6 +178,10 @@ def test_the_secretariat_prepares_a_meeting_and_a_ballot_through_the_pages(
     assert sec.meetings_in_api(cabinet) == sorted([running["id"], held["id"]])  # nothing made yet
     sec.shot("meeting-form-asks-about-the-past")
     page.fill("input[name=starts_at]", f"{day}T08:30")
+    # Beneath the field (drawn in the browser's own format), the time written out, the month by name.
+    written = page.locator("input[name=starts_at] + output").inner_text()
+    assert re.search(rf"\b0?{int(day[8:])} tháng {int(day[5:7])}\b.*{day[:4]}", written), written
+    assert "08:30" in written
     sec.submit("form.grid")
     assert "phải kết thúc sau" in sec.field_error("ends_at")
     assert page.locator(".past-start").count() == 0
