@@ -13,7 +13,8 @@ own font, through that font's one-byte encoding (WinAnsi, as LibreOffice's forms
 "?" for a character the encoding lacks: most of Vietnamese ("Nguy?n V?n ??c"). A field whose value
 has such a character keeps the appearance its producer drew (LibreOffice draws one with a font that
 has the glyphs), or, without one, stays without: the copy draws its value in the bundled Unicode font
-(documents.stamping). qpdf draws only the others.
+(documents.stamping). So does a password field, whose value qpdf would write out in clear. qpdf draws
+only the others.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def draw(source: Path, out: BinaryIO) -> None:
     """Write `source` to `out` with its fields' appearances drawn from their values."""
     try:
         with pikepdf.open(source) as pdf:
-            kept = [_Stored(widget, stream) for widget, stream in _beyond_one_byte(pdf)]
+            kept = [_Stored(widget, stream) for widget, stream in _left_as_stored(pdf)]
             pdf.generate_appearance_streams()
             for stored in kept:
                 stored.restore()
@@ -59,12 +60,14 @@ def draw(source: Path, out: BinaryIO) -> None:
 # The encoding qpdf writes a value in, for the fonts forms use (WinAnsi): a value it cannot hold
 # would come out with "?" in it.
 _ONE_BYTE = "cp1252"
-_DEPTH = 32  # a field's value may be inherited from its parents; a loop among them ends here
+# Field flags (PDF 32000-1, 12.7.4.3): a password's value is never shown (qpdf would write it out).
+_PASSWORD = 1 << 13
+_DEPTH = 32  # a field inherits from its parents; a loop among them ends here
 
 
-def _beyond_one_byte(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Stream | None]]:
-    """The widgets whose value holds a character WinAnsi lacks, with their stored (normal)
-    appearance, if any."""
+def _left_as_stored(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Stream | None]]:
+    """The widgets qpdf would draw wrongly, with their stored (normal) appearance, if any: a value
+    with a character WinAnsi lacks, a password."""
     found = []
     for page in pdf.pages:
         annotations = page.obj.get("/Annots")
@@ -77,19 +80,26 @@ def _beyond_one_byte(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf
             normal = appearances.get("/N") if isinstance(appearances, pikepdf.Dictionary) else None
             if normal is not None and not isinstance(normal, pikepdf.Stream):
                 continue  # appearances by state: a button's, which qpdf leaves as they are
-            if not _one_byte(_value(widget)):
+            flags = _inherited(widget, "/Ff")
+            if not _one_byte(_value(widget)) or (isinstance(flags, int) and flags & _PASSWORD):
                 found.append((widget, normal))
     return found
 
 
+def _inherited(field: pikepdf.Dictionary, key: str):
+    """The entry of the field or of the nearest parent that has it (12.7.3.1)."""
+    for _ in range(_DEPTH):
+        if key in field:
+            return field[key]
+        if not isinstance(field.get("/Parent"), pikepdf.Dictionary):
+            return None
+        field = field.Parent
+    return None
+
+
 def _value(widget: pikepdf.Dictionary) -> str:
     """The field's value as text (a choice field's may be a list); "" for a name (a button's state)."""
-    holder = widget
-    for _ in range(_DEPTH):
-        if "/V" in holder or not isinstance(holder.get("/Parent"), pikepdf.Dictionary):
-            break
-        holder = holder.Parent
-    value = holder.get("/V")
+    value = _inherited(widget, "/V")
     values = value if isinstance(value, pikepdf.Array) else [value]
     return "".join(str(v) for v in values if isinstance(v, pikepdf.String))
 

@@ -185,8 +185,8 @@ class Stamper:
 
 # Annotation flags (PDF 32000-1, 12.5.3): a widget so marked is not shown.
 _HIDDEN, _NO_VIEW = 2, 32
-# Field flags (12.7.4.3): a text field of several lines.
-_MULTILINE = 1 << 12
+# Field flags (12.7.4.3): a text field of several lines; a password, whose value is never shown.
+_MULTILINE, _PASSWORD = 1 << 12, 1 << 13
 _FONT_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s+Tf")
 _DEPTH = 32  # a field inherits from its parents; a loop among them ends here
 
@@ -274,7 +274,7 @@ def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject | FieldVa
 
 def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | None:
     """A text or choice field's value, where the widget has no appearance to show it, and where it
-    goes; None for any other widget, an empty value or a flat rectangle."""
+    goes; None for any other widget, a password, an empty value or a flat rectangle."""
     if _inherited(annotation, "/FT") not in ("/Tx", "/Ch") or "/AP" in annotation:
         return None
     value = _inherited(annotation, "/V")
@@ -288,12 +288,15 @@ def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | Non
         return None
     size = _FONT_SIZE.search(str(_inherited(annotation, "/DA") or ""))
     flags = _inherited(annotation, "/Ff")
+    flags = flags if isinstance(flags, int) else 0
+    if flags & _PASSWORD:
+        return None
     field = FieldValue(
         text,
         round(x1 - x0, 2),
         round(y1 - y0, 2),
         float(size.group(1)) if size else 0.0,
-        isinstance(flags, int) and bool(flags & _MULTILINE),
+        bool(flags & _MULTILINE),
     )
     return field, f"1 0 0 1 {x0:.2f} {y0:.2f}"
 

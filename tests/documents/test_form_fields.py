@@ -111,9 +111,9 @@ def test_a_value_qpdf_cannot_write_keeps_the_appearance_its_producer_drew(cabine
     assert "Bob" in words  # the other fields are drawn from their values all the same
 
 
-def _filled_in_without_appearances(value: str) -> bytes:
-    """A form filled in by a program that stores values only: its one text field holds `value` (as
-    UTF-16) and has no appearance; the form asks viewers to draw it."""
+def _filled_in_without_appearances(value: str, flags: int = 0) -> bytes:
+    """A form filled in by a program that stores values only: its one text field (with the field
+    flags `flags`) holds `value` (as UTF-16) and has no appearance; the form asks viewers to draw it."""
     encoded = b"<FEFF" + value.encode("utf-16-be").hex().upper().encode() + b">"
     content = b"BT /F1 12 Tf 20 160 Td (Ho va ten:) Tj ET"
     return handmade_pdf(
@@ -125,7 +125,7 @@ def _filled_in_without_appearances(value: str) -> bytes:
             b" /Contents 6 0 R /Annots [5 0 R] >>",
             4: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
             5: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V " + encoded + b" /DA (/Helv 11 Tf 0 g)"
-            b" /Rect [20 110 280 140] /P 3 0 R >>",
+            b" /Rect [20 110 280 140] /P 3 0 R /Ff %d >>" % flags,
             6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         }
     )
@@ -140,6 +140,23 @@ def test_a_vietnamese_value_no_appearance_shows_is_drawn_in_the_bundled_font(cab
         "NFC", _words(cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data)
     )
     assert "Ho va ten:" in words and "Nguyễn Văn Đức" in words and "?" not in words
+
+
+def test_a_password_fields_value_is_never_shown(cabinet):
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
+    sec, member = cabinet.api(cabinet.secretariat), cabinet.api(cabinet.members[0])
+    with pikepdf.open(FILLED_IN) as pdf:  # "Bob"'s field made a password (its stored appearance is blank)
+        [field] = [f for f in pdf.Root.AcroForm.Fields if str(f.get("/V", "")) == "Bob"]
+        field.Ff = 1 << 13
+        out = io.BytesIO()
+        pdf.save(out)
+    papers = [out.getvalue(), _filled_in_without_appearances("Secret-Pass-42", flags=1 << 13)]
+    for data in papers:
+        document = ok(upload(sec, item["id"], data, filename="phieu.pdf"), 201)
+        words = _words(member.get(f"/documents/{document['id']}/file").data)
+        assert "Bản của" in words and "Bob" not in words and "Pass" not in words
+    assert "Alice" in _words(member.get(f"/meetings/{meeting['id']}/book.pdf").data)
 
 
 def _filled_in_with_the_pages_font(as_field: bool = True) -> bytes:
