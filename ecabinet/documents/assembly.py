@@ -176,17 +176,24 @@ class Assembler:
 
     def add_form(self, pdf: bytes, width: float, height: float) -> IndirectObject:
         """The first page of `pdf` as a Form XObject of width × height (drawn once, placed anywhere)."""
+        return self.add_forms(pdf, [(width, height)])[0]
+
+    def add_forms(self, pdf: bytes, sizes: list[tuple[float, float]]) -> list[IndirectObject]:
+        """The first pages of `pdf`, one Form XObject each, of the sizes given in order; what their
+        resources share (a font) is written once."""
+        forms = []
         with self.source(pdf) as drawing:
-            page = drawing.pages[0]
-            entries = _dictionary(
-                {
-                    "/Type": NameObject("/XObject"),
-                    "/Subtype": NameObject("/Form"),
-                    "/BBox": RectangleObject([0, 0, width, height]),
-                    "/Resources": page.raw_get("/Resources"),
-                }
-            )
-            return self.add_stream(page.get_contents().get_data(), entries)
+            for page, (width, height) in zip(drawing.pages, sizes, strict=False):
+                entries = _dictionary(
+                    {
+                        "/Type": NameObject("/XObject"),
+                        "/Subtype": NameObject("/Form"),
+                        "/BBox": RectangleObject([0, 0, width, height]),
+                        "/Resources": page.raw_get("/Resources"),
+                    }
+                )
+                forms.append(self.add_stream(page.get_contents().get_data(), entries))
+        return forms
 
     def page_form(self, page: PageObject, box: tuple[float, float, float, float]) -> IndirectObject | None:
         """What a page of an open source draws, as a Form XObject (clipped to `box`, its media box)
