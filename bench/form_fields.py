@@ -1,6 +1,6 @@
 """A member's copy of a filled-in form whose fields carry values but no appearance.
 
-    .venv/bin/python bench/form_fields.py [--fields 200] [--pages 20] [--rounds 5]
+    .venv/bin/python bench/form_fields.py [--quick] [--fields 200] [--pages 20] [--rounds 5]
 
 A program that fills forms may store only the values and ask viewers to draw them (/NeedAppearances):
 the copy then has qpdf draw those it can (documents.fields) and draws the rest, Vietnamese values, in
@@ -70,7 +70,12 @@ def main() -> None:
     parser.add_argument("--fields", type=int, default=200)
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--quick", action="store_true", help="20 fields on 2 pages, 2 rounds: a check that it works"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.fields, args.pages, args.rounds = 20, 2, 2
     harness.print_machine({"fields": str(args.fields), "pages": str(args.pages)})
     from ecabinet.documents import stamping
     from ecabinet.documents.exports import _safe_copy
