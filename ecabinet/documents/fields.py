@@ -13,8 +13,8 @@ own font, through that font's one-byte encoding (WinAnsi, as LibreOffice's forms
 "?" for a character the encoding lacks: most of Vietnamese ("Nguy?n V?n ??c"). A field whose value
 has such a character keeps the appearance its producer drew (LibreOffice draws one with a font that
 has the glyphs), or, without one, stays without: the copy draws its value in the bundled Unicode font
-(documents.stamping). So does a password field, whose value qpdf would write out in clear. qpdf draws
-only the others.
+(documents.stamping). So do a password field, whose value qpdf would write out in clear, and a choice
+whose options show other text than they store (qpdf writes what is stored). qpdf draws the others.
 """
 
 from __future__ import annotations
@@ -66,8 +66,7 @@ _DEPTH = 32  # a field inherits from its parents; a loop among them ends here
 
 
 def _left_as_stored(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.Stream | None]]:
-    """The widgets qpdf would draw wrongly, with their stored (normal) appearance, if any: a value
-    with a character WinAnsi lacks, a password."""
+    """The widgets qpdf would draw wrongly (`_misdrawn`), with their stored (normal) appearance, if any."""
     found = []
     for page in pdf.pages:
         annotations = page.obj.get("/Annots")
@@ -80,10 +79,22 @@ def _left_as_stored(pdf: pikepdf.Pdf) -> list[tuple[pikepdf.Dictionary, pikepdf.
             normal = appearances.get("/N") if isinstance(appearances, pikepdf.Dictionary) else None
             if normal is not None and not isinstance(normal, pikepdf.Stream):
                 continue  # appearances by state: a button's, which qpdf leaves as they are
-            flags = _inherited(widget, "/Ff")
-            if not _one_byte(_value(widget)) or (isinstance(flags, int) and flags & _PASSWORD):
+            if _misdrawn(widget):
                 found.append((widget, normal))
     return found
+
+
+def _misdrawn(widget: pikepdf.Dictionary) -> bool:
+    """What qpdf would draw wrongly: a password (in clear), a value with a character WinAnsi lacks
+    ("?"), a choice among options that pair what is stored with what is shown (it writes the stored
+    one) or whose text it cannot write."""
+    flags = _inherited(widget, "/Ff")
+    if (isinstance(flags, int) and flags & _PASSWORD) or not _one_byte(_value(widget)):
+        return True
+    options = _inherited(widget, "/Opt")
+    return isinstance(options, pikepdf.Array) and any(
+        isinstance(option, pikepdf.Array) or not _one_byte(str(option)) for option in options
+    )
 
 
 def _inherited(field: pikepdf.Dictionary, key: str):

@@ -283,9 +283,11 @@ def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | Non
     goes; None for any other widget, a password, an empty value or a flat rectangle."""
     if _inherited(annotation, "/FT") not in ("/Tx", "/Ch") or "/AP" in annotation:
         return None
-    value = _inherited(annotation, "/V")
-    values = value if isinstance(value, ArrayObject) else [value]
-    text = ", ".join(str(v) for v in values if isinstance(v, str) and not isinstance(v, NameObject))
+    flags = _inherited(annotation, "/Ff")
+    flags = flags if isinstance(flags, int) else 0
+    if flags & _PASSWORD:
+        return None
+    text = ", ".join(_shown_texts(annotation))
     try:
         x0, y0, x1, y1 = normal_box(annotation.get("/Rect"))
     except (TypeError, ValueError):
@@ -293,18 +295,32 @@ def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | Non
     if not text.strip() or x1 - x0 <= 0 or y1 - y0 <= 0:
         return None
     size = _FONT_SIZE.search(str(_inherited(annotation, "/DA") or ""))
-    flags = _inherited(annotation, "/Ff")
-    flags = flags if isinstance(flags, int) else 0
-    if flags & _PASSWORD:
-        return None
+    # The widget's content may be turned (12.5.6.19, /MK /R, counterclockwise): the value is drawn
+    # upright in the turned box, then turned onto the rectangle, as a page's content is by /Rotate.
+    characteristics = annotation.get("/MK")
+    turn = characteristics.get("/R", 0) if isinstance(characteristics, DictionaryObject) else 0
+    turn = turn % 360 if isinstance(turn, int) and turn % 90 == 0 else 0
+    turned = _view((x0, y0, x1, y1), turn)
     field = FieldValue(
-        text,
-        round(x1 - x0, 2),
-        round(y1 - y0, 2),
-        float(size.group(1)) if size else 0.0,
-        bool(flags & _MULTILINE),
+        text, turned.width, turned.height, float(size.group(1)) if size else 0.0, bool(flags & _MULTILINE)
     )
-    return field, f"1 0 0 1 {x0:.2f} {y0:.2f}"
+    return field, turned.matrix
+
+
+def _shown_texts(annotation: DictionaryObject) -> list[str]:
+    """What the field's value shows: its text, or for a choice, each chosen option's text where the
+    options pair what is stored with what is shown (12.7.4.4, /Opt)."""
+    value = _inherited(annotation, "/V")
+    values = value if isinstance(value, ArrayObject) else [value]
+    chosen = [str(v) for v in values if isinstance(v, str) and not isinstance(v, NameObject)]
+    options = _inherited(annotation, "/Opt")
+    shown = {}
+    if isinstance(options, ArrayObject):
+        for option in options:
+            option = option.get_object()
+            if isinstance(option, ArrayObject) and len(option) == 2:
+                shown[str(option[0].get_object())] = str(option[1].get_object())
+    return [shown.get(text, text) for text in chosen]
 
 
 def _inherited(field: DictionaryObject, key: str):

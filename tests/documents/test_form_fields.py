@@ -111,10 +111,17 @@ def test_a_value_qpdf_cannot_write_keeps_the_appearance_its_producer_drew(cabine
     assert "Bob" in words  # the other fields are drawn from their values all the same
 
 
-def _filled_in_without_appearances(value: str, flags: int = 0) -> bytes:
-    """A form filled in by a program that stores values only: its one text field (with the field
-    flags `flags`) holds `value` (as UTF-16) and has no appearance; the form asks viewers to draw it."""
-    encoded = b"<FEFF" + value.encode("utf-16-be").hex().upper().encode() + b">"
+def _text(value: str) -> bytes:
+    """A PDF text string (UTF-16, as any Vietnamese text is stored)."""
+    return b"<FEFF" + value.encode("utf-16-be").hex().upper().encode() + b">"
+
+
+def _filled_in_without_appearances(
+    value: str, flags: int = 0, rect: bytes = b"20 110 280 140", entries: bytes = b"/FT /Tx"
+) -> bytes:
+    """A form filled in by a program that stores values only: its one field (a text field with the
+    field flags `flags` at `rect`, unless `entries` say otherwise) holds `value` and has no
+    appearance; the form asks viewers to draw it."""
     content = b"BT /F1 12 Tf 20 160 Td (Ho va ten:) Tj ET"
     return handmade_pdf(
         {
@@ -124,11 +131,48 @@ def _filled_in_without_appearances(value: str, flags: int = 0) -> bytes:
             3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >>"
             b" /Contents 6 0 R /Annots [5 0 R] >>",
             4: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-            5: b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (name) /V " + encoded + b" /DA (/Helv 11 Tf 0 g)"
-            b" /Rect [20 110 280 140] /P 3 0 R /Ff %d >>" % flags,
+            5: b"<< /Type /Annot /Subtype /Widget %s /T (name) /V %s /DA (/Helv 11 Tf 0 g)"
+            b" /Rect [%s] /P 3 0 R /Ff %d >>" % (entries, _text(value), rect, flags),
             6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         }
     )
+
+
+def _copy_of(cabinet, data: bytes) -> bytes:
+    """A member's watermarked copy of the paper."""
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
+    return cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data
+
+
+def test_a_choice_shows_the_text_of_the_option_chosen_not_what_it_stores(cabinet):
+    options = b"[[(BTP) %s] [(BTC) %s]]" % (_text("Bộ Tư pháp"), _text("Bộ Tài chính"))
+    data = _filled_in_without_appearances("BTC", entries=b"/FT /Ch /Ff 131072 /Opt " + options)
+    words = unicodedata.normalize("NFC", _words(_copy_of(cabinet, data)))
+    assert "Bộ Tài chính" in words and "BTC" not in words and "Bộ Tư pháp" not in words
+
+
+def test_a_value_in_a_turned_field_is_drawn_turned_within_it(cabinet):
+    # A tall, narrow field whose content is turned a quarter (/MK /R 90): the name reads upwards.
+    field = (10, 20, 40, 190)
+    rect = b"%d %d %d %d" % field
+    turned = _filled_in_without_appearances("Nguyễn Văn Đức", rect=rect, entries=b"/FT /Tx /MK << /R 90 >>")
+    empty = _filled_in_without_appearances("", rect=rect, entries=b"/FT /Tx /MK << /R 90 >>")
+    box = (0, 0, 300, 200)
+    _, ink = views.changed(
+        views.render(_copy_of(cabinet, empty), box), views.render(_copy_of(cabinet, turned), box)
+    )
+    left, top = views.to_pixels(box, 0, field[0], field[3])
+    right, bottom = views.to_pixels(box, 0, field[2], field[1])
+    assert (
+        ink is not None
+        and left - 1 <= ink[0]
+        and ink[2] <= right + 1
+        and top - 1 <= ink[1]
+        and ink[3] <= bottom + 1
+    )
+    assert ink[3] - ink[1] > 3 * (ink[2] - ink[0])  # taller than wide: the line runs up the field
 
 
 def test_a_vietnamese_value_no_appearance_shows_is_drawn_in_the_bundled_font(cabinet):
