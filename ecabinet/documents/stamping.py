@@ -192,6 +192,8 @@ _HIDDEN, _NO_VIEW = 2, 32
 # Field flags (12.7.4.3): a text field of several lines; a password, whose value is never shown.
 _MULTILINE, _PASSWORD = 1 << 12, 1 << 13
 _FONT_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s+Tf")
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)"
+_COLOR = re.compile(rf"((?:{_NUMBER}\s+){{2}}{_NUMBER}|{_NUMBER})\s+(?:rg|g)(?![\w])")
 _DEPTH = 32  # a field inherits from its parents; a loop among them ends here
 
 
@@ -205,6 +207,8 @@ class FieldValue:
     height: float
     size: float  # the field's font size; 0: as large as fits
     multiline: bool
+    align: int = 0  # /Q: 0 left, 1 centred, 2 right
+    color: tuple[int, int, int] = (0, 0, 0)  # from /DA, 0–255
 
 
 @lru_cache(maxsize=64)
@@ -217,18 +221,21 @@ def _values_pdf(values: tuple[FieldValue, ...]) -> bytes:
     pdf.set_auto_page_break(False)
     for value in values:
         pdf.add_page(format=(value.width, value.height))
+        pdf.set_text_color(*value.color)
         size = value.size or min(12.0, value.height * 0.7)
         pdf.set_font("Sans", "", size)
         if value.multiline:
             pdf.set_xy(2, 2)
-            pdf.multi_cell(value.width - 4, size * 1.15, value.text)
+            pdf.multi_cell(value.width - 4, size * 1.15, value.text, align="LCR"[value.align])
             continue
         line = " ".join(value.text.split())
         width = pdf.get_string_width(line)
         if width > value.width - 4 > 0:
             size = size * (value.width - 4) / width
             pdf.set_font("Sans", "", size)
-        pdf.text(2, value.height / 2 + size * 0.35, line)
+            width = value.width - 4
+        x = (2, (value.width - width) / 2, value.width - 2 - width)[value.align]
+        pdf.text(x, value.height / 2 + size * 0.35, line)
     return to_bytes(pdf)
 
 
@@ -294,7 +301,9 @@ def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | Non
         return None
     if not text.strip() or x1 - x0 <= 0 or y1 - y0 <= 0:
         return None
-    size = _FONT_SIZE.search(str(_inherited(annotation, "/DA") or ""))
+    appearance = str(_inherited(annotation, "/DA") or "")
+    size = _FONT_SIZE.search(appearance)
+    align = _inherited(annotation, "/Q")
     # The widget's content may be turned (12.5.6.19, /MK /R, counterclockwise): the value is drawn
     # upright in the turned box, then turned onto the rectangle, as a page's content is by /Rotate.
     characteristics = annotation.get("/MK")
@@ -302,9 +311,26 @@ def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | Non
     turn = turn % 360 if isinstance(turn, int) and turn % 90 == 0 else 0
     turned = _view((x0, y0, x1, y1), turn)
     field = FieldValue(
-        text, turned.width, turned.height, float(size.group(1)) if size else 0.0, bool(flags & _MULTILINE)
+        text,
+        turned.width,
+        turned.height,
+        float(size.group(1)) if size else 0.0,
+        bool(flags & _MULTILINE),
+        align if align in (0, 1, 2) else 0,
+        _text_color(appearance),
     )
     return field, turned.matrix
+
+
+def _text_color(appearance: str) -> tuple[int, int, int]:
+    """The colour a field's default appearance (/DA) sets for its text: gray (`g`) or RGB (`rg`);
+    black otherwise (CMYK's `k` included)."""
+    found = _COLOR.search(appearance)
+    if found is None:
+        return (0, 0, 0)
+    levels = [min(max(float(v), 0.0), 1.0) for v in found.group(1).split()]
+    red, green, blue = levels * 3 if len(levels) == 1 else levels
+    return (round(red * 255), round(green * 255), round(blue * 255))
 
 
 def _shown_texts(annotation: DictionaryObject) -> list[str]:

@@ -117,7 +117,11 @@ def _text(value: str) -> bytes:
 
 
 def _filled_in_without_appearances(
-    value: str, flags: int = 0, rect: bytes = b"20 110 280 140", entries: bytes = b"/FT /Tx"
+    value: str,
+    flags: int = 0,
+    rect: bytes = b"20 110 280 140",
+    entries: bytes = b"/FT /Tx",
+    appearance: bytes = b"/Helv 11 Tf 0 g",
 ) -> bytes:
     """A form filled in by a program that stores values only: its one field (a text field with the
     field flags `flags` at `rect`, unless `entries` say otherwise) holds `value` and has no
@@ -131,8 +135,8 @@ def _filled_in_without_appearances(
             3: b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << /F1 4 0 R >> >>"
             b" /Contents 6 0 R /Annots [5 0 R] >>",
             4: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-            5: b"<< /Type /Annot /Subtype /Widget %s /T (name) /V %s /DA (/Helv 11 Tf 0 g)"
-            b" /Rect [%s] /P 3 0 R /Ff %d >>" % (entries, _text(value), rect, flags),
+            5: b"<< /Type /Annot /Subtype /Widget %s /T (name) /V %s /DA (%s)"
+            b" /Rect [%s] /P 3 0 R /Ff %d >>" % (entries, _text(value), appearance, rect, flags),
             6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         }
     )
@@ -151,6 +155,22 @@ def test_a_choice_shows_the_text_of_the_option_chosen_not_what_it_stores(cabinet
     data = _filled_in_without_appearances("BTC", entries=b"/FT /Ch /Ff 131072 /Opt " + options)
     words = unicodedata.normalize("NFC", _words(_copy_of(cabinet, data)))
     assert "Bộ Tài chính" in words and "BTC" not in words and "Bộ Tư pháp" not in words
+
+
+def test_a_drawn_value_keeps_its_fields_alignment_and_colour(cabinet):
+    # Centred (/Q 1), in red (/DA): as the form's producer set it.
+    field = (20, 110, 280, 140)
+    centred_red = {"entries": b"/FT /Tx /Q 1", "appearance": b"/Helv 11 Tf 1 0 0 rg"}
+    drawn = _filled_in_without_appearances("Nguyễn Văn Đức", **centred_red)
+    empty = _filled_in_without_appearances("", **centred_red)
+    box = (0, 0, 300, 200)
+    before, after = views.render(_copy_of(cabinet, empty), box), views.render(_copy_of(cabinet, drawn), box)
+    _, ink = views.changed(before, after)
+    left, _ = views.to_pixels(box, 0, field[0], field[3])
+    right, _ = views.to_pixels(box, 0, field[2], field[1])
+    assert ink is not None and abs((ink[0] - left) - (right - ink[2])) <= 3  # as much room either side
+    darkest = min(after.crop(ink).get_flattened_data(), key=sum)
+    assert darkest[0] > 200 and darkest[1] < 60 and darkest[2] < 60  # red
 
 
 def test_a_value_in_a_turned_field_is_drawn_turned_within_it(cabinet):
