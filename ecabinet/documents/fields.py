@@ -60,8 +60,9 @@ def draw(source: Path, out: BinaryIO) -> None:
 # The encoding qpdf writes a value in, for the fonts forms use (WinAnsi): a value it cannot hold
 # would come out with "?" in it.
 _ONE_BYTE = "cp1252"
-# Field flags (PDF 32000-1, 12.7.4.3): a password's value is never shown (qpdf would write it out).
-_PASSWORD = 1 << 13
+# Field flags (PDF 32000-1, 12.7.4.3): a text field of several lines; a password, whose value is
+# never shown (qpdf would write it out).
+MULTILINE, PASSWORD = 1 << 12, 1 << 13
 _DEPTH = 32  # a field inherits from its parents; a loop among them ends here
 
 
@@ -88,29 +89,32 @@ def _misdrawn(widget: pikepdf.Dictionary) -> bool:
     """What qpdf would draw wrongly: a password (in clear), a value with a character WinAnsi lacks
     ("?"), a choice among options that pair what is stored with what is shown (it writes the stored
     one) or whose text it cannot write."""
-    flags = _inherited(widget, "/Ff")
-    if (isinstance(flags, int) and flags & _PASSWORD) or not _one_byte(_value(widget)):
+    flags = inherited(widget, "/Ff")
+    if (isinstance(flags, int) and flags & PASSWORD) or not _one_byte(_value(widget)):
         return True
-    options = _inherited(widget, "/Opt")
+    options = inherited(widget, "/Opt")
     return isinstance(options, pikepdf.Array) and any(
         isinstance(option, pikepdf.Array) or not _one_byte(str(option)) for option in options
     )
 
 
-def _inherited(field: pikepdf.Dictionary, key: str):
-    """The entry of the field or of the nearest parent that has it (12.7.3.1)."""
+def inherited(field: DictionaryObject | pikepdf.Dictionary, key: str):
+    """The entry of the field or of the nearest parent that has it (12.7.3.1), resolved; for pypdf's
+    dictionaries (documents.stamping) and pikepdf's alike: each resolves a reference when indexed."""
     for _ in range(_DEPTH):
         if key in field:
             return field[key]
-        if not isinstance(field.get("/Parent"), pikepdf.Dictionary):
+        if "/Parent" not in field:
             return None
-        field = field.Parent
+        field = field["/Parent"]  # not .get(): pypdf's leaves a reference unresolved
+        if not isinstance(field, DictionaryObject | pikepdf.Dictionary):
+            return None
     return None
 
 
 def _value(widget: pikepdf.Dictionary) -> str:
     """The field's value as text (a choice field's may be a list); "" for a name (a button's state)."""
-    value = _inherited(widget, "/V")
+    value = inherited(widget, "/V")
     values = value if isinstance(value, pikepdf.Array) else [value]
     return "".join(str(v) for v in values if isinstance(v, pikepdf.String))
 

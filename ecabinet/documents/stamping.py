@@ -24,6 +24,7 @@ from pypdf.generic import (
 
 from ecabinet.common.pdfgen import new_document, to_bytes
 from ecabinet.documents.assembly import Assembler
+from ecabinet.documents.fields import MULTILINE, PASSWORD, inherited
 from ecabinet.documents.pdf import LETTER, media_box, normal_box, visible_box
 
 OVERLAY_SIZE = 600.0  # the overlay is drawn on a square and scaled to each page
@@ -189,12 +190,9 @@ class Stamper:
 
 # Annotation flags (PDF 32000-1, 12.5.3): a widget so marked is not shown.
 _HIDDEN, _NO_VIEW = 2, 32
-# Field flags (12.7.4.3): a text field of several lines; a password, whose value is never shown.
-_MULTILINE, _PASSWORD = 1 << 12, 1 << 13
 _FONT_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s+Tf")
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)"
 _COLOR = re.compile(rf"((?:{_NUMBER}\s+){{2}}{_NUMBER}|{_NUMBER})\s+(?:rg|g)(?![\w])")
-_DEPTH = 32  # a field inherits from its parents; a loop among them ends here
 
 
 @dataclass(frozen=True)
@@ -288,11 +286,11 @@ def _flatten_widgets(page) -> list[tuple[IndirectObject | StreamObject | FieldVa
 def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | None:
     """A text or choice field's value, where the widget has no appearance to show it, and where it
     goes; None for any other widget, a password, an empty value or a flat rectangle."""
-    if _inherited(annotation, "/FT") not in ("/Tx", "/Ch") or "/AP" in annotation:
+    if inherited(annotation, "/FT") not in ("/Tx", "/Ch") or "/AP" in annotation:
         return None
-    flags = _inherited(annotation, "/Ff")
+    flags = inherited(annotation, "/Ff")
     flags = flags if isinstance(flags, int) else 0
-    if flags & _PASSWORD:
+    if flags & PASSWORD:
         return None
     text = ", ".join(_shown_texts(annotation))
     try:
@@ -301,9 +299,9 @@ def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | Non
         return None
     if not text.strip() or x1 - x0 <= 0 or y1 - y0 <= 0:
         return None
-    appearance = str(_inherited(annotation, "/DA") or "")
+    appearance = str(inherited(annotation, "/DA") or "")
     size = _FONT_SIZE.search(appearance)
-    align = _inherited(annotation, "/Q")
+    align = inherited(annotation, "/Q")
     # The widget's content may be turned (12.5.6.19, /MK /R, counterclockwise): the value is drawn
     # upright in the turned box, then turned onto the rectangle, as a page's content is by /Rotate.
     characteristics = annotation.get("/MK")
@@ -315,7 +313,7 @@ def _unshown_value(annotation: DictionaryObject) -> tuple[FieldValue, str] | Non
         turned.width,
         turned.height,
         float(size.group(1)) if size else 0.0,
-        bool(flags & _MULTILINE),
+        bool(flags & MULTILINE),
         align if align in (0, 1, 2) else 0,
         _text_color(appearance),
     )
@@ -336,10 +334,10 @@ def _text_color(appearance: str) -> tuple[int, int, int]:
 def _shown_texts(annotation: DictionaryObject) -> list[str]:
     """What the field's value shows: its text, or for a choice, each chosen option's text where the
     options pair what is stored with what is shown (12.7.4.4, /Opt)."""
-    value = _inherited(annotation, "/V")
+    value = inherited(annotation, "/V")
     values = value if isinstance(value, ArrayObject) else [value]
     chosen = [str(v) for v in values if isinstance(v, str) and not isinstance(v, NameObject)]
-    options = _inherited(annotation, "/Opt")
+    options = inherited(annotation, "/Opt")
     shown = {}
     if isinstance(options, ArrayObject):
         for option in options:
@@ -347,19 +345,6 @@ def _shown_texts(annotation: DictionaryObject) -> list[str]:
             if isinstance(option, ArrayObject) and len(option) == 2:
                 shown[str(option[0].get_object())] = str(option[1].get_object())
     return [shown.get(text, text) for text in chosen]
-
-
-def _inherited(field: DictionaryObject, key: str):
-    """The entry of the field or of the nearest parent that has it (PDF 32000-1, 12.7.3.1)."""
-    for _ in range(_DEPTH):
-        if key in field:
-            return field[key]
-        parent = field.get("/Parent")
-        parent = None if parent is None else parent.get_object()
-        if not isinstance(parent, DictionaryObject):
-            return None
-        field = parent
-    return None
 
 
 def _appearance(annotation: DictionaryObject) -> IndirectObject | StreamObject | None:
