@@ -33,6 +33,14 @@ def _paper(cabinet, watermark: str) -> tuple[dict, dict]:
     return meeting, ok(upload(cabinet.api(cabinet.secretariat), item["id"], FILLED_IN.read_bytes()), 201)
 
 
+def _copy_of(cabinet, data: bytes) -> bytes:
+    """A member's watermarked copy of the paper."""
+    meeting = cabinet.meeting("published", watermark="all")
+    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
+    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
+    return cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data
+
+
 def test_the_original_shows_no_value_without_a_viewer_that_draws_fields():
     # What the copies must not do: draw the stored (blank) appearances, as pdfium does with the file.
     assert not any(value in _words(views.without_what_acts(FILLED_IN.read_bytes())) for value in VALUES)
@@ -102,11 +110,7 @@ def _filled_in_vietnamese() -> bytes:
 
 def test_a_value_qpdf_cannot_write_keeps_the_appearance_its_producer_drew(cabinet):
     # qpdf writes a value through the field font's one-byte encoding: "Nguy?n V?n ??c".
-    meeting = cabinet.meeting("published", watermark="all")
-    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
-    data = _filled_in_vietnamese()
-    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
-    words = _words(cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data)
+    words = _words(_copy_of(cabinet, _filled_in_vietnamese()))
     assert "Nguyen Van Duc" in words and "?" not in words
     assert "Bob" in words  # the other fields are drawn from their values all the same
 
@@ -140,14 +144,6 @@ def _filled_in_without_appearances(
             6: b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
         }
     )
-
-
-def _copy_of(cabinet, data: bytes) -> bytes:
-    """A member's watermarked copy of the paper."""
-    meeting = cabinet.meeting("published", watermark="all")
-    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
-    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
-    return cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data
 
 
 def test_a_choice_shows_the_text_of_the_option_chosen_not_what_it_stores(cabinet):
@@ -196,12 +192,8 @@ def test_a_value_in_a_turned_field_is_drawn_turned_within_it(cabinet):
 
 
 def test_a_vietnamese_value_no_appearance_shows_is_drawn_in_the_bundled_font(cabinet):
-    meeting = cabinet.meeting("published", watermark="all")
-    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
-    data = _filled_in_without_appearances("Nguyễn Văn Đức")
-    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
     words = unicodedata.normalize(
-        "NFC", _words(cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file").data)
+        "NFC", _words(_copy_of(cabinet, _filled_in_without_appearances("Nguyễn Văn Đức")))
     )
     assert "Ho va ten:" in words and "Nguyễn Văn Đức" in words and "?" not in words
 
@@ -247,14 +239,10 @@ def _filled_in_with_the_pages_font(as_field: bool = True) -> bytes:
 
 
 def test_a_field_whose_appearance_borrows_the_pages_font_is_drawn_in_that_font(cabinet):
-    meeting = cabinet.meeting("published", watermark="all")
-    item = cabinet.item(meeting["id"], "Phiếu đăng ký")
-    data = _filled_in_with_the_pages_font()
-    document = ok(upload(cabinet.api(cabinet.secretariat), item["id"], data, filename="phieu.pdf"), 201)
-    copy = cabinet.api(cabinet.members[0]).get(f"/documents/{document['id']}/file")
+    copy = _copy_of(cabinet, _filled_in_with_the_pages_font())
     box = (0, 0, 300, 200)
     # Only the 14 %-opaque watermark may tell the copy from the page that draws the text itself.
     _, moved = views.changed(
-        views.render(_filled_in_with_the_pages_font(as_field=False), box), views.render(copy.data, box)
+        views.render(_filled_in_with_the_pages_font(as_field=False), box), views.render(copy, box)
     )
     assert moved is None
